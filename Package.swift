@@ -1,0 +1,105 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "sift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "siftd", targets: ["siftd"]),
+        .executable(name: "sift-bench", targets: ["sift-bench"]),
+    ],
+    dependencies: [
+        // `traits: []` keeps full Foundation (and ICU) out of the binary: see docs/architecture.md.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // C shims over system libraries; kept apart so each links only where it is used.
+        .systemLibrary(
+            name: "CSystemd", pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+
+        .target(
+            name: "SiftCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "SiftText",
+            dependencies: ["SiftCore"],
+            swiftSettings: strict),
+        .target(
+            name: "SiftProviders",
+            dependencies: [
+                "SiftCore", "SiftText", "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict,
+            linkerSettings: [.linkedLibrary("z")]),
+        .target(
+            name: "SiftSystemd",
+            dependencies: [
+                "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "SiftServer",
+            dependencies: [
+                "SiftCore", "SiftText", "SiftProviders", "SiftSystemd",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Public")],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "siftd",
+            dependencies: [
+                "SiftCore", "SiftText", "SiftProviders", "SiftSystemd", "SiftServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "sift-bench",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(name: "SiftCoreTests", dependencies: ["SiftCore"], swiftSettings: strict),
+        .testTarget(name: "SiftTextTests", dependencies: ["SiftText", "SiftCore"], swiftSettings: strict),
+        .testTarget(
+            name: "SiftProvidersTests", dependencies: ["SiftProviders", "SiftText", "SiftCore"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SiftSystemdTests",
+            dependencies: ["SiftSystemd", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SiftServerTests",
+            dependencies: [
+                "SiftServer", "SiftCore", "SiftProviders",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict),
+    ]
+)

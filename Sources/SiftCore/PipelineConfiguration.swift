@@ -1,0 +1,24 @@
+/// Budgets that bound one query's work.
+public struct PipelineConfiguration: Sendable, Equatable {
+    /// Hits asked of each provider.
+    public var hitsPerProvider: Int
+    /// Sources kept across providers.
+    public var maxSources: Int
+    /// Passages handed to the synthesizer (and sent in `ranked`).
+    public var maxPassages: Int
+    /// Passages considered per source before ranking.
+    public var candidatesPerSource: Int
+    /// How long one provider may take before it is given up with a warning.
+    public var providerTimeout: Duration
+
+    public init(
+        hitsPerProvider: Int = 10, maxSources: Int = 10, maxPassages: Int = 6, candidatesPerSource: Int = 12,
+        providerTimeout: Duration = .seconds(5)
+    ) {
+        self.hitsPerProvider = hitsPerProvider
+        self.maxSources = maxSources
+        self.maxPassages = maxPassages
+        self.candidatesPerSource = candidatesPerSource
+        self.providerTimeout = providerTimeout
+    }
+}

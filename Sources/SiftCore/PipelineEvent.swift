@@ -1,0 +1,251 @@
+/// One event of the streaming protocol (docs/api.md). Each carries the
+/// milliseconds elapsed since the query started; the payload says what happened.
+public struct PipelineEvent: Sendable, Equatable {
+    /// Milliseconds since the query was accepted, with microsecond resolution.
+    public var elapsedMs: Double
+    public var payload: Payload
+
+    public init(elapsedMs: Double, payload: Payload) {
+        self.elapsedMs = elapsedMs
+        self.payload = payload
+    }
+
+    /// The `event:` type on the wire.
+    public var type: EventType { payload.type }
+
+    /// The wire event types, in the order a normal stream uses them.
+    public enum EventType: String, Sendable, CaseIterable, Codable {
+        case status, query, source, fetch, ranked, delta, warning, metrics, error, done
+    }
+
+    /// What the event says.
+    public enum Payload: Sendable, Equatable {
+        case status(Status)
+        case query(QueryInfo)
+        case source(Source)
+        case fetch(Fetch)
+        case ranked(Ranked)
+        case delta(Delta)
+        case warning(Warning)
+        case metrics(Metrics)
+        case error(ErrorInfo)
+        case done(Done)
+
+        public var type: EventType {
+            switch self {
+            case .status: .status
+            case .query: .query
+            case .source: .source
+            case .fetch: .fetch
+            case .ranked: .ranked
+            case .delta: .delta
+            case .warning: .warning
+            case .metrics: .metrics
+            case .error: .error
+            case .done: .done
+            }
+        }
+    }
+
+    /// `status`: the pipeline entered a stage.
+    public struct Status: Sendable, Equatable, Codable {
+        public var stage: Stage
+        public var message: String
+        public init(stage: Stage, message: String) {
+            self.stage = stage
+            self.message = message
+        }
+    }
+
+    /// `query`: the result of query analysis.
+    public struct QueryInfo: Sendable, Equatable, Codable {
+        public var id: QueryID
+        public var original: String
+        public var normalized: String
+        public var kind: QueryKind
+        public var terms: [String]
+        public var focus: String?
+        public var complexity: Int
+        public var ambiguousTerms: [String]
+        public var subQueries: [String]
+        public var suitable: Bool
+        public var reason: String?
+
+        public init(id: QueryID, analyzed: AnalyzedQuery) {
+            self.id = id
+            self.original = analyzed.original
+            self.normalized = analyzed.normalized
+            self.kind = analyzed.kind
+            self.terms = analyzed.terms
+            self.focus = analyzed.focus
+            self.complexity = analyzed.complexity
+            self.ambiguousTerms = analyzed.ambiguousTerms
+            self.subQueries = analyzed.subQueries
+            self.suitable = true
+            self.reason = nil
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, original, normalized, kind, terms, focus, complexity
+            case ambiguousTerms = "ambiguous_terms"
+            case subQueries = "sub_queries"
+            case suitable, reason
+        }
+    }
+
+    /// `fetch`: progress of reading one source's page.
+    public struct Fetch: Sendable, Equatable, Codable {
+        public enum State: String, Sendable, Codable { case started, done, failed, skipped }
+        public var n: Int
+        public var state: State
+        public var bytes: Int?
+        public var ms: Double?
+        public var reason: String?
+        public init(n: Int, state: State, bytes: Int? = nil, ms: Double? = nil, reason: String? = nil) {
+            self.n = n
+            self.state = state
+            self.bytes = bytes
+            self.ms = ms
+            self.reason = reason
+        }
+    }
+
+    /// `ranked`: the passages the answer is built from.
+    public struct Ranked: Sendable, Equatable, Codable {
+        public var passages: [Passage]
+        public init(passages: [Passage]) { self.passages = passages }
+    }
+
+    /// `delta`: the next piece of answer text (never the whole text again).
+    public struct Delta: Sendable, Equatable, Codable {
+        public var text: String
+        public init(text: String) { self.text = text }
+    }
+
+    /// `warning`: something degraded, the query goes on.
+    public struct Warning: Sendable, Equatable, Codable {
+        public var code: String
+        public var message: String
+        public var provider: String?
+        public init(code: String, message: String, provider: String? = nil) {
+            self.code = code
+            self.message = message
+            self.provider = provider
+        }
+    }
+
+    /// `metrics`: the query's own figures, sent just before `done`.
+    public struct Metrics: Sendable, Equatable, Codable {
+        public var firstStatusMs: Double
+        public var firstSourceMs: Double?
+        public var firstDeltaMs: Double?
+        public var totalMs: Double
+        public var sources: Int
+        public var passages: Int
+        public var pages: Int
+        public var bytes: Int
+        public var tokens: Int
+
+        public init(
+            firstStatusMs: Double, firstSourceMs: Double?, firstDeltaMs: Double?, totalMs: Double, sources: Int,
+            passages: Int, pages: Int, bytes: Int, tokens: Int
+        ) {
+            self.firstStatusMs = firstStatusMs
+            self.firstSourceMs = firstSourceMs
+            self.firstDeltaMs = firstDeltaMs
+            self.totalMs = totalMs
+            self.sources = sources
+            self.passages = passages
+            self.pages = pages
+            self.bytes = bytes
+            self.tokens = tokens
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case firstStatusMs = "first_status_ms"
+            case firstSourceMs = "first_source_ms"
+            case firstDeltaMs = "first_delta_ms"
+            case totalMs = "total_ms"
+            case sources, passages, pages, bytes, tokens
+        }
+    }
+
+    /// `error`: the query failed; `done` follows.
+    public struct ErrorInfo: Sendable, Equatable, Codable {
+        public var code: String
+        public var message: String
+        public var stage: Stage
+        public var retryable: Bool
+        public init(_ error: QueryError) {
+            self.code = error.code
+            self.message = error.message
+            self.stage = error.stage
+            self.retryable = error.retryable
+        }
+    }
+
+    /// `done`: the last event of every stream.
+    public struct Done: Sendable, Equatable, Codable {
+        public var outcome: Outcome
+        public init(outcome: Outcome) { self.outcome = outcome }
+    }
+
+    /// How a query ended.
+    public enum Outcome: String, Sendable, Codable, CaseIterable {
+        case complete, cancelled, failed
+    }
+}
+
+extension PipelineEvent: Codable {
+    private enum EnvelopeKeys: String, CodingKey {
+        case type
+        case elapsedMs = "elapsed_ms"
+    }
+
+    /// Encodes the payload's fields flat, plus `elapsed_ms`. The type travels in
+    /// the SSE `event:` line; ``encode(to:)`` leaves it out of the data.
+    public func encode(to encoder: any Encoder) throws {
+        switch payload {
+        case .status(let value): try value.encode(to: encoder)
+        case .query(let value): try value.encode(to: encoder)
+        case .source(let value): try value.encode(to: encoder)
+        case .fetch(let value): try value.encode(to: encoder)
+        case .ranked(let value): try value.encode(to: encoder)
+        case .delta(let value): try value.encode(to: encoder)
+        case .warning(let value): try value.encode(to: encoder)
+        case .metrics(let value): try value.encode(to: encoder)
+        case .error(let value): try value.encode(to: encoder)
+        case .done(let value): try value.encode(to: encoder)
+        }
+        var container = encoder.container(keyedBy: EnvelopeKeys.self)
+        try container.encode(elapsedMs, forKey: .elapsedMs)
+    }
+
+    /// Decodes the data of an event whose type is given in `type` (or by the
+    /// decoder's `userInfo`-free convention: a `type` key inside the object).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: EnvelopeKeys.self)
+        let type = try container.decode(EventType.self, forKey: .type)
+        try self.init(type: type, from: decoder)
+    }
+
+    /// Decodes the data of an event of the given wire `type`.
+    public init(type: EventType, from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: EnvelopeKeys.self)
+        let elapsed = try container.decode(Double.self, forKey: .elapsedMs)
+        let payload: Payload
+        switch type {
+        case .status: payload = .status(try Status(from: decoder))
+        case .query: payload = .query(try QueryInfo(from: decoder))
+        case .source: payload = .source(try Source(from: decoder))
+        case .fetch: payload = .fetch(try Fetch(from: decoder))
+        case .ranked: payload = .ranked(try Ranked(from: decoder))
+        case .delta: payload = .delta(try Delta(from: decoder))
+        case .warning: payload = .warning(try Warning(from: decoder))
+        case .metrics: payload = .metrics(try Metrics(from: decoder))
+        case .error: payload = .error(try ErrorInfo(from: decoder))
+        case .done: payload = .done(try Done(from: decoder))
+        }
+        self.init(elapsedMs: elapsed, payload: payload)
+    }
+}

@@ -1,0 +1,53 @@
+/// What kind of input a query is; it steers analysis and synthesis.
+public enum QueryKind: String, Sendable, Codable, CaseIterable {
+    /// A natural-language question ("what is photosynthesis").
+    case question
+    /// A few search terms ("tcp congestion control").
+    case keywords
+    /// Source code, SQL or a shell command.
+    case code
+    /// A pasted error message or log excerpt.
+    case errorLog = "error_log"
+    /// An arithmetic expression.
+    case arithmetic
+}
+
+/// A query after analysis: normalized text, kind and the terms to search for.
+public struct AnalyzedQuery: Sendable, Equatable {
+    /// The text as the client sent it.
+    public var original: String
+    /// Whitespace-folded, trimmed text.
+    public var normalized: String
+    /// What kind of input this is.
+    public var kind: QueryKind
+    /// Content terms (lowercased, stop words removed), in query order, without repeats.
+    public var terms: [String]
+    /// The phrase the question is about, when one stands out ("photosynthesis" in "what is photosynthesis").
+    public var focus: String?
+    /// A rough 1 (one fact) ... 5 (multi-part, open-ended) estimate.
+    public var complexity: Int
+    /// Terms with several common senses, which the answer may need to disambiguate.
+    public var ambiguousTerms: [String]
+    /// Parts of a compound question, each searchable alone; empty when the query is simple.
+    public var subQueries: [String]
+
+    public init(
+        original: String, normalized: String, kind: QueryKind, terms: [String], focus: String? = nil,
+        complexity: Int = 1, ambiguousTerms: [String] = [], subQueries: [String] = []
+    ) {
+        self.original = original
+        self.normalized = normalized
+        self.kind = kind
+        self.terms = terms
+        self.focus = focus
+        self.complexity = complexity
+        self.ambiguousTerms = ambiguousTerms
+        self.subQueries = subQueries
+    }
+}
+
+/// Turns raw client input into an ``AnalyzedQuery`` or a typed ``QueryError``.
+public protocol QueryAnalyzing: Sendable {
+    /// Analyzes `text`; throws ``QueryError`` for input that cannot be a query.
+    func analyze(_ text: String) throws(QueryError) -> AnalyzedQuery
+}

@@ -1,0 +1,121 @@
+/// A typed, client-facing error. It carries a stable machine `code`, a
+/// human-readable `message`, the pipeline `stage` it came from, whether a retry
+/// may help, and the HTTP status a transport should map it to.
+public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
+    private enum Code: String, Sendable {
+        case emptyQuery = "empty_query"
+        case queryTooLong = "query_too_long"
+        case invalidCharacters = "invalid_characters"
+        case invalidEncoding = "invalid_encoding"
+        case noSources = "no_sources"
+        case providersFailed = "providers_failed"
+        case synthesisFailed = "synthesis_failed"
+        case slowClient = "slow_client"
+        case overloaded = "overloaded"
+        case shuttingDown = "shutting_down"
+        case internalError = "internal"
+        case badRequest = "bad_request"
+    }
+
+    private let _code: Code
+    /// Human-readable explanation that tells the user what to do.
+    public let message: String
+    /// The pipeline stage the error belongs to.
+    public let stage: Stage
+
+    private init(_ code: Code, _ message: String, stage: Stage) {
+        self._code = code
+        self.message = message
+        self.stage = stage
+    }
+
+    /// Stable machine-readable code, e.g. `query_too_long`.
+    public var code: String { _code.rawValue }
+
+    /// Whether the same request may succeed later.
+    public var retryable: Bool {
+        switch _code {
+        case .providersFailed, .slowClient, .overloaded, .shuttingDown, .internalError: true
+        default: false
+        }
+    }
+
+    /// The HTTP status a transport should answer with.
+    public var httpStatus: Int {
+        switch _code {
+        case .emptyQuery, .queryTooLong, .invalidCharacters, .invalidEncoding, .badRequest: 400
+        case .noSources: 404
+        case .overloaded: 429
+        case .providersFailed: 502
+        case .shuttingDown: 503
+        case .synthesisFailed, .slowClient, .internalError: 500
+        }
+    }
+
+    public var description: String { "\(code): \(message)" }
+
+    /// The query is empty or only white space.
+    public static let emptyQuery = QueryError(
+        .emptyQuery, "The question is empty. Type a question or a few search terms.", stage: .analyzing)
+
+    /// The query is longer than `limit` characters.
+    public static func queryTooLong(length: Int, limit: Int) -> QueryError {
+        QueryError(
+            .queryTooLong,
+            "The question is \(length) characters long; the limit is \(limit). Shorten it or ask about one part at a time.",
+            stage: .analyzing)
+    }
+
+    /// The query holds control characters other than tab and newline.
+    public static func invalidCharacters(_ detail: String) -> QueryError {
+        QueryError(
+            .invalidCharacters, "The question contains \(detail). Remove it and ask again.", stage: .analyzing)
+    }
+
+    /// The query bytes are not valid UTF-8.
+    public static let invalidEncoding = QueryError(
+        .invalidEncoding, "The question is not valid UTF-8 text. Send it UTF-8 encoded.", stage: .analyzing)
+
+    /// A malformed request (missing parameter, bad JSON).
+    public static func badRequest(_ message: String) -> QueryError {
+        QueryError(.badRequest, message, stage: .analyzing)
+    }
+
+    /// No provider found anything for the query.
+    public static func noSources(_ query: String) -> QueryError {
+        QueryError(
+            .noSources,
+            "No source matched “\(query)”. Try other words, or add a knowledge-base folder (SIFT_KB_SOURCES) or a web provider.",
+            stage: .searching)
+    }
+
+    /// Every enabled provider failed.
+    public static func providersFailed(_ detail: String) -> QueryError {
+        QueryError(.providersFailed, "Every search provider failed: \(detail)", stage: .searching)
+    }
+
+    /// The synthesizer failed and no fallback was possible.
+    public static func synthesisFailed(_ detail: String) -> QueryError {
+        QueryError(.synthesisFailed, "The answer could not be written: \(detail)", stage: .synthesizing)
+    }
+
+    /// The client could not keep up with the stream and was dropped.
+    public static let slowClient = QueryError(
+        .slowClient, "The connection was too slow to keep up with the stream, so it was closed. Ask again.",
+        stage: .streaming)
+
+    /// Too many queries are running.
+    public static func overloaded(limit: Int) -> QueryError {
+        QueryError(
+            .overloaded, "Sift is answering \(limit) questions already. Try again in a few seconds.", stage: .accepting)
+    }
+
+    /// The daemon is shutting down.
+    public static let shuttingDown = QueryError(
+        .shuttingDown, "Sift is shutting down. Try again when it is back.", stage: .streaming)
+
+    /// An unexpected failure inside Sift.
+    public static func internalError(_ detail: String, stage: Stage) -> QueryError {
+        QueryError(.internalError, "Sift failed unexpectedly: \(detail)", stage: stage)
+    }
+}

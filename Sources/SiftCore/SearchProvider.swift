@@ -1,0 +1,55 @@
+/// One result from a search provider, before it is numbered as a ``Source``.
+public struct SearchHit: Sendable, Equatable {
+    /// Where the result lives: a web URL, or a stable `kb://` URI for the local knowledge base.
+    public var url: String
+    /// The document title (a dictionary headword, a page title).
+    public var title: String
+    /// A short plain-text excerpt to show the user.
+    public var snippet: String
+    /// The provider's own score; higher is better. Only comparable within one provider.
+    public var score: Double
+    /// Publication date as the provider gave it, when known.
+    public var published: String?
+    /// Passages of readable text the provider already has (the knowledge base has the whole text).
+    public var passages: [String]
+    /// A short label for the collection the hit comes from ("WordNet", "Linux kernel docs").
+    public var collection: String?
+
+    public init(
+        url: String, title: String, snippet: String, score: Double, published: String? = nil,
+        passages: [String] = [], collection: String? = nil
+    ) {
+        self.url = url
+        self.title = title
+        self.snippet = snippet
+        self.score = score
+        self.published = published
+        self.passages = passages
+        self.collection = collection
+    }
+}
+
+/// A search backend: the local knowledge base, Brave, SearXNG.
+public protocol SearchProvider: Sendable {
+    /// Short stable name used in events, logs and metric labels (`kb`, `brave`, `searxng`).
+    var name: String { get }
+    /// Searches for `query`, returning at most `limit` hits, best first.
+    ///
+    /// Throwing fails this provider only; the pipeline carries on with the others.
+    func search(_ query: AnalyzedQuery, limit: Int) async throws -> [SearchHit]
+}
+
+/// A provider failure that should reach the client as a `warning` with a code.
+public struct ProviderError: Error, Sendable, CustomStringConvertible {
+    /// Stable machine code (`timeout`, `rate_limited`, `unavailable`...).
+    public var code: String
+    /// What happened and what the operator can do.
+    public var message: String
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+}

@@ -1,0 +1,1 @@
+// Search providers: the local knowledge base (SQLite FTS5).

@@ -1,0 +1,1 @@
+// Hummingbird application for Sift.

@@ -1,0 +1,2 @@
+// Text processing for Sift: query analysis, tokenizing, passage splitting, ranking, synthesis.
+import SiftCore
