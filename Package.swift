@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "siftd", targets: ["siftd"]),
         .executable(name: "sift-bench", targets: ["sift-bench"]),
+        .executable(name: "sift-floor", targets: ["sift-floor"]),
     ],
     dependencies: [
         // `traits: []` keeps full Foundation (and ICU) out of the binary: see docs/architecture.md.
@@ -21,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // C shims over system libraries; kept apart so each links only where it is used.
@@ -60,12 +63,13 @@ let package = Package(
             dependencies: [
                 "SiftCore", "SiftText", "SiftProviders", "SiftSystemd",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Public")],
             swiftSettings: strict),
         .executableTarget(
             name: "siftd",
@@ -81,6 +85,18 @@ let package = Package(
             name: "sift-bench",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        // The floor to compare against: a bare SSE hello on the same server stack.
+        .executableTarget(
+            name: "sift-floor",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict),
 

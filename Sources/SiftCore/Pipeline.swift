@@ -119,6 +119,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             for try await piece in synthesizer.synthesize(
                 query: analyzed, sources: sources.map(\.0), passages: passages)
             {
+                if let delay = configuration.debugDeltaDelay { try await clock.sleep(for: delay) }
                 try Task.checkCancellation()
                 run.tokens += approximateTokens(piece)
                 await run.send(.delta(.init(text: piece)))

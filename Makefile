@@ -1,0 +1,49 @@
+# Sift: `make run` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+SWIFT ?= swift
+DATA_DIR ?= $(HOME)/.local/share/siftd
+export SIFT_DATA_DIR ?= $(DATA_DIR)
+RELEASE_BIN := .build/release/siftd
+DEBUG_BIN := .build/debug/siftd
+
+.PHONY: help deps kb-sources build build-debug run check test system-test bench clean
+
+help:
+	@echo "make run     install what is missing, build (release), serve http://127.0.0.1:8080"
+	@echo "make test    install what is missing and run every test (unit, in-process, system)"
+	@echo "make check   unit and in-process tests only (the fast inner loop)"
+	@echo "make bench   benchmarks; results go to docs/benchmarks.md"
+
+deps:
+	@scripts/install-deps.sh build kb
+
+kb-sources: deps
+	@scripts/fetch-wiki.sh "$(DATA_DIR)"
+
+build: deps
+	$(SWIFT) build -c release --product siftd
+
+build-debug: deps
+	$(SWIFT) build --product siftd
+
+run: kb-sources build
+	$(RELEASE_BIN)
+
+check: deps
+	$(SWIFT) test
+
+system-test: kb-sources build-debug
+	@scripts/install-deps.sh test
+	SIFTD=$(DEBUG_BIN) python3 -m pytest -q tests/system
+
+test: check system-test
+
+bench: kb-sources
+	@scripts/install-deps.sh test
+	$(SWIFT) build -c release --product siftd
+	$(SWIFT) build -c release --product sift-bench
+	$(SWIFT) build -c release --product sift-floor
+	scripts/bench.sh
+
+clean:
+	rm -rf .build

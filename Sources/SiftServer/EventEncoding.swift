@@ -1,0 +1,38 @@
+import FoundationEssentials
+import NIOCore
+import SiftCore
+
+/// Encodes events and API documents as JSON, and events as SSE frames.
+///
+/// SSE framing (docs/api.md): `id: <seq>`, `event: <type>`, one `data:` line of
+/// JSON, then a blank line. JSON never contains a raw newline, so one `data:`
+/// line always suffices.
+public struct EventEncoder: Sendable {
+    public init() {}
+
+    private static func makeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// The JSON object of `value`.
+    public func json(_ value: some Encodable) -> [UInt8] {
+        do {
+            return Array(try Self.makeEncoder().encode(value))
+        } catch {
+            // Our event types always encode; this would be a programming error.
+            return Array(#"{"error":{"code":"internal","message":"encoding failed"}}"#.utf8)
+        }
+    }
+
+    /// One SSE frame for `event` with sequence number `id`.
+    public func frame(_ event: PipelineEvent, id: Int, into buffer: inout ByteBuffer) {
+        buffer.writeString("id: \(id)\nevent: \(event.type.rawValue)\ndata: ")
+        buffer.writeBytes(json(event))
+        buffer.writeString("\n\n")
+    }
+
+    /// The heartbeat comment frame.
+    public static let heartbeat = ": ping\n\n"
+}

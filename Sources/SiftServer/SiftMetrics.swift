@@ -1,0 +1,153 @@
+import Prometheus
+import SiftCore
+
+/// Sift's Prometheus metrics. The pipeline reports through ``PipelineObserver``;
+/// the HTTP layer and stream writer call the `record…` methods. Labels are
+/// low-cardinality enums and provider names, never a query or a URL.
+public final class SiftMetrics: PipelineObserver, Sendable {
+    /// The registry rendered at `/metrics`.
+    public let registry: PrometheusCollectorRegistry
+    private let process: ProcessMetrics
+
+    private let queries: [PipelineEvent.Outcome: Counter]
+    private let queryDuration: DurationHistogram
+    private let firstEvent: [PipelineEvent.EventType: DurationHistogram]
+    private let stageDuration: [Stage: DurationHistogram]
+    private let eventsSent: [PipelineEvent.EventType: Counter]
+    private let streamsActive: Gauge
+    private let streamsDropped: [String: Counter]
+    private let eventsDropped: Counter
+    private let heartbeats: Counter
+
+    static let latencyBuckets: [Duration] = [
+        .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30),
+    ]
+
+    /// Creates the metric families; `version` labels `sift_build_info`.
+    public init(registry: PrometheusCollectorRegistry = .init(), version: String) {
+        self.registry = registry
+        self.process = ProcessMetrics(registry: registry)
+
+        func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "sift", metricName: name, unitName: unit, helpText: help)
+        }
+        let queriesDescriptor = descriptor("queries", "total", "Queries finished, by outcome.")
+        self.queries = Dictionary(
+            uniqueKeysWithValues: PipelineEvent.Outcome.allCases.map {
+                ($0, registry.makeCounter(descriptor: queriesDescriptor, labels: [("outcome", $0.rawValue)]))
+            })
+        self.queryDuration = registry.makeDurationHistogram(
+            descriptor: descriptor("query_duration", "seconds", "Time from accepting a query to its done event."),
+            buckets: Self.latencyBuckets)
+        let firstDescriptor = descriptor(
+            "time_to_first_event", "seconds", "Time from accepting a query to its first event of a type.")
+        self.firstEvent = Dictionary(
+            uniqueKeysWithValues: [PipelineEvent.EventType.status, .source, .delta].map {
+                (
+                    $0,
+                    registry.makeDurationHistogram(
+                        descriptor: firstDescriptor, labels: [("event", $0.rawValue)], buckets: Self.latencyBuckets)
+                )
+            })
+        let stageDescriptor = descriptor("stage_duration", "seconds", "Time spent in each pipeline stage.")
+        self.stageDuration = Dictionary(
+            uniqueKeysWithValues: [Stage.analyzing, .searching, .fetching, .ranking, .synthesizing].map {
+                (
+                    $0,
+                    registry.makeDurationHistogram(
+                        descriptor: stageDescriptor, labels: [("stage", $0.rawValue)], buckets: Self.latencyBuckets)
+                )
+            })
+        let eventsDescriptor = descriptor("stream_events", "total", "Events written to clients, by type.")
+        self.eventsSent = Dictionary(
+            uniqueKeysWithValues: PipelineEvent.EventType.allCases.map {
+                ($0, registry.makeCounter(descriptor: eventsDescriptor, labels: [("type", $0.rawValue)]))
+            })
+        self.streamsActive = registry.makeGauge(
+            descriptor: descriptor("streams_active", "", "Event streams open now."))
+        let droppedDescriptor = descriptor(
+            "streams_dropped", "total", "Streams closed by the server before done, by reason.")
+        self.streamsDropped = Dictionary(
+            uniqueKeysWithValues: ["slow_client", "disconnected"].map {
+                ($0, registry.makeCounter(descriptor: droppedDescriptor, labels: [("reason", $0)]))
+            })
+        self.eventsDropped = registry.makeCounter(
+            descriptor: descriptor(
+                "stream_events_dropped", "total", "Events not delivered because a client's buffer was full."))
+        self.heartbeats = registry.makeCounter(
+            descriptor: descriptor("stream_heartbeats", "total", "Heartbeat comments written to idle streams."))
+        registry.makeGauge(
+            descriptor: descriptor("build", "info", "Build information; the value is always 1."),
+            labels: [("version", version)]
+        ).set(1.0)
+    }
+
+    // MARK: PipelineObserver
+
+    public func firstEvent(_ id: QueryID, type: PipelineEvent.EventType, elapsed: Duration) {
+        firstEvent[type]?.record(elapsed)
+    }
+
+    public func stageCompleted(_ id: QueryID, stage: Stage, duration: Duration) {
+        stageDuration[stage]?.record(duration)
+    }
+
+    public func providerCompleted(_ id: QueryID, provider: String, status: String, duration: Duration) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "provider_requests", unitName: "total",
+                helpText: "Search provider requests, by provider and status (ok, empty, or an error code)."),
+            labels: [("provider", provider), ("status", status)]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "provider_request_duration", unitName: "seconds",
+                helpText: "Search provider request latency, by provider."),
+            labels: [("provider", provider)], buckets: Self.latencyBuckets
+        ).record(duration)
+    }
+
+    public func queryFinished(_ id: QueryID, outcome: PipelineEvent.Outcome, duration: Duration) {
+        queries[outcome]?.increment()
+        queryDuration.record(duration)
+    }
+
+    // MARK: Transport
+
+    /// An event was written to a client.
+    public func recordEventSent(_ type: PipelineEvent.EventType) { eventsSent[type]?.increment() }
+    /// A heartbeat comment was written.
+    public func recordHeartbeat() { heartbeats.increment() }
+    /// A stream opened (+1) or closed (-1).
+    public func recordStreamDelta(_ delta: Int) {
+        if delta > 0 { streamsActive.increment(by: Double(delta)) } else { streamsActive.decrement(by: Double(-delta)) }
+    }
+    /// A stream was closed early; `reason` is `slow_client` or `disconnected`.
+    public func recordStreamDropped(reason: String, undelivered: Int) {
+        streamsDropped[reason]?.increment()
+        if undelivered > 0 { eventsDropped.increment(by: Int64(undelivered)) }
+    }
+
+    /// An HTTP request finished; `route` is the matched route pattern.
+    public func recordHTTPRequest(route: String, status: Int) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "http_requests", unitName: "total",
+                helpText: "HTTP requests, by route pattern and status code."),
+            labels: [("route", route), ("status", String(status))]
+        ).increment()
+    }
+
+    /// A gauge named `sift_<name>` without labels (knowledge-base size and the like).
+    public func gauge(_ name: String, help: String) -> Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "sift", metricName: name, unitName: "", helpText: help))
+    }
+
+    /// Renders the Prometheus text exposition, refreshing process metrics first.
+    public func render() -> [UInt8] {
+        process.refresh()
+        return registry.emitToBuffer()
+    }
+}

@@ -1,0 +1,40 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import SiftCore
+
+/// Request context carrying the query id that ties a request to its events and logs.
+public struct SiftRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The id sent back as `X-Request-Id`; a query started by this request uses it.
+    public var requestID: QueryID
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.requestID = QueryID()
+        self.logger[metadataKey: "query_id"] = "\(requestID)"
+    }
+}
+
+/// Sets `X-Request-Id` on every response and counts requests by route and status.
+struct RequestMiddleware: RouterMiddleware {
+    typealias Context = SiftRequestContext
+    let metrics: SiftMetrics
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            var response = try await next(request, context)
+            response.headers[.requestID] = context.requestID.rawValue
+            metrics.recordHTTPRequest(route: context.endpointPath ?? "unmatched", status: Int(response.status.code))
+            return response
+        } catch let error as any HTTPResponseError {
+            metrics.recordHTTPRequest(route: context.endpointPath ?? "unmatched", status: Int(error.status.code))
+            throw error
+        } catch {
+            metrics.recordHTTPRequest(route: context.endpointPath ?? "unmatched", status: 500)
+            throw error
+        }
+    }
+}

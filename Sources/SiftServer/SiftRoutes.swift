@@ -1,0 +1,189 @@
+import FoundationEssentials
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SiftCore
+
+/// Builds Sift's HTTP router: the browser client, the query API, health and metrics.
+public struct SiftRoutes: Sendable {
+    let runner: any QueryRunning
+    let registry: StreamRegistry
+    let metrics: SiftMetrics
+    let configuration: SiftServerConfiguration
+    let readiness: @Sendable () -> Readiness
+
+    public init(
+        runner: any QueryRunning, registry: StreamRegistry, metrics: SiftMetrics,
+        configuration: SiftServerConfiguration, readiness: @escaping @Sendable () -> Readiness
+    ) {
+        self.runner = runner
+        self.registry = registry
+        self.metrics = metrics
+        self.configuration = configuration
+        self.readiness = readiness
+    }
+
+    /// The router with every route and middleware.
+    public func router() -> Router<SiftRequestContext> {
+        let router = Router(context: SiftRequestContext.self)
+        router.middlewares.add(RequestMiddleware(metrics: metrics))
+        BrowserClient.addRoutes(to: router)
+        router.get("/healthz") { _, context in
+            Response.json(["status": "ok", "version": configuration.version], status: .ok, id: context.requestID)
+        }
+        router.get("/readyz") { _, context in
+            let state = readiness()
+            return Response.json(state, status: state.ready ? .ok : .serviceUnavailable, id: context.requestID)
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
+        }
+        router.get("/v1/answer/stream") { request, context in
+            stream(request, context: context)
+        }
+        router.post("/v1/answer") { request, context in
+            try await answer(request, context: context)
+        }
+        return router
+    }
+
+    // MARK: GET /v1/answer/stream
+
+    func stream(_ request: Request, context: SiftRequestContext) -> Response {
+        let id = context.requestID
+        let bytes = QueryString.parameter("q", in: request.uri.query) ?? []
+        let wantsEvents = request.headers[.accept]?.contains("text/event-stream") ?? false
+        let analyzed: AnalyzedQuery
+        do {
+            analyzed = try runner.validate(bytes)
+        } catch {
+            // EventSource cannot read an error body, so it gets the error as events; other clients get JSON.
+            if wantsEvents { return eventResponse(id: id, body: failureStream(error)) }
+            return .error(error, id: id)
+        }
+        if registry.activeCount >= registry.capacity {
+            let error = QueryError.overloaded(limit: registry.capacity)
+            if wantsEvents { return eventResponse(id: id, body: failureStream(error)) }
+            return .error(error, id: id)
+        }
+        let stream = AnswerStream(
+            id: id, text: analyzed.original, runner: runner, registry: registry, metrics: metrics,
+            bufferCapacity: configuration.streamBuffer, heartbeat: configuration.heartbeat, logger: context.logger)
+        let body = ResponseBody { writer in
+            try await request.body.consumeWithCancellationOnInboundClose { _ in
+                try await stream.write(to: &writer)
+            }
+            try await writer.finish(nil)
+        }
+        return eventResponse(id: id, body: body)
+    }
+
+    private func eventResponse(id: QueryID, body: ResponseBody) -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .accelBuffering: "no",
+                .requestID: id.rawValue,
+            ],
+            body: body)
+    }
+
+    /// A complete stream for a query rejected before it started: `error`, then `done`.
+    private func failureStream(_ error: QueryError) -> ResponseBody {
+        let encoder = EventEncoder()
+        var buffer = ByteBuffer()
+        let events = [
+            PipelineEvent(elapsedMs: 0, payload: .error(.init(error))),
+            PipelineEvent(elapsedMs: 0, payload: .done(.init(outcome: .failed))),
+        ]
+        for (index, event) in events.enumerated() {
+            encoder.frame(event, id: index + 1, into: &buffer)
+            metrics.recordEventSent(event.type)
+        }
+        return ResponseBody(byteBuffer: buffer)
+    }
+
+    // MARK: POST /v1/answer
+
+    struct AnswerRequest: Decodable {
+        var q: String?
+        var query: String?
+    }
+
+    func answer(_ request: Request, context: SiftRequestContext) async throws -> Response {
+        let id = context.requestID
+        var bytes = QueryString.parameter("q", in: request.uri.query)
+        if bytes == nil {
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: configuration.maxBodyBytes)
+            } catch {
+                return .error(.badRequest("The request body is larger than \(configuration.maxBodyBytes) bytes."), id: id)
+            }
+            let raw = Array(body.readableBytesView)
+            guard String(validating: raw, as: UTF8.self) != nil else { return .error(.invalidEncoding, id: id) }
+            do {
+                let decoded = try JSONDecoder().decode(AnswerRequest.self, from: Data(raw))
+                bytes = (decoded.q ?? decoded.query).map { Array($0.utf8) }
+            } catch {
+                return .error(
+                    .badRequest(#"The body must be JSON like {"q": "what is photosynthesis"}, or pass ?q= in the URL."#),
+                    id: id)
+            }
+        }
+        guard let bytes else {
+            return .error(.badRequest(#"Missing the question: send {"q": "…"} or ?q=…"#), id: id)
+        }
+        let analyzed: AnalyzedQuery
+        do {
+            analyzed = try runner.validate(bytes)
+        } catch {
+            return .error(error, id: id)
+        }
+        let collected = LockedValue(AnswerDocument(id: id))
+        let outcome = await runner.run(id: id, text: analyzed.original) { event in
+            collected.withLock { $0.add(event) }
+        }
+        let document = collected.withLock { document -> AnswerDocument in
+            document.outcome = outcome
+            return document
+        }
+        if let error = document.error {
+            return .json(document, status: .init(code: error.httpStatus), id: id)
+        }
+        return .json(document, status: .ok, id: id)
+    }
+}
+
+/// The one-shot answer document of `POST /v1/answer`.
+struct AnswerDocument: Encodable, Sendable {
+    var id: QueryID
+    var outcome: PipelineEvent.Outcome = .failed
+    var query: PipelineEvent.QueryInfo?
+    var answer = ""
+    var sources: [Source] = []
+    var passages: [Passage] = []
+    var warnings: [PipelineEvent.Warning] = []
+    var metrics: PipelineEvent.Metrics?
+    var error: PipelineEvent.ErrorInfo?
+
+    init(id: QueryID) { self.id = id }
+
+    mutating func add(_ event: PipelineEvent) {
+        switch event.payload {
+        case .query(let info): query = info
+        case .source(let source): sources.append(source)
+        case .ranked(let ranked): passages = ranked.passages
+        case .delta(let delta): answer += delta.text
+        case .warning(let warning): warnings.append(warning)
+        case .metrics(let value): metrics = value
+        case .error(let info): error = info
+        case .done(let done): outcome = done.outcome
+        case .status, .fetch: break
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Hummingbird application for Sift.

@@ -1,0 +1,80 @@
+import Logging
+import ServiceLifecycle
+import SiftCore
+
+/// Tracks the open event streams: bounds how many run at once, and on
+/// graceful shutdown asks each to end with `error{shutting_down}` then `done`.
+///
+/// It is a `Service`: list it after the HTTP server in the `ServiceGroup`, so
+/// that on shutdown it is told first and open streams finish before the
+/// server stops waiting for in-flight requests.
+public final class StreamRegistry: Service, Sendable {
+    /// Why a stream was asked to stop.
+    public enum StopReason: Sendable, Equatable {
+        case shutdown
+    }
+
+    struct Entry: Sendable {
+        var stop: @Sendable (StopReason) -> Void
+    }
+
+    private struct State: Sendable {
+        var streams: [QueryID: Entry] = [:]
+        var shuttingDown = false
+        var started = 0
+    }
+
+    private let state = LockedValue(State())
+    /// Most streams open at once; more get `overloaded` (HTTP 429).
+    public let capacity: Int
+    private let metrics: SiftMetrics?
+    private let logger: Logger
+
+    public init(capacity: Int, metrics: SiftMetrics?, logger: Logger) {
+        self.capacity = capacity
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Streams open now.
+    public var activeCount: Int { state.withLock { $0.streams.count } }
+    /// Streams opened since start.
+    public var startedCount: Int { state.withLock { $0.started } }
+
+    /// Admits a stream, or throws `overloaded` / `shuttingDown`.
+    func register(_ id: QueryID, stop: @escaping @Sendable (StopReason) -> Void) throws(QueryError) {
+        let admitted: QueryError? = state.withLock { state in
+            if state.shuttingDown { return QueryError.shuttingDown }
+            if state.streams.count >= capacity { return QueryError.overloaded(limit: capacity) }
+            state.streams[id] = Entry(stop: stop)
+            state.started += 1
+            return nil
+        }
+        if let admitted { throw admitted }
+        metrics?.recordStreamDelta(1)
+    }
+
+    /// Removes a finished stream.
+    func unregister(_ id: QueryID) {
+        let removed = state.withLock { $0.streams.removeValue(forKey: id) != nil }
+        if removed { metrics?.recordStreamDelta(-1) }
+    }
+
+    /// Waits for graceful shutdown, then stops every open stream.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        stopAll(.shutdown)
+    }
+
+    /// Refuses new streams and asks every open one to stop.
+    func stopAll(_ reason: StopReason) {
+        let entries = state.withLock { state -> [Entry] in
+            state.shuttingDown = true
+            return Array(state.streams.values)
+        }
+        if !entries.isEmpty {
+            logger.notice("ending open streams for shutdown", metadata: ["streams": "\(entries.count)"])
+        }
+        for entry in entries { entry.stop(reason) }
+    }
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Sift needs, only those missing.
+#   scripts/install-deps.sh build    libraries siftd links against
+#   scripts/install-deps.sh kb       the corpora of the embedded knowledge base
+#   scripts/install-deps.sh test     tools the system tests use (promtool)
+set -euo pipefail
+
+declare -A groups=(
+  [build]="libcurl4-openssl-dev libsystemd-dev libsqlite3-dev zlib1g-dev pkg-config"
+  [kb]="dict-wn dict-gcide dict-foldoc linux-doc-6.1 python3.11-doc manpages"
+  [test]="prometheus"
+)
+
+wanted=()
+for group in "$@"; do
+  [[ -n "${groups[$group]:-}" ]] || { echo "install-deps: unknown group '$group'" >&2; exit 2; }
+  wanted+=(${groups[$group]})
+done
+
+missing=()
+for package in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has empty package lists; refresh them once per hour at most.
+stamp=/var/lib/apt/periodic/sift-update-stamp
+if [[ ! -f $stamp ]] || [[ -n $(find "$stamp" -mmin +60 2>/dev/null) ]]; then
+  $sudo apt-get update -qq
+  $sudo mkdir -p "$(dirname "$stamp")" && $sudo touch "$stamp"
+fi
+# prometheus would start a service on install where systemd runs; we only want its tools.
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
