@@ -47,7 +47,7 @@ struct AnswerStreamTests {
 
     @Test func slowClientIsDroppedAndCounted() async throws {
         // The runner floods far more events than the buffer holds while the client holds its first write.
-        let (gate, release) = AsyncStream<Void>.makeStream()
+        let gate = Gate()
         let produced = ManagedCounter()
         let runner = ScriptedRunner { _, emit in
             for index in 0..<10_000 {
@@ -60,14 +60,13 @@ struct AnswerStreamTests {
         }
         let (_, registry, metrics) = makeRoutes(runner: runner)
         let recorder = RecordingWriter(gate: gate)
-        var writer: any ResponseBodyWriter = recorder
         let stream = makeStream(runner: runner, registry: registry, metrics: metrics, buffer: 16)
         // Release the client only once the producer has overrun the buffer.
-        async let outcome: Void = stream.write(to: &writer)
+        async let outcome = drive(stream, into: recorder)
         while produced.value < 17 { await Task.yield() }
-        for _ in 0..<100 { release.yield() }
-        release.finish()
-        await #expect(throws: AnswerStream.SlowClient.self) { try await outcome }
+        await gate.open()
+        let error = await outcome
+        #expect(error is AnswerStream.SlowClient)
         #expect(produced.value < 10_000, "the pipeline must be cancelled, not run to the end")
         let text = String(decoding: metrics.render(), as: UTF8.self)
         #expect(text.contains(#"sift_streams_dropped_total{reason="slow_client"} 1"#))
@@ -108,13 +107,13 @@ struct AnswerStreamTests {
         }
         let (_, registry, metrics) = makeRoutes(runner: runner)
         let recorder = RecordingWriter()
-        var writer: any ResponseBodyWriter = recorder
         let stream = makeStream(runner: runner, registry: registry, metrics: metrics)
-        async let finished: Void = stream.write(to: &writer)
+        async let finished = drive(stream, into: recorder)
         var iterator = started.makeAsyncIterator()
         _ = await iterator.next()
         registry.stopAll(.shutdown)
-        try await finished
+        let error = await finished
+        #expect(error == nil)
         let frames = parseSSE(recorder.written.joined()).frames
         #expect(frames.map(\.type) == ["status", "error", "done"])
         #expect(frames[1].data.contains(#""code":"shutting_down""#))

@@ -107,9 +107,12 @@ struct RoutesTests {
     }
 
     @Test func metricsAreValidExpositionWithTheExpectedFamilies() async throws {
-        let (app, _) = app()
-        try await app.test(.live) { client in
+        // A finished stream closes its connection, so the scrape comes from a second server on the same routes.
+        let (routes, _, _) = makeRoutes(runner: ScriptedRunner.answering())
+        try await Application(router: routes.router(), logger: testLogger()).test(.live) { client in
             try await client.execute(uri: "/v1/answer/stream?q=hello", method: .get) { _ in }
+        }
+        try await Application(router: routes.router(), logger: testLogger()).test(.live) { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import SiftCore
+import Synchronization
 @testable import SiftServer
 
 /// A runner that plays a scripted sequence, for transport tests.
@@ -73,31 +74,56 @@ func parseSSE(_ text: String) -> (frames: [Frame], comments: [String]) {
     return (frames, comments)
 }
 
-/// A body writer that records what is written and can hold writes until released.
-final class RecordingWriter: ResponseBodyWriter {
-    // Only touched from the single task that drives the stream under test.
-    var written: [String] = []
-    let gate: AsyncStream<Void>?
-    var gateIterator: AsyncStream<Void>.Iterator?
+/// Opens once; every waiter before and after passes.
+actor Gate {
+    private var isOpen = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func wait() async {
+        if isOpen { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func open() {
+        isOpen = true
+        for waiter in waiters { waiter.resume() }
+        waiters = []
+    }
+}
+
+/// A body writer that records what is written and can hold every write until a gate opens.
+final class RecordingWriter: ResponseBodyWriter, Sendable {
+    private let storage = Mutex<[String]>([])
+    let gate: Gate?
     let onWrite: (@Sendable (String) -> Void)?
 
-    init(gate: AsyncStream<Void>? = nil, onWrite: (@Sendable (String) -> Void)? = nil) {
+    init(gate: Gate? = nil, onWrite: (@Sendable (String) -> Void)? = nil) {
         self.gate = gate
-        self.gateIterator = gate?.makeAsyncIterator()
         self.onWrite = onWrite
     }
 
+    var written: [String] { storage.withLock { $0 } }
+
     func write(_ buffer: ByteBuffer) async throws {
         let text = String(buffer: buffer)
-        written.append(text)
+        storage.withLock { $0.append(text) }
         onWrite?(text)
-        if gateIterator != nil {
-            _ = await gateIterator?.next()
-            try Task.checkCancellation()
-        }
+        await gate?.wait()
+        try Task.checkCancellation()
     }
 
     func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}
+
+/// Runs `stream` into `recorder`, returning the error it ended with, if any.
+func drive(_ stream: AnswerStream, into recorder: RecordingWriter) async -> (any Error)? {
+    var writer: any ResponseBodyWriter = recorder
+    do {
+        try await stream.write(to: &writer)
+        return nil
+    } catch {
+        return error
+    }
 }
 
 func testLogger() -> Logger {

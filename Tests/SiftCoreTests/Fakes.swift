@@ -1,0 +1,118 @@
+import Logging
+import Synchronization
+
+@testable import SiftCore
+
+struct WordsAnalyzer: QueryAnalyzing {
+    func analyze(_ text: String) throws(QueryError) -> AnalyzedQuery {
+        if text.isEmpty { throw QueryError.emptyQuery }
+        let words = text.lowercased().split(separator: " ").map(String.init)
+        return AnalyzedQuery(original: text, normalized: text, kind: .keywords, terms: words)
+    }
+}
+
+struct FixedProvider: SearchProvider {
+    var name: String
+    var hits: [SearchHit]
+    func search(_ query: AnalyzedQuery, limit: Int) async throws -> [SearchHit] { Array(hits.prefix(limit)) }
+}
+
+struct FailingProvider: SearchProvider {
+    var name: String
+    func search(_ query: AnalyzedQuery, limit: Int) async throws -> [SearchHit] {
+        throw ProviderError(code: "unavailable", message: "\(name) is down")
+    }
+}
+
+/// Never answers until cancelled.
+struct HangingProvider: SearchProvider {
+    var name: String
+    func search(_ query: AnalyzedQuery, limit: Int) async throws -> [SearchHit] {
+        let (silence, keep) = AsyncStream<Void>.makeStream()
+        for await _ in silence {}
+        keep.finish()
+        try Task.checkCancellation()
+        return []
+    }
+}
+
+struct KeepOrderRanker: PassageRanking {
+    func rank(_ candidates: [CandidatePassage], for query: AnalyzedQuery, limit: Int) -> [Passage] {
+        candidates.prefix(limit).enumerated().map { index, candidate in
+            Passage(n: index + 1, sourceN: candidate.sourceN, score: 1, text: candidate.text)
+        }
+    }
+}
+
+struct EchoSynthesizer: Synthesizer {
+    var name = "echo"
+    func synthesize(query: AnalyzedQuery, sources: [Source], passages: [Passage]) -> AsyncThrowingStream<String, any Error> {
+        AsyncThrowingStream { continuation in
+            for passage in passages { continuation.yield("\(passage.text) [\(passage.sourceN)] ") }
+            continuation.finish()
+        }
+    }
+}
+
+/// Yields one delta, then waits until cancelled.
+struct StallingSynthesizer: Synthesizer {
+    var name = "stall"
+    let started: AsyncStream<Void>.Continuation
+    func synthesize(query: AnalyzedQuery, sources: [Source], passages: [Passage]) -> AsyncThrowingStream<String, any Error> {
+        let started = self.started
+        let (stream, continuation) = AsyncThrowingStream<String, any Error>.makeStream()
+        continuation.yield("first ")
+        started.yield()
+        // Left open: the consumer's cancellation ends the iteration.
+        _ = continuation
+        return stream
+    }
+}
+
+struct ThrowingSynthesizer: Synthesizer {
+    var name = "broken"
+    struct Broken: Error {}
+    func synthesize(query: AnalyzedQuery, sources: [Source], passages: [Passage]) -> AsyncThrowingStream<String, any Error> {
+        AsyncThrowingStream { $0.finish(throwing: Broken()) }
+    }
+}
+
+/// Records observer calls.
+final class RecordingObserver: PipelineObserver {
+    struct Calls: Sendable {
+        var started = 0
+        var first: [PipelineEvent.EventType] = []
+        var stages: [Stage] = []
+        var providers: [String: String] = [:]
+        var finished: [PipelineEvent.Outcome] = []
+    }
+    let calls = Mutex(Calls())
+    func queryStarted(_ id: QueryID) { calls.withLock { $0.started += 1 } }
+    func firstEvent(_ id: QueryID, type: PipelineEvent.EventType, elapsed: Duration) { calls.withLock { $0.first.append(type) } }
+    func stageCompleted(_ id: QueryID, stage: Stage, duration: Duration) { calls.withLock { $0.stages.append(stage) } }
+    func providerCompleted(_ id: QueryID, provider: String, status: String, duration: Duration) {
+        calls.withLock { $0.providers[provider] = status }
+    }
+    func queryFinished(_ id: QueryID, outcome: PipelineEvent.Outcome, duration: Duration) {
+        calls.withLock { $0.finished.append(outcome) }
+    }
+    var snapshot: Calls { calls.withLock { $0 } }
+}
+
+/// Collects emitted events.
+final class EventLog: Sendable {
+    let events = Mutex<[PipelineEvent]>([])
+    func append(_ event: PipelineEvent) { events.withLock { $0.append(event) } }
+    var all: [PipelineEvent] { events.withLock { $0 } }
+    var types: [PipelineEvent.EventType] { all.map(\.type) }
+}
+
+func quietLogger() -> Logger {
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    return logger
+}
+
+func hit(_ url: String, _ title: String, score: Double = 1, passages: [String] = []) -> SearchHit {
+    SearchHit(url: url, title: title, snippet: "about \(title)", score: score, passages: passages)
+}

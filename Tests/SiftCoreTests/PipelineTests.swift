@@ -1,0 +1,152 @@
+import Testing
+
+@testable import SiftCore
+
+@Suite("Pipeline")
+struct PipelineTests {
+    func pipeline(
+        providers: [any SearchProvider], synthesizer: any Synthesizer = EchoSynthesizer(),
+        observer: any PipelineObserver = NoopPipelineObserver(), configuration: PipelineConfiguration = .init()
+    ) -> Pipeline<ContinuousClock> {
+        Pipeline(
+            analyzer: WordsAnalyzer(), providers: providers, ranker: KeepOrderRanker(), synthesizer: synthesizer,
+            observer: observer, configuration: configuration, logger: quietLogger())
+    }
+
+    @Test func emitsTheProtocolInOrderEndingWithOneDone() async {
+        let log = EventLog()
+        let provider = FixedProvider(name: "kb", hits: [hit("kb://a", "A", passages: ["alpha"]), hit("kb://b", "B", score: 0.5)])
+        let outcome = await pipeline(providers: [provider]).run(id: QueryID(), text: "a b") { log.append($0) }
+        #expect(outcome == .complete)
+        #expect(log.types == [.status, .query, .status, .source, .source, .status, .ranked, .status, .delta, .delta, .metrics, .done])
+        let elapsed = log.all.map(\.elapsedMs)
+        #expect(elapsed == elapsed.sorted())
+        guard case .source(let first) = log.all[3].payload, case .source(let second) = log.all[4].payload else {
+            Issue.record("expected sources")
+            return
+        }
+        #expect(first.n == 1 && second.n == 2)
+        #expect(first.score == 1 && second.score == 0.5)
+        guard case .metrics(let metrics) = log.all[10].payload else { return }
+        #expect(metrics.sources == 2 && metrics.passages == 2)
+        #expect(metrics.firstSourceMs != nil && metrics.firstDeltaMs != nil)
+    }
+
+    @Test func aFailingProviderBecomesAWarningNotAFailure() async {
+        let log = EventLog()
+        let observer = RecordingObserver()
+        let outcome = await pipeline(
+            providers: [FailingProvider(name: "web"), FixedProvider(name: "kb", hits: [hit("kb://a", "A")])],
+            observer: observer
+        ).run(id: QueryID(), text: "a") { log.append($0) }
+        #expect(outcome == .complete)
+        let warnings = log.all.compactMap { event -> PipelineEvent.Warning? in
+            if case .warning(let warning) = event.payload { return warning }
+            return nil
+        }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.provider == "web" && warnings.first?.code == "provider_unavailable")
+        #expect(observer.snapshot.providers == ["web": "unavailable", "kb": "ok"])
+    }
+
+    @Test func allProvidersFailingIsATypedErrorThenDone() async {
+        let log = EventLog()
+        let outcome = await pipeline(providers: [FailingProvider(name: "x"), FailingProvider(name: "y")])
+            .run(id: QueryID(), text: "a") { log.append($0) }
+        #expect(outcome == .failed)
+        #expect(log.types.suffix(3) == [.error, .metrics, .done])
+        guard case .error(let error) = log.all[log.all.count - 3].payload else { return }
+        #expect(error.code == "providers_failed" && error.retryable)
+    }
+
+    @Test func noSourcesIsAClearErrorNotAnEmptyAnswer() async {
+        let log = EventLog()
+        let outcome = await pipeline(providers: [FixedProvider(name: "kb", hits: [])]).run(id: QueryID(), text: "zzz") {
+            log.append($0)
+        }
+        #expect(outcome == .failed)
+        #expect(!log.types.contains(.delta))
+        guard let error = log.all.first(where: { $0.type == .error }), case .error(let info) = error.payload else {
+            Issue.record("no error event")
+            return
+        }
+        #expect(info.code == "no_sources" && info.httpStatus == 404 && info.message.contains("zzz"))
+        #expect(log.types.last == .done)
+    }
+
+    @Test func invalidInputFailsBeforeSearching() async {
+        let log = EventLog()
+        let outcome = await pipeline(providers: [FixedProvider(name: "kb", hits: [hit("kb://a", "A")])])
+            .run(id: QueryID(), text: "") { log.append($0) }
+        #expect(outcome == .failed)
+        #expect(log.types == [.status, .error, .metrics, .done])
+    }
+
+    @Test func aHangingProviderTimesOutWithAWarning() async {
+        let log = EventLog()
+        let configuration = PipelineConfiguration(providerTimeout: .milliseconds(20))
+        let outcome = await pipeline(
+            providers: [HangingProvider(name: "slow"), FixedProvider(name: "kb", hits: [hit("kb://a", "A")])],
+            configuration: configuration
+        ).run(id: QueryID(), text: "a") { log.append($0) }
+        #expect(outcome == .complete)
+        #expect(log.all.contains { event in
+            if case .warning(let warning) = event.payload { return warning.code == "provider_timeout" && warning.provider == "slow" }
+            return false
+        })
+    }
+
+    @Test func theSameURLFromTwoProvidersIsOneSourceFoundByBoth() async {
+        let log = EventLog()
+        _ = await pipeline(
+            providers: [FixedProvider(name: "a", hits: [hit("kb://x", "X")]), FixedProvider(name: "b", hits: [hit("kb://x", "X")])]
+        ).run(id: QueryID(), text: "x") { log.append($0) }
+        let sources = log.all.compactMap { event -> Source? in
+            if case .source(let source) = event.payload { return source }
+            return nil
+        }
+        #expect(sources.count == 1)
+        // The second provider is added to the source the client already has (passages rank with it).
+        #expect(log.all.contains { $0.type == .ranked })
+    }
+
+    @Test func cancellationEndsWithDoneCancelled() async {
+        let log = EventLog()
+        let (started, startedSignal) = AsyncStream<Void>.makeStream()
+        let pipeline = pipeline(
+            providers: [FixedProvider(name: "kb", hits: [hit("kb://a", "A")])],
+            synthesizer: StallingSynthesizer(started: startedSignal))
+        let task = Task { await pipeline.run(id: QueryID(), text: "a") { log.append($0) } }
+        var iterator = started.makeAsyncIterator()
+        _ = await iterator.next()
+        task.cancel()
+        let outcome = await task.value
+        #expect(outcome == .cancelled)
+        #expect(log.types.filter { $0 == .done }.count == 1)
+        #expect(log.types.last == .done)
+        #expect(!log.types.contains(.metrics))
+    }
+
+    @Test func aFailingSynthesizerIsATypedError() async {
+        let log = EventLog()
+        let outcome = await pipeline(
+            providers: [FixedProvider(name: "kb", hits: [hit("kb://a", "A")])], synthesizer: ThrowingSynthesizer()
+        ).run(id: QueryID(), text: "a") { log.append($0) }
+        #expect(outcome == .failed)
+        #expect(log.all.contains { event in
+            if case .error(let info) = event.payload { return info.code == "synthesis_failed" }
+            return false
+        })
+    }
+
+    @Test func theObserverSeesFirstEventsStagesAndTheOutcome() async {
+        let observer = RecordingObserver()
+        _ = await pipeline(providers: [FixedProvider(name: "kb", hits: [hit("kb://a", "A")])], observer: observer)
+            .run(id: QueryID(), text: "a") { _ in }
+        let calls = observer.snapshot
+        #expect(calls.started == 1)
+        #expect(calls.first == [.status, .source, .delta])
+        #expect(calls.stages == [.analyzing, .searching, .ranking, .synthesizing])
+        #expect(calls.finished == [.complete])
+    }
+}
