@@ -76,9 +76,11 @@ let package = Package(
             dependencies: [
                 "SiftCore", "SiftText", "SiftProviders", "SiftSystemd", "SiftServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         .executableTarget(
@@ -107,7 +109,11 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SiftSystemdTests",
-            dependencies: ["SiftSystemd", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SiftSystemd", "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "SiftServerTests",

@@ -140,9 +140,16 @@ public final class SiftMetrics: PipelineObserver, Sendable {
         ).increment()
     }
 
-    /// A gauge named `sift_<name>` without labels (knowledge-base size and the like).
-    public func gauge(_ name: String, help: String) -> Gauge {
-        registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "sift", metricName: name, unitName: "", helpText: help))
+    /// Publishes the size of the open knowledge-base index.
+    public func recordKnowledgeBase(documents: Int, passages: Int) {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "knowledge_base_documents", unitName: "", helpText: "Documents in the knowledge-base index.")
+        ).set(Double(documents))
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "knowledge_base_passages", unitName: "", helpText: "Passages in the knowledge-base index.")
+        ).set(Double(passages))
     }
 
     /// Renders the Prometheus text exposition, refreshing process metrics first.

@@ -24,11 +24,19 @@ class SSEStream:
             key, _, value = line.partition(":")
             self.headers[key.strip().lower()] = value.strip()
         self.chunked = self.headers.get("transfer-encoding", "").lower() == "chunked"
+        length = self.headers.get("content-length")
+        self.remaining = int(length) if length is not None else None
         self._buffer = b""
         self.comments = []
         self.raw = []
 
     def _read_body(self):
+        if self.remaining is not None:
+            if self.remaining == 0:
+                return b""
+            data = self.file.read1(min(65536, self.remaining))
+            self.remaining -= len(data)
+            return data
         if not self.chunked:
             return self.file.read1(65536)
         size_line = self.file.readline()

@@ -1,1 +1,0 @@
-// systemd integration: sd_notify, journald, socket activation.

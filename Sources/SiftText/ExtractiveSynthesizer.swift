@@ -1,0 +1,133 @@
+import SiftCore
+
+/// Writes an answer from ranked passages without a language model, by choosing
+/// and ordering their sentences so that the result reads as an answer: the most
+/// direct statement first (a definition of the focus, or a sentence naming what
+/// the question asks for), then supporting sentences.
+///
+/// - Dictionary entries (`Canberra: the capital of Australia`) become sentences
+///   (`Canberra is the capital of Australia [1].`).
+/// - Every sentence ends with its citations `[n]`, where `n` is the passage's
+///   ``Passage/sourceN``; a sentence two sources support cites both (`[1][3]`).
+/// - Code and error-log queries lead with the passage naming the most query identifiers.
+/// - Arithmetic queries are computed (`2+2*3 = 8.`); that sentence has no citation.
+/// - When nothing answers the question it says so in one sentence; the answer is never empty.
+public struct ExtractiveSynthesizer: Synthesizer {
+    /// `extractive`.
+    public let name = "extractive"
+    /// The most sentences in an answer; simple questions get fewer.
+    public var maxSentences: Int
+    /// Words per streamed delta.
+    public var wordsPerDelta: Int
+
+    let tokenizer = Tokenizer()
+    let splitter = SentenceSplitter()
+
+    /// Creates a synthesizer that writes at most `maxSentences` sentences, streamed `wordsPerDelta` words at a time.
+    public init(maxSentences: Int = 5, wordsPerDelta: Int = 2) {
+        self.maxSentences = max(1, maxSentences)
+        self.wordsPerDelta = max(1, wordsPerDelta)
+    }
+
+    /// Streams ``answer(query:sources:passages:)`` as deltas of a few words each
+    /// that concatenate exactly to the answer.
+    ///
+    /// The answer is cheap to compute, so it is produced eagerly and buffered; a
+    /// task that is already cancelled gets a `CancellationError` instead, and the
+    /// producer stops as soon as the consumer terminates the stream.
+    public func synthesize(
+        query: AnalyzedQuery, sources: [Source], passages: [Passage]
+    ) -> AsyncThrowingStream<String, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: String.self, throwing: (any Error).self)
+        if Task.isCancelled {
+            continuation.finish(throwing: CancellationError())
+            return stream
+        }
+        let text = answer(query: query, sources: sources, passages: passages)
+        for delta in Self.deltas(of: text, wordsPerDelta: wordsPerDelta) {
+            if case .terminated = continuation.yield(delta) { break }
+        }
+        continuation.finish()
+        return stream
+    }
+
+    /// The whole answer text; never empty.
+    public func answer(query: AnalyzedQuery, sources: [Source], passages: [Passage]) -> String {
+        if query.kind == .arithmetic, let expression = ArithmeticExpression(query: query.normalized),
+            let value = expression.formattedValue
+        {
+            return "\(expression.text) = \(value)."
+        }
+        let titles = Dictionary(sources.map { ($0.n, $0.title) }, uniquingKeysWith: { first, _ in first })
+        let candidates = candidates(query: query, passages: passages, titles: titles)
+        let chosen = select(candidates, query: query)
+        guard !chosen.isEmpty else {
+            return fallback(query: query, passages: passages, titles: titles)
+        }
+        return chosen.map { Self.render($0.text, citations: $0.citations) }.joined(separator: " ")
+    }
+
+    /// `text` cut into pieces of `wordsPerDelta` words, each with the white space
+    /// that follows it, so that the pieces concatenate to `text`.
+    public static func deltas(of text: String, wordsPerDelta: Int = 2) -> [String] {
+        var pieces: [String] = []
+        var current = ""
+        var words = 0
+        var inSpace = false
+        for c in text {
+            if c.isWhitespace {
+                inSpace = true
+            } else if inSpace {
+                words += 1
+                inSpace = false
+                if words == wordsPerDelta {
+                    pieces.append(current)
+                    current = ""
+                    words = 0
+                }
+            }
+            current.append(c)
+        }
+        if !current.isEmpty { pieces.append(current) }
+        return pieces
+    }
+
+    /// One honest sentence when no passage answers the question.
+    func fallback(query: AnalyzedQuery, passages: [Passage], titles: [Int: String]) -> String {
+        guard let top = passages.first else {
+            return "The sources found do not answer this question."
+        }
+        let sentences = splitter.sentences(in: top.text)
+        let entry = DictionaryEntry(text: top.text, title: titles[top.sourceN] ?? "")
+        guard
+            let closest = entry?.sentence ?? sentences.first(where: { $0.split(separator: " ").count >= 3 })
+                ?? sentences.first
+        else {
+            return "The sources found do not answer this question."
+        }
+        let clipped = DictionaryEntry.clip(closest, maxWords: 30)
+        return "The sources found do not answer this directly; the closest is: "
+            + Self.render(clipped, citations: [top.sourceN])
+    }
+
+    /// `text` without its final punctuation, then ` [n][m].`.
+    static func render(_ text: String, citations: [Int]) -> String {
+        var body = String(TextNormalization.trim(text))
+        let closers: Set<Character> = ["\"", "'", "”", "’", ")", "]", "»"]
+        if let last = body.last, closers.contains(last) {
+            // `said "hello."` → `said "hello"`.
+            let inner = body.dropLast()
+            if let terminal = inner.last, ".!?;:,".contains(terminal) {
+                body = String(inner.dropLast()) + String(last)
+            }
+        } else {
+            let stripped = String(body.droppingSuffix { ".!?…;:, ".contains($0) })
+            // Keep the period of a final initialism such as "U.S.".
+            let lastWord = stripped.split(separator: " ").last ?? ""
+            let initialism = lastWord.contains(".") && lastWord.split(separator: ".").allSatisfy { $0.count == 1 }
+            body = initialism && body.hasSuffix(".") ? stripped + "." : stripped
+        }
+        let marks = citations.map { "[\($0)]" }.joined()
+        return marks.isEmpty ? body + "." : body + " " + marks + "."
+    }
+}

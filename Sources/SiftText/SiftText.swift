@@ -1,2 +1,0 @@
-// Text processing for Sift: query analysis, tokenizing, passage splitting, ranking, synthesis.
-import SiftCore

@@ -1,0 +1,51 @@
+/// Small whitespace helpers shared by the analyzer, the ranker and the synthesizer.
+enum TextNormalization {
+    /// `text` trimmed, with every run of white space (including newlines) folded to one space.
+    static func foldWhitespace(_ text: some StringProtocol) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        var pendingSpace = false
+        for c in text {
+            if c.isWhitespace {
+                pendingSpace = !result.isEmpty
+            } else {
+                if pendingSpace { result.append(" ") }
+                pendingSpace = false
+                result.append(c)
+            }
+        }
+        return result
+    }
+
+    /// `text` without leading and trailing white space.
+    static func trim(_ text: some StringProtocol) -> Substring {
+        let s = Substring(text)
+        guard let first = s.firstIndex(where: { !$0.isWhitespace }),
+            let last = s.lastIndex(where: { !$0.isWhitespace })
+        else { return s[s.endIndex...] }
+        return s[first...last]
+    }
+
+    /// `text` with its first character uppercased.
+    static func capitalizingFirst(_ text: some StringProtocol) -> String {
+        guard let first = text.first else { return "" }
+        return first.uppercased() + text.dropFirst()
+    }
+
+    /// Whether `needle` occurs in `haystack` as a contiguous run of tokens.
+    static func containsRun(_ haystack: [String], _ needle: [String]) -> Bool {
+        firstRun(of: needle, in: haystack) != nil
+    }
+
+    /// The index where `needle` first occurs in `haystack` as a contiguous run of tokens.
+    static func firstRun(of needle: [String], in haystack: [String]) -> Int? {
+        guard !needle.isEmpty, needle.count <= haystack.count else { return nil }
+        outer: for start in 0...(haystack.count - needle.count) {
+            for k in 0..<needle.count where haystack[start + k] != needle[k] {
+                continue outer
+            }
+            return start
+        }
+        return nil
+    }
+}

@@ -1,0 +1,32 @@
+/// Near-duplicate measures over token sequences.
+enum TextSimilarity {
+    /// The set of word `size`-shingles (the whole sequence when it is shorter).
+    static func shingles(_ tokens: [String], size: Int = 3) -> Set<String> {
+        guard tokens.count >= size else { return tokens.isEmpty ? [] : [tokens.joined(separator: " ")] }
+        var result = Set<String>()
+        result.reserveCapacity(tokens.count - size + 1)
+        for start in 0...(tokens.count - size) {
+            result.insert(tokens[start..<(start + size)].joined(separator: " "))
+        }
+        return result
+    }
+
+    /// |a ∩ b| / |a ∪ b|; 0 when both are empty.
+    static func jaccard(_ a: Set<String>, _ b: Set<String>) -> Double {
+        let union = a.union(b).count
+        guard union > 0 else { return 0 }
+        return Double(a.intersection(b).count) / Double(union)
+    }
+
+    /// |a ∩ b| / min(|a|, |b|): how much of the smaller set the larger one covers.
+    static func overlapCoefficient(_ a: Set<String>, _ b: Set<String>) -> Double {
+        let smaller = min(a.count, b.count)
+        guard smaller > 0 else { return 0 }
+        return Double(a.intersection(b).count) / Double(smaller)
+    }
+
+    /// Whether one token sequence occurs inside the other.
+    static func contains(eitherOf a: [String], _ b: [String]) -> Bool {
+        a.count >= b.count ? TextNormalization.containsRun(a, b) : TextNormalization.containsRun(b, a)
+    }
+}

@@ -1,0 +1,184 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import SiftCore
+import SiftProviders
+import SiftServer
+import SiftSystemd
+import SiftText
+import UnixSignals
+
+/// `siftd`: the Sift daemon. Every option can also be set by its environment
+/// variable or in the config file; `--help` lists them with their defaults.
+@main
+struct Siftd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "siftd",
+        abstract: "Sift: answers questions from its sources and streams every step over Server-Sent Events.",
+        discussion: """
+            A flag beats its environment variable, which beats the config file, which beats the default.
+            Serves http://127.0.0.1:8080 by default: the browser client at /, the API at /v1, /metrics, /healthz, /readyz.
+            See docs/configuration.md.
+            """,
+        version: siftVersion)
+
+    @Option(help: ArgumentHelp(ConfigKeys.config.helpText)) var config: String?
+    @Option(help: ArgumentHelp(ConfigKeys.listen.helpText)) var listen: String?
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp(ConfigKeys.stateDir.helpText)) var stateDir: String?
+    @Option(name: .customLong("cache-dir"), help: ArgumentHelp(ConfigKeys.cacheDir.helpText)) var cacheDir: String?
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp(ConfigKeys.dataDir.helpText)) var dataDir: String?
+    @Option(name: .customLong("kb-sources"), help: ArgumentHelp(ConfigKeys.kbSources.helpText)) var kbSources: String?
+    @Option(help: ArgumentHelp(ConfigKeys.log.helpText)) var log: String?
+    @Option(name: .customLong("log-level"), help: ArgumentHelp(ConfigKeys.logLevel.helpText)) var logLevel: String?
+    @Option(name: .customLong("max-streams"), help: ArgumentHelp(ConfigKeys.maxStreams.helpText)) var maxStreams: String?
+    @Option(name: .customLong("stream-buffer"), help: ArgumentHelp(ConfigKeys.streamBuffer.helpText)) var streamBuffer: String?
+    @Option(name: .customLong("heartbeat-seconds"), help: ArgumentHelp(ConfigKeys.heartbeatSeconds.helpText))
+    var heartbeatSeconds: String?
+    @Option(name: .customLong("max-sources"), help: ArgumentHelp(ConfigKeys.maxSources.helpText)) var maxSources: String?
+    @Option(name: .customLong("max-passages"), help: ArgumentHelp(ConfigKeys.maxPassages.helpText)) var maxPassages: String?
+    @Flag(name: .customLong("index-only"), help: "Build or refresh the knowledge-base index, then exit.") var indexOnly = false
+    @Flag(name: .customLong("reindex"), help: "Rebuild the index even when it is up to date.") var reindex = false
+    @Flag(name: .customLong("check-config"), help: "Resolve the configuration, print it, and exit (2 when it is bad).")
+    var checkConfig = false
+
+    /// The flags given, by config key.
+    var flagValues: [String: String] {
+        let pairs: [(ConfigKey, String?)] = [
+            (ConfigKeys.config, config), (ConfigKeys.listen, listen), (ConfigKeys.stateDir, stateDir),
+            (ConfigKeys.cacheDir, cacheDir), (ConfigKeys.dataDir, dataDir), (ConfigKeys.kbSources, kbSources),
+            (ConfigKeys.log, log), (ConfigKeys.logLevel, logLevel), (ConfigKeys.maxStreams, maxStreams),
+            (ConfigKeys.streamBuffer, streamBuffer), (ConfigKeys.heartbeatSeconds, heartbeatSeconds),
+            (ConfigKeys.maxSources, maxSources), (ConfigKeys.maxPassages, maxPassages),
+        ]
+        return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key.name, $0) } })
+    }
+
+    func run() async throws {
+        let environment = ProcessEnvironment.current()
+        let settings: SiftdConfiguration
+        do {
+            settings = try SiftdConfiguration.resolve(flags: flagValues, environment: environment, readFile: readTextFile)
+        } catch {
+            printError("siftd: configuration: \(error)")
+            throw ExitCode(2)
+        }
+        if checkConfig {
+            print(describe(settings))
+            return
+        }
+
+        let format = (LogFormat(configurationValue: settings.logFormat) ?? .auto).resolved()
+        let level = settings.logLevel
+        LoggingSystem.bootstrap { label in format.makeLogHandler(label: label, logLevel: level) }
+        var logger = Logger(label: "siftd")
+        logger.logLevel = level
+        for name in ConfigKeys.notYetSupported where environment[name].map({ !$0.isEmpty }) == true {
+            logger.warning(
+                "\(name) is set, but this version of siftd has no web search or LLM synthesis yet; it answers from the knowledge base",
+                metadata: ["setting": "\(name)"])
+        }
+
+        let notifier = SystemdNotifier(logger: logger)
+        do {
+            try await serve(settings, environment: environment, notifier: notifier, logger: logger)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            logger.critical("siftd stopped: \(error)")
+            _ = notifier.status("failed: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    func serve(
+        _ settings: SiftdConfiguration, environment: [String: String], notifier: SystemdNotifier, logger: Logger
+    ) async throws {
+        for directory in [settings.stateDir, settings.cacheDir] {
+            guard makeDirectories(directory) else {
+                logger.critical("cannot create directory \(directory): \(String(cString: strerror(errno)))")
+                throw ExitCode(1)
+            }
+        }
+
+        // The knowledge base: build or refresh the index, showing progress, then open it.
+        _ = notifier.status("indexing the knowledge base")
+        let sources = KnowledgeBaseSource.parse(settings.kbSources.joined(separator: ","), dataDirectory: settings.dataDir)
+        let indexer = KnowledgeBaseIndexer(stateDirectory: settings.stateDir, sources: sources, logger: logger)
+        let progress = ProgressPrinter(notifier: notifier)
+        let report = try await indexer.build(force: reindex) { progress.show($0) }
+        progress.finish(report)
+        if indexOnly { return }
+        let knowledgeBase = try KnowledgeBase(stateDirectory: settings.stateDir)
+
+        let metrics = SiftMetrics(version: siftVersion)
+        metrics.recordKnowledgeBase(
+            documents: knowledgeBase.statistics.documents, passages: knowledgeBase.statistics.passages)
+
+        var pipelineConfiguration = PipelineConfiguration(
+            maxSources: settings.maxSources, maxPassages: settings.maxPassages)
+        if let delay = environment["SIFT_DEBUG_DELTA_DELAY_MS"].flatMap(Int.init), delay > 0 {
+            pipelineConfiguration.debugDeltaDelay = .milliseconds(delay)
+            logger.warning("SIFT_DEBUG_DELTA_DELAY_MS=\(delay): answers are slowed down on purpose (tests and demos only)")
+        }
+        let pipeline = Pipeline(
+            analyzer: QueryAnalyzer(), providers: [KnowledgeBaseProvider(knowledgeBase: knowledgeBase)],
+            ranker: BM25Ranker(), synthesizer: ExtractiveSynthesizer(), observer: metrics,
+            configuration: pipelineConfiguration, logger: logger)
+
+        let registry = StreamRegistry(capacity: settings.server.maxStreams, metrics: metrics, logger: logger)
+        let routes = SiftRoutes(
+            runner: pipeline, registry: registry, metrics: metrics, configuration: settings.server,
+            readiness: {
+                let open = knowledgeBase.isOpen
+                return Readiness(
+                    ready: open,
+                    components: ["kb": open ? "open, \(knowledgeBase.statistics.documents) documents" : "closed"])
+            })
+        let address = "\(settings.listenHost):\(settings.listenPort)"
+        let app = Application(
+            router: routes.router(),
+            configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "siftd"),
+            onServerRunning: { channel in
+                let bound = channel.localAddress.map { "\($0)" } ?? address
+                logger.notice("serving", metadata: ["address": "\(bound)", "documents": "\(knowledgeBase.statistics.documents)"])
+                _ = notifier.ready(status: "serving on \(address)")
+                if isatty(2) != 0 {
+                    printError("siftd: serving http://\(address)/ (Ctrl-C to stop)")
+                }
+            },
+            logger: logger)
+
+        let watchdog = WatchdogService(notifier: notifier, logger: logger) {
+            await eventLoopResponds(app.eventLoopGroup)
+        }
+        let status = StatusReporter(notifier: notifier, registry: registry, address: address, logger: logger)
+        // Shutdown runs in reverse: status (STOPPING=1), registry (streams end with done), server, watchdog.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: watchdog), .init(service: app), .init(service: registry), .init(service: status)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        knowledgeBase.close()
+        logger.notice("stopped")
+    }
+
+    func describe(_ settings: SiftdConfiguration) -> String {
+        """
+        config file:   \(settings.configPath ?? "none")
+        listen:        \(settings.listenHost):\(settings.listenPort)
+        state dir:     \(settings.stateDir)
+        cache dir:     \(settings.cacheDir)
+        data dir:      \(settings.dataDir)
+        kb sources:    \(settings.kbSources.joined(separator: ","))
+        log:           \(settings.logFormat) (\(settings.logLevel.rawValue))
+        max streams:   \(settings.server.maxStreams)
+        stream buffer: \(settings.server.streamBuffer) events
+        heartbeat:     \(settings.server.heartbeat)
+        sources/query: \(settings.maxSources), passages: \(settings.maxPassages)
+        """
+    }
+}

@@ -1,0 +1,140 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import NIOCore
+import ServiceLifecycle
+import SiftProviders
+import SiftServer
+import SiftSystemd
+import Synchronization
+
+/// The version reported by `--version`, `/healthz` and `sift_build_info`.
+let siftVersion = "0.1.0"
+
+/// The process environment as a dictionary.
+enum ProcessEnvironment {
+    static func current() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}
+
+/// Reads a whole text file, or nil when it cannot be opened.
+func readTextFile(_ path: String) -> String? {
+    guard let file = fopen(path, "r") else { return nil }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 16_384)
+    while true {
+        let count = fread(&chunk, 1, chunk.count, file)
+        if count <= 0 { break }
+        bytes += chunk[0..<count]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+/// `mkdir -p`.
+func makeDirectories(_ path: String) -> Bool {
+    var prefix = path.hasPrefix("/") ? "" : "."
+    for component in path.split(separator: "/") {
+        prefix += "/" + component
+        if mkdir(prefix, 0o755) != 0 && errno != EEXIST { return false }
+    }
+    return true
+}
+
+func printError(_ line: String) {
+    writeStandardError(line + "\n")
+}
+
+/// Writes to file descriptor 2 directly (the C `stderr` global is not concurrency-safe).
+func writeStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+        if written <= 0 { break }
+        offset += written
+    }
+}
+
+/// Whether an event loop of `group` runs a task within a second: the watchdog's health check.
+func eventLoopResponds(_ group: any EventLoopGroup) async -> Bool {
+    let loop = group.any()
+    let answered = loop.makePromise(of: Bool.self)
+    loop.execute { answered.succeed(true) }
+    let timeout = loop.scheduleTask(in: .seconds(1)) { answered.succeed(false) }
+    let result = (try? await answered.futureResult.get()) ?? false
+    timeout.cancel()
+    return result
+}
+
+/// Shows index-build progress on the terminal (rewriting one line on a TTY,
+/// a line every few seconds otherwise) and in systemd's STATUS=.
+final class ProgressPrinter: Sendable {
+    private let notifier: SystemdNotifier
+    private let isTerminal = isatty(2) != 0
+    private let last = Mutex<(phase: String, at: ContinuousClock.Instant?)>(("", nil))
+
+    init(notifier: SystemdNotifier) { self.notifier = notifier }
+
+    func show(_ progress: KnowledgeBaseBuildProgress) {
+        let now = ContinuousClock.now
+        let phase = progress.phase.rawValue + (progress.source ?? "")
+        let due = last.withLock { state -> Bool in
+            let interval: Duration = isTerminal ? .milliseconds(200) : .seconds(3)
+            guard state.phase != phase || state.at.map({ $0.duration(to: now) >= interval }) ?? true else { return false }
+            state = (phase, now)
+            return true
+        }
+        guard due else { return }
+        let line = "siftd: index: \(progress)"
+        if isTerminal {
+            writeStandardError("\r\u{1B}[K" + line)
+        } else {
+            printError(line)
+        }
+        _ = notifier.status("indexing: \(progress)")
+    }
+
+    func finish(_ report: KnowledgeBaseBuildReport) {
+        if isTerminal { writeStandardError("\r\u{1B}[K") }
+        let seconds = Double(report.duration.components.seconds) + Double(report.duration.components.attoseconds) / 1e18
+        let verb = report.rebuilt ? "built" : "reused"
+        printError(
+            "siftd: index \(verb): \(report.documents) documents, \(report.passages) passages, "
+                + "\(report.indexBytes / 1_048_576) MiB in \((seconds * 10).rounded() / 10) s (\(report.reason))")
+        for source in report.sources where source.status != .indexed {
+            printError("siftd: index: skipped \(source.collection) (\(source.location)): \(source.message ?? source.status.rawValue)")
+        }
+    }
+}
+
+/// Keeps systemd's STATUS= current, and says STOPPING=1 when shutdown begins.
+struct StatusReporter: Service {
+    let notifier: SystemdNotifier
+    let registry: StreamRegistry
+    let address: String
+    let logger: Logger
+
+    func run() async throws {
+        // The loop is cancelled as soon as graceful shutdown begins; then STOPPING=1 goes out.
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                _ = notifier.status("serving on \(address); \(registry.activeCount) streams open; \(registry.startedCount) queries")
+                try await Task.sleep(for: .seconds(5))
+            }
+        }
+        _ = notifier.stopping(status: "stopping: ending open streams")
+        logger.notice("shutting down", metadata: ["streams": "\(registry.activeCount)"])
+    }
+}
