@@ -23,6 +23,15 @@ router.get("/hello/stream") { request, _ -> Response in
             try await send("status", #"{"stage":"analyzing","message":"hello","elapsed_ms":0}"#)
             try await send("source", #"{"n":1,"url":"kb://floor","title":"floor","snippet":"","providers":["floor"],"score":1,"elapsed_ms":0}"#)
             for word in ["hello ", "world ", "[1]"] { try await send("delta", #"{"text":"\#(word)","elapsed_ms":0}"#) }
+            if request.uri.query?.contains("hold") == true {
+                // Keep the stream open until the client goes away, as a long answer would.
+                try await request.body.consumeWithCancellationOnInboundClose { _ in
+                    let (silence, keep) = AsyncStream<Void>.makeStream()
+                    for await _ in silence {}
+                    keep.finish()
+                }
+                return
+            }
             try await send("done", #"{"outcome":"complete","elapsed_ms":0}"#)
             try await writer.finish(nil)
         })

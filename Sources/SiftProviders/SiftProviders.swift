@@ -1,1 +1,0 @@
-// Search providers: the local knowledge base (SQLite FTS5).

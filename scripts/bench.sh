@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# make bench: measures siftd (release) against the floor (a bare SSE hello on the
+# same Hummingbird stack) and writes docs/benchmarks.md. Loopback only; every
+# loop is bounded. Needs the knowledge-base sources (make kb-sources).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ulimit -n 65536 2>/dev/null || ulimit -n 8192
+out=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
+BIN=.build/release
+STATE=${SIFT_BENCH_STATE_DIR:-$PWD/.build/bench-state}
+mkdir -p "$STATE"
+results="$out/results.jsonl"
+record() { printf '{"name": "%s", "result": %s}\n' "$1" "$2" >> "$results"; echo "bench: $1 $2" >&2; }
+
+wait_http() {
+  for _ in $(seq 1 600); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  echo "bench: $1 never answered" >&2; return 1
+}
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+QUESTIONS=(
+  "what is the capital of Australia" "what is photosynthesis" "how does TCP congestion control work"
+  "what is entropy" "who was Ada Lovelace" "what is a mutex" "define osmosis" "what is the speed of light"
+)
+paths=()
+for q in "${QUESTIONS[@]}"; do paths+=(--path "/v1/answer/stream?q=$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote_plus(sys.argv[1]))' "$q")"); done
+
+# 1. Index build time, from nothing (release build, this machine's cores).
+rm -rf "$out/index"
+start=$(date +%s.%N)
+SIFT_LOG=text $BIN/siftd --state-dir "$out/index" --index-only 2>"$out/index.log"
+end=$(date +%s.%N)
+docs=$(grep -o 'index built: [0-9]* documents, [0-9]* passages, [0-9]* MiB' "$out/index.log" | head -1)
+record index_build "{\"seconds\": $(python3 -c "print(round($end-$start,1))"), \"summary\": \"$docs\"}"
+cp "$out/index/kb.sqlite" "$STATE/kb.sqlite" 2>/dev/null || true
+rm -rf "$out/index"
+
+# 2. The floor.
+FLOOR_PORT=18090
+$BIN/sift-floor $FLOOR_PORT >/dev/null 2>&1 &
+floor_pid=$!
+wait_http "http://127.0.0.1:$FLOOR_PORT/hello/stream"
+record floor_idle "{\"rss_mb\": $(python3 -c "print(round($(rss_kb $floor_pid)/1024,1))")}"
+record floor_latency_c1 "$($BIN/sift-bench latency --port $FLOOR_PORT --path /hello/stream --concurrency 1 --requests 2000)"
+record floor_latency_c200 "$($BIN/sift-bench latency --port $FLOOR_PORT --path /hello/stream --concurrency 200 --requests 10000)"
+for n in 1 100 1000; do
+  record "floor_hold_$n" "$($BIN/sift-bench hold --port $FLOOR_PORT --path '/hello/stream?hold' --concurrency $n --pid $floor_pid)"
+done
+kill $floor_pid; wait $floor_pid 2>/dev/null || true
+
+# 3. siftd on the embedded default.
+PORT=18080
+start_siftd() {
+  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$PORT" SIFT_LOG=text SIFT_LOG_LEVEL=warning "$@" $BIN/siftd >"$out/siftd.log" 2>&1 &
+  siftd_pid=$!
+  wait_http "http://127.0.0.1:$PORT/readyz"
+}
+start_siftd env
+sleep 1
+record siftd_idle "{\"rss_mb\": $(python3 -c "print(round($(rss_kb $siftd_pid)/1024,1))")}"
+record siftd_latency_c1 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 1 --requests 2000)"
+record siftd_latency_c200 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 200 --requests 10000)"
+record siftd_throughput_c4 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 4 --requests 4000)"
+record siftd_after_load "{\"rss_mb\": $(python3 -c "print(round($(rss_kb $siftd_pid)/1024,1))")}"
+kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
+
+# 4. RSS with streams held open (answers paused after their first word).
+start_siftd env SIFT_DEBUG_DELTA_DELAY_MS=600000
+for n in 1 100 1000; do
+  record "siftd_hold_$n" "$($BIN/sift-bench hold --port $PORT "${paths[@]}" --concurrency $n --pid $siftd_pid)"
+done
+kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
+
+python3 scripts/bench_report.py "$results" docs/benchmarks.md
+echo "bench: wrote docs/benchmarks.md" >&2
