@@ -73,10 +73,12 @@ class SSEStream:
                 yield event
 
     def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        # makefile() keeps the descriptor alive; shut the connection down for real.
+        for action in (lambda: self.sock.shutdown(socket.SHUT_RDWR), self.file.close, self.sock.close):
+            try:
+                action()
+            except OSError:
+                pass
 
 
 def stream_path(question):
