@@ -14,7 +14,10 @@ public struct ConfigKey: Sendable, Hashable {
     public var help: String
 
     /// The text `siftd --help` shows for it.
-    public var helpText: String { "\(help) [env: \(environment); file: \(name); default: \(defaultText)]" }
+    public var helpText: String {
+        let file = self == ConfigKeys.config ? "" : "; file: \(name)"
+        return "\(help) [env: \(environment)\(file); default: \(defaultText)]"
+    }
 }
 
 /// Every key siftd reads; docs/configuration.md mirrors this table.
