@@ -59,9 +59,10 @@ struct Siftd: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessEnvironment.current()
-        let settings: SiftdConfiguration
+        var settings: SiftdConfiguration
         do {
             settings = try SiftdConfiguration.resolve(flags: flagValues, environment: environment, readFile: readTextFile)
+            settings.server.version = siftVersion
         } catch {
             printError("siftd: configuration: \(error)")
             throw ExitCode(2)

@@ -89,7 +89,8 @@ final class ProgressPrinter: Sendable {
 
     func show(_ progress: KnowledgeBaseBuildProgress) {
         let now = ContinuousClock.now
-        let phase = progress.phase.rawValue + (progress.source ?? "")
+        // On a terminal the line is rewritten, so every source switch may show; in a log, only phase changes and time do.
+        let phase = progress.phase.rawValue + (isTerminal ? progress.source ?? "" : "")
         let due = last.withLock { state -> Bool in
             let interval: Duration = isTerminal ? .milliseconds(200) : .seconds(3)
             guard state.phase != phase || state.at.map({ $0.duration(to: now) >= interval }) ?? true else { return false }

@@ -152,8 +152,13 @@ def test_browser_page_is_served_with_a_strict_policy(daemon):
 
 def test_health_and_readiness(daemon):
     import json
+    import subprocess
+    from conftest import SIFTD
+    version = subprocess.run([SIFTD, "--version"], capture_output=True, text=True, check=True).stdout.strip()
     status, _, body = daemon.get("/healthz")
-    assert status == 200 and json.loads(body)["status"] == "ok"
+    assert status == 200 and json.loads(body) == {"status": "ok", "version": version}
+    _, _, metrics = daemon.get("/metrics")
+    assert f'sift_build_info{{version="{version}"}} 1' in metrics.decode()
     status, _, body = daemon.get("/readyz")
     doc = json.loads(body)
     assert status == 200 and doc["ready"] is True and "kb" in doc["components"]
