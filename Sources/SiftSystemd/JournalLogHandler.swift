@@ -64,7 +64,7 @@ public struct JournalLogHandler: LogHandler {
             identifier: self.identifier, file: event.file, function: event.function, line: event.line)
         if self.sink.send(fields) < 0, let fallback = self.fallback {
             fallback.write(
-                TextLogHandler.format(
+                TextLogFormat.format(
                     timestamp: .now(), level: event.level, label: self.label, message: message, metadata: metadata))
         }
     }

@@ -7,7 +7,7 @@ import Testing
 
     func encoded(_ string: String) -> String {
         var json = ""
-        JSONLogHandler.appendString(string, to: &json)
+        JSONLogFormat.appendString(string, to: &json)
         return json
     }
 
@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func oneObjectPerLine() {
-        let line = JSONLogHandler.format(
+        let line = JSONLogFormat.format(
             timestamp: Self.timestamp, level: .info, label: "siftd", message: "query \"finished\"\nok",
             metadata: [
                 "query_id": "ab12", "duration_ms": .stringConvertible(12.3), "results": .stringConvertible(7),

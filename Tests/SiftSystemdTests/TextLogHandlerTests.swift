@@ -12,7 +12,7 @@ import Testing
     }
 
     @Test func theDocumentedLine() {
-        let line = TextLogHandler.format(
+        let line = TextLogFormat.format(
             timestamp: Self.timestamp, level: .info, label: "siftd", message: "query finished",
             metadata: ["query_id": "ab12", "outcome": "complete", "duration_ms": .stringConvertible(12.3)])
         #expect(line == "2026-11-24T21:31:47.123Z info  siftd: query finished query_id=ab12 duration_ms=12.3 outcome=complete\n")
@@ -24,13 +24,13 @@ import Testing
         (.critical, "critical siftd"),
     ])
     func levelColumn(level: Logger.Level, expected: String) {
-        let line = TextLogHandler.format(
+        let line = TextLogFormat.format(
             timestamp: Self.timestamp, level: level, label: "siftd", message: "m", metadata: [:])
         #expect(line == "2026-11-24T21:31:47.123Z \(expected): m\n")
     }
 
     @Test func oneLinePerRecordWhateverTheContent() {
-        let line = TextLogHandler.format(
+        let line = TextLogFormat.format(
             timestamp: Self.timestamp, level: .warning, label: "siftd",
             message: "two\nlines\tand \u{1b}[31mred",
             metadata: ["q": "what is \"swift\"?", "path": "C:\\x", "empty": "", "multi": "a\nb", "a=b": "c"])

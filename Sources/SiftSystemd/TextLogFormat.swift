@@ -1,6 +1,6 @@
 import Logging
 
-/// A `LogHandler` writing one readable line per record, for terminals and plain files:
+/// The line layout of ``TextLogHandler``: one readable line per record, for terminals and plain files:
 ///
 ///     2026-11-24T21:31:47.123Z info  siftd: query finished query_id=ab12 outcome=complete duration_ms=12.3
 ///
@@ -8,54 +8,10 @@ import Logging
 /// then metadata as `key=value` (`query_id` first, the rest sorted). Values with spaces,
 /// quotes, `=` or control characters are double-quoted and escaped; control characters
 /// in the message are escaped, so a record never spans lines.
-public struct TextLogHandler: LogHandler {
-    /// The minimum level this logger emits.
-    public var logLevel: Logger.Level
-    /// Metadata attached to every record of this logger.
-    public var metadata: Logger.Metadata = [:]
-    /// Contributes contextual metadata (for example task-local query ids) per record.
-    public var metadataProvider: Logger.MetadataProvider?
-
-    private let label: String
-    private let sink: LogSink
-    private let now: @Sendable () -> LogTimestamp
-
-    /// Creates a handler.
-    ///
-    /// - Parameters:
-    ///   - label: The logger label, printed on every line.
-    ///   - logLevel: The minimum level emitted.
-    ///   - sink: Where lines go; standard error by default.
-    ///   - metadataProvider: Contextual metadata; the bootstrap's provider by default.
-    ///   - now: The wall clock; injectable for tests.
-    public init(
-        label: String,
-        logLevel: Logger.Level = .info,
-        sink: LogSink = .standardError,
-        metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider,
-        now: @escaping @Sendable () -> LogTimestamp = LogTimestamp.now
-    ) {
-        self.label = label
-        self.logLevel = logLevel
-        self.sink = sink
-        self.metadataProvider = metadataProvider
-        self.now = now
-    }
-
-    /// Adds, changes or removes one metadata item of this logger.
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { self.metadata[key] }
-        set { self.metadata[key] = newValue }
-    }
-
-    /// Formats the record and writes it to the sink.
-    public func log(event: LogEvent) {
-        let metadata = LogRecordMetadata.merged(
-            handler: self.metadata, provider: self.metadataProvider, event: event.metadata, error: event.error)
-        self.sink.write(
-            Self.format(
-                timestamp: self.now(), level: event.level, label: self.label,
-                message: event.message.description, metadata: metadata))
+public enum TextLogFormat: LogLineFormat {
+    /// The line for `record`.
+    public static func line(for record: LogLine) -> String {
+        format(timestamp: record.timestamp, level: record.level, label: record.label, message: record.message, metadata: record.metadata)
     }
 
     /// One formatted line, newline included.

@@ -1,6 +1,6 @@
 import Logging
 
-/// A `LogHandler` writing one JSON object per line (`SIFT_LOG=json`), for log shippers
+/// The line layout of ``JSONLogHandler``: one JSON object per line (`SIFT_LOG=json`), for log shippers
 /// and `jq`:
 ///
 ///     {"ts":"2026-11-24T21:31:47.123Z","level":"info","logger":"siftd","msg":"query finished","query_id":"ab12","duration_ms":12.3,"file":"SiftServer/Query.swift","line":42}
@@ -10,54 +10,12 @@ import Logging
 /// written as `meta_<key>`. Metadata values that were logged as integers, floating
 /// point numbers or booleans are emitted as JSON numbers and booleans, arrays and
 /// dictionaries as JSON arrays and objects, everything else as strings.
-public struct JSONLogHandler: LogHandler {
-    /// The minimum level this logger emits.
-    public var logLevel: Logger.Level
-    /// Metadata attached to every record of this logger.
-    public var metadata: Logger.Metadata = [:]
-    /// Contributes contextual metadata (for example task-local query ids) per record.
-    public var metadataProvider: Logger.MetadataProvider?
-
-    private let label: String
-    private let sink: LogSink
-    private let now: @Sendable () -> LogTimestamp
-
-    /// Creates a handler.
-    ///
-    /// - Parameters:
-    ///   - label: The logger label, written as `logger`.
-    ///   - logLevel: The minimum level emitted.
-    ///   - sink: Where lines go; standard error by default.
-    ///   - metadataProvider: Contextual metadata; the bootstrap's provider by default.
-    ///   - now: The wall clock; injectable for tests.
-    public init(
-        label: String,
-        logLevel: Logger.Level = .info,
-        sink: LogSink = .standardError,
-        metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider,
-        now: @escaping @Sendable () -> LogTimestamp = LogTimestamp.now
-    ) {
-        self.label = label
-        self.logLevel = logLevel
-        self.sink = sink
-        self.metadataProvider = metadataProvider
-        self.now = now
-    }
-
-    /// Adds, changes or removes one metadata item of this logger.
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { self.metadata[key] }
-        set { self.metadata[key] = newValue }
-    }
-
-    /// Formats the record and writes it to the sink.
-    public func log(event: LogEvent) {
-        let metadata = LogRecordMetadata.merged(
-            handler: self.metadata, provider: self.metadataProvider, event: event.metadata, error: event.error)
-        self.sink.write(
-            Self.format(
-                timestamp: self.now(), level: event.level, label: self.label,
-                message: event.message.description, metadata: metadata, file: event.file, line: event.line))
+public enum JSONLogFormat: LogLineFormat {
+    /// The line for `record`.
+    public static func line(for record: LogLine) -> String {
+        format(
+            timestamp: record.timestamp, level: record.level, label: record.label, message: record.message,
+            metadata: record.metadata, file: record.file, line: record.line)
     }
 
     private static let reservedKeys: Set<String> = ["ts", "level", "logger", "msg", "file", "line"]
