@@ -23,19 +23,20 @@ struct DictionaryEntry: Sendable, Equatable {
     ]
 
     /// Parses `text` when it starts with `title` followed by a colon; `terms` pick the best sense.
+    ///
+    /// The headword is the passage's own spelling ("mutex" in a "MuTeX" document). A sense that
+    /// does not read as a definition (a continuation paragraph such as "Where p(M) is ...") is no
+    /// entry: `nil`.
     init?(text: String, title: String, terms: [String] = []) {
-        let title = TextNormalization.foldWhitespace(title)
-        guard !title.isEmpty, let colon = text.firstIndex(of: ":") else { return nil }
-        let prefix = TextNormalization.foldWhitespace(text[..<colon])
-        guard prefix.lowercased() == title.lowercased() else { return nil }
-        let body = Self.clean(text[text.index(after: colon)...])
+        guard let (prefix, rawBody) = SentenceForm.entry(in: text, title: title) else { return nil }
+        let body = Self.clean(rawBody)
         let senses = Self.senses(body)
         let termSet = Set(terms)
         let tokenizer = Tokenizer()
         var best: (definition: String, pos: String?, overlap: Int)?
         for sense in senses {
             let definition = sense.text
-            guard !definition.isEmpty else { continue }
+            guard !definition.isEmpty, SentenceForm.isGloss(definition) else { continue }
             let overlap = Set(tokenizer.tokens(in: definition)).intersection(termSet).count
             if overlap > best?.overlap ?? -1 {
                 best = (definition, sense.pos, overlap)
@@ -43,8 +44,8 @@ struct DictionaryEntry: Sendable, Equatable {
         }
         guard let best else { return nil }
         let sentences = SentenceSplitter().sentences(in: best.definition)
-        guard let first = sentences.first else { return nil }
-        self.headword = title
+        guard let first = sentences.first, SentenceForm.isGloss(first) else { return nil }
+        self.headword = prefix
         self.definition = Self.clip(Self.dropLeadingAlias(Self.dropExamples(first)), maxWords: 50)
         self.moreSentences = Array(sentences.dropFirst())
         self.partOfSpeech = best.pos
@@ -146,6 +147,13 @@ struct DictionaryEntry: Sendable, Equatable {
 
     /// "(TCP) The most common ..." → "The most common ...": a short leading parenthetical alias or label.
     static func dropLeadingAlias(_ text: String) -> String {
+        // "/S Q L/ An industry-standard language": a leading pronunciation.
+        if text.hasPrefix("/"), let close = text.dropFirst().firstIndex(of: "/"),
+            text[text.index(after: text.startIndex)..<close].count <= 30
+        {
+            let rest = TextNormalization.trim(text[text.index(after: close)...])
+            if !rest.isEmpty { return dropLeadingAlias(String(rest)) }
+        }
         guard text.hasPrefix("("), let close = text.firstIndex(of: ")"),
             text[..<close].split(separator: " ").count <= 4
         else { return text }
@@ -168,6 +176,8 @@ struct DictionaryEntry: Sendable, Equatable {
                 if squareDepth == 0 && !inPronunciation { out.append(c) }
             }
         }
+        // FOLDOC: "<programming>", "<operating system>" category tags, wherever a sense starts.
+        out = removingCategoryTags(out)
         var s = Substring(TextNormalization.foldWhitespace(out))
         // FOLDOC: leading "<programming>" tags, trailing "(1999-01-01)".
         while s.hasPrefix("<"), let close = s.firstIndex(of: ">") {
@@ -182,16 +192,40 @@ struct DictionaryEntry: Sendable, Equatable {
         return TextNormalization.foldWhitespace(s)
     }
 
+    /// `text` without `<category, tags>` made of lowercase words (not `<module>`-like code or addresses).
+    static func removingCategoryTags(_ text: String) -> String {
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "<") {
+            out += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: ">") else {
+                rest = rest[open...]
+                break
+            }
+            let inner = rest[rest.index(after: open)..<close]
+            let isTag = !inner.isEmpty && inner.allSatisfy { $0.isLowercase || $0 == " " || $0 == "," || $0 == "-" }
+            if !isTag { out += rest[open...close] }
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+
     /// Splits at sense markers (`1:`, `n 2:`, `2.`), remembering each sense's part of speech.
     static func senses(_ body: String) -> [(text: String, pos: String?)] {
         let words = body.split(separator: " ")
         var senses: [(text: String, pos: String?)] = []
         var current: [Substring] = []
         var currentPOS: String?
+        // Sense numbers run 1, 2, 3 ... (and restart after a part of speech), so that "... less than 10." is
+        // no sense marker.
+        var expected = 1
         func isMarker(_ word: Substring) -> Bool {
             guard let last = word.last, last == ":" || last == "." else { return false }
             let number = word.dropLast()
-            return !number.isEmpty && number.count <= 2 && number.allSatisfy(\.isNumber)
+            guard !number.isEmpty, number.count <= 2, number.allSatisfy(\.isNumber), let value = Int(number) else {
+                return false
+            }
+            return value == expected || value == 1
         }
         var i = 0
         while i < words.count {
@@ -204,12 +238,14 @@ struct DictionaryEntry: Sendable, Equatable {
                 if !current.isEmpty { senses.append((current.joined(separator: " "), currentPOS)) }
                 current = []
                 currentPOS = String(lower.trimmingSuffix(":"))
+                expected = (Int(words[i + 1].dropLast()) ?? 0) + 1
                 i += 2
                 continue
             }
             if isMarker(word) {
                 if !current.isEmpty { senses.append((current.joined(separator: " "), currentPOS)) }
                 current = []
+                expected = (Int(word.dropLast()) ?? 0) + 1
                 i += 1
                 continue
             }
@@ -225,13 +261,14 @@ struct DictionaryEntry: Sendable, Equatable {
         return senses.map { (String(TextNormalization.trim($0.text)), $0.pos) }
     }
 
-    /// Drops `; "usage examples"` and trailing punctuation.
+    /// Drops `; "usage examples"`, GCIDE's `; as, a bank of clouds` and trailing punctuation.
     static func dropExamples(_ sense: String) -> String {
         let parts = sense.split(separator: ";").map { TextNormalization.trim($0) }
-        let kept = parts.filter { part in
+        let kept = parts.enumerated().filter { index, part in
             guard let first = part.first else { return false }
+            if index > 0, ["as, ", "e.g.", "as in ", "hence, "].contains(where: { part.hasPrefix($0) }) { return false }
             return first != "\"" && first != "“" && first != "'"
-        }
+        }.map(\.element)
         let joined = kept.joined(separator: "; ")
         return String(joined.droppingSuffix { ";,:. ".contains($0) })
     }

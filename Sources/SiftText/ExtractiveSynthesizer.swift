@@ -9,8 +9,14 @@ import SiftCore
 ///   (`Canberra is the capital of Australia [1].`).
 /// - Every sentence ends with its citations `[n]`, where `n` is the passage's
 ///   ``Passage/sourceN``; a sentence two sources support cites both (`[1][3]`).
-/// - Code and error-log queries lead with the passage naming the most query identifiers.
-/// - Arithmetic queries are computed (`2+2*3 = 8.`); that sentence has no citation.
+/// - Encyclopedia openings and dictionary definitions of the focus lead what/who questions; fragments
+///   ("Where p(M) is ..."), code, formulas, licence and changelog text, and sentences that merely use a
+///   multi-word focus in passing do not.
+/// - Code and error-log queries lead with the passage naming the most query identifiers, or defining the
+///   error named (`ImportError is raised when ...`).
+/// - Arithmetic queries are computed (`2+2*3 = 8.`) and simple SQL statements read in plain words
+///   (`This SQL query reads the name column of the users table for rows where id is 1.`); those sentences
+///   have no citation.
 /// - When nothing answers the question it says so in one sentence; the answer is never empty.
 public struct ExtractiveSynthesizer: Synthesizer {
     /// `extractive`.
@@ -60,6 +66,9 @@ public struct ExtractiveSynthesizer: Synthesizer {
         }
         let titles = Dictionary(sources.map { ($0.n, $0.title) }, uniquingKeysWith: { first, _ in first })
         let candidates = candidates(query: query, passages: passages, titles: titles)
+        if query.kind == .code, QueryAnalyzer.isSQL(query.normalized), let summary = SQLSummary(query.normalized).text {
+            return sqlAnswer(summary: summary, candidates: candidates)
+        }
         let chosen = select(candidates, query: query)
         guard !chosen.isEmpty else {
             return fallback(query: query, passages: passages, titles: titles)
@@ -92,10 +101,35 @@ public struct ExtractiveSynthesizer: Synthesizer {
         return pieces
     }
 
+    /// An SQL statement read in plain words (no citation: it comes from the query), then the
+    /// best sentence of a source about SQL or naming several of its words, or a plain statement
+    /// that there is none.
+    func sqlAnswer(summary: String, candidates: [Candidate]) -> String {
+        let relevant = candidates.filter { candidate in
+            !candidate.fragment && (candidate.covered.contains("sql") || candidate.covered.count >= 2)
+        }
+        guard let best = relevant.max(by: { $0.score < $1.score }) else {
+            return summary + " The knowledge base has no closer reference for it."
+        }
+        return summary + " " + Self.render(best.text, citations: [best.sourceN])
+    }
+
     /// One honest sentence when no passage answers the question.
     func fallback(query: AnalyzedQuery, passages: [Passage], titles: [Int: String]) -> String {
         guard let top = passages.first else {
             return "The sources found do not answer this question."
+        }
+        // The first readable sentence of the best passages: prose, not code or a fragment.
+        for passage in passages.prefix(3) {
+            let title = titles[passage.sourceN] ?? ""
+            let readable = sentences(of: passage.text, title: title, terms: query.terms).first { sentence in
+                sentence.dictionary
+                    || (!SentenceForm.isFragment(sentence.text) && SentenceForm.codeShare(sentence.text) < 0.35)
+            }
+            if let readable {
+                return "The sources found do not answer this directly; the closest is: "
+                    + Self.render(DictionaryEntry.clip(readable.text, maxWords: 30), citations: [passage.sourceN])
+            }
         }
         let sentences = splitter.sentences(in: top.text)
         let entry = DictionaryEntry(text: top.text, title: titles[top.sourceN] ?? "")

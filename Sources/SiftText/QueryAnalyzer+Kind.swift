@@ -173,6 +173,10 @@ extension QueryAnalyzer {
     }
 
     /// SQL: upper-case `SELECT ... FROM`, or `select ... from` with SQL punctuation or clauses; DDL and DML.
+    static func isSQL(_ raw: String) -> Bool {
+        isSQL(raw: raw, lowerWords: raw.split(whereSeparator: { $0.isWhitespace }).map { $0.lowercased() })
+    }
+
     private static func isSQL(raw: String, lowerWords: [String]) -> Bool {
         func index(of word: String, after start: Int = 0) -> Int? {
             guard start < lowerWords.count else { return nil }

@@ -31,6 +31,10 @@ extension QueryAnalyzer {
                 if terms.count == Self.maxTerms { break }
             }
         }
+        // An SQL statement is about SQL, though it never says so.
+        if kind == .code, !seen.contains("sql"), terms.count < Self.maxTerms, Self.isSQL(normalized) {
+            terms.append("sql")
+        }
         // "how does X work": "work" is part of the question, not of the subject.
         if kind == .question, tokens.first == "how", let last = tokens.last, last == "work" || last == "works",
             terms.last == last, terms.count > 1
@@ -52,6 +56,9 @@ extension QueryAnalyzer {
         "can you explain ", "please explain ", "please define ", "definition of ", "meaning of ",
         "what is ", "what are ", "what was ", "what were ", "what's ", "whats ",
         "who is ", "who are ", "who was ", "who were ", "who's ",
+        // "who wrote Hamlet": the work is the subject the sources describe.
+        "who wrote ", "who invented ", "who discovered ", "who founded ", "who created ", "who designed ",
+        "who developed ", "who painted ", "who composed ", "who directed ",
         "where is ", "where are ", "where was ", "where were ", "where's ",
         "define ", "explain ", "describe ",
     ]

@@ -40,7 +40,7 @@ struct ExtractiveSynthesizerTests {
         #expect(text.split(separator: " ").count <= 120)
     }
 
-    @Test("defines photosynthesis from the dictionary entry, citing sourceN rather than passage numbers")
+    @Test("defines photosynthesis from the encyclopedia's opening sentence, citing sourceN rather than passage numbers")
     func photosynthesis() async throws {
         let (text, deltas) = try await answer(
             "what is photosynthesis", Fixtures.photosynthesisCandidates, Fixtures.photosynthesisSources)
@@ -48,10 +48,9 @@ struct ExtractiveSynthesizerTests {
         #expect(parts.count == 2)
         #expect(
             parts[0]
-                == "Photosynthesis is the synthesis of compounds with the aid of radiant energy (especially in plants) [2"
+                == "Photosynthesis is a system of biological processes by which photosynthetic organisms, such as most plants, algae, and cyanobacteria, convert light energy into chemical energy [1"
         )
-        #expect(parts[1].hasPrefix("Photosynthesis is a system of biological processes"))
-        #expect(text.hasSuffix("[1]."))
+        #expect(text.hasSuffix("].") && !text.contains("[3]"))
         #expect(deltas.joined() == text)
     }
 

@@ -1,4 +1,5 @@
 import SiftCore
+import SiftText
 import Synchronization
 
 /// The built knowledge-base index, open for searching.
@@ -22,6 +23,9 @@ public final class KnowledgeBase: Sendable {
         /// The passages to read in document order instead, when the document is the entry
         /// asked about (its first passage id and count).
         var opening: (first: Int64, count: Int)?
+        /// For a page whose title names the focus ("What is RCU?" for "what is RCU"), its first
+        /// passages, which usually say what the subject is.
+        var introduction: (first: Int64, count: Int)?
 
         public static func == (lhs: Match, rhs: Match) -> Bool {
             lhs.url == rhs.url && lhs.title == rhs.title && lhs.collection == rhs.collection && lhs.score == rhs.score
@@ -147,9 +151,26 @@ public final class KnowledgeBase: Sendable {
                 try reader.passages(from: opening.first, count: min(opening.count, 5))
             }
             if !texts.isEmpty {
-                matches[index].passages = texts
+                matches[index].passages = texts.indices.map { i in
+                    Self.unlabelingContinuation(
+                        texts[i], previousStart: i == 0 ? "" : texts[i - 1], url: matches[index].url)
+                }
                 matches[index].snippet = KnowledgeBaseDocument.shorten(texts[0], to: 300)
             }
+        }
+        // A page about the focus: its introduction joins the passages that matched best.
+        for index in matches.indices {
+            guard let introduction = matches[index].introduction else { continue }
+            let texts = try withConnection { reader throws(SQLiteError) in
+                try reader.passages(from: introduction.first, count: min(introduction.count, 3))
+            }
+            let found = matches[index].passages
+            let wanted = texts.filter { text in
+                !found.contains(text) && PassageSplitter.wordCount(text) >= 12
+                    && !Set(FTSQuery.words(text)).isDisjoint(with: words)
+            }
+            guard !wanted.isEmpty else { continue }
+            matches[index].passages = Array((found.prefix(1) + wanted.prefix(2) + found.dropFirst()).prefix(5))
         }
         return matches
     }
@@ -199,15 +220,42 @@ public final class KnowledgeBase: Sendable {
                 let rest = rows.filter { -$0.bm25 < bestScore * 0.8 }
                 passages = near + rest
             }
+            let texts = passages.prefix(5).map { row in
+                Self.unlabelingContinuation(row.text, previousStart: row.previousStart, url: row.url)
+            }
             matches.append(
                 Match(
                     url: best.url, title: best.title, collection: best.collection, score: score,
-                    passages: passages.prefix(5).map(\.text),
-                    snippet: KnowledgeBaseDocument.shorten(passages[0].text, to: 300),
-                    opening: asked && best.isEntry ? (best.firstPassage, best.passageCount) : nil))
+                    passages: texts,
+                    snippet: KnowledgeBaseDocument.shorten(texts[0], to: 300),
+                    opening: asked && best.isEntry ? (best.firstPassage, best.passageCount) : nil,
+                    introduction: !best.isEntry && Self.titleNames(title, focusKey)
+                        ? (best.firstPassage, best.passageCount) : nil))
         }
         matches.sort { $0.score > $1.score }
         return Array(matches.prefix(limit))
+    }
+
+    /// URL prefix of FOLDOC entries, whose later paragraphs continue the definition rather than
+    /// start a new sense (FOLDOC numbers senses inside a paragraph).
+    static let continuingPrefix = KnowledgeBaseDocument.uri(DictionaryFormat.foldoc.rawValue, "")
+
+    /// A FOLDOC paragraph that continues the entry before it ("mutex: If multiple threads ...",
+    /// after "mutex: A mutual exclusion object ...") without its "Headword: " label, so that it
+    /// reads as the prose it is, not as a definition. A paragraph whose label differs from the
+    /// previous one (two entries filed under one headword, "MuTeX" then "mutex") keeps it.
+    static func unlabelingContinuation(_ text: String, previousStart: String, url: String) -> String {
+        guard url.hasPrefix(continuingPrefix), !previousStart.isEmpty,
+            let label = text.firstRange(of: ": "), let previousLabel = previousStart.firstRange(of: ": "),
+            text[..<label.lowerBound] == previousStart[..<previousLabel.lowerBound]
+        else { return text }
+        return String(text[label.upperBound...])
+    }
+
+    /// Whether a normalized title holds the normalized focus as a run of whole words.
+    static func titleNames(_ title: String, _ focus: String?) -> Bool {
+        guard let focus, !focus.isEmpty else { return false }
+        return " \(title) ".contains(" \(focus) ")
     }
 
     /// A title reduced for comparison with a query focus: lowercased words, man-page section dropped.
@@ -236,6 +284,8 @@ final class ReaderConnection: @unchecked Sendable {
         var title: String
         var url: String
         var collection: String
+        /// The first characters of the document's previous passage ("" for its first).
+        var previousStart: String = ""
     }
 
     /// The connection and its statements; only touched under the lock.
@@ -251,7 +301,9 @@ final class ReaderConnection: @unchecked Sendable {
             searchStatement = try connection.prepare(
                 """
                 SELECT passage.doc, hits.score, passage.text, docs.title, docs.url, docs.collection, docs.kind,
-                       passage.id, docs.first_passage, docs.passages
+                       passage.id, docs.first_passage, docs.passages,
+                       (SELECT substr(previous.text, 1, 80) FROM passage AS previous
+                        WHERE previous.id = passage.id - 1 AND previous.doc = passage.doc)
                 FROM (SELECT rowid AS id, bm25(passages, \(KnowledgeBaseSchema.bm25Weights)) AS score
                       FROM passages WHERE passages MATCH ?1 ORDER BY score LIMIT ?2) AS hits
                 JOIN passage ON passage.id = hits.id
@@ -296,7 +348,7 @@ final class ReaderConnection: @unchecked Sendable {
                         document: statement.int64(0), passage: statement.int64(7), isEntry: statement.text(6) == "entry",
                         firstPassage: statement.int64(8), passageCount: statement.int(9), bm25: statement.double(1),
                         text: statement.text(2), title: statement.text(3), url: statement.text(4),
-                        collection: statement.text(5)))
+                        collection: statement.text(5), previousStart: statement.text(10)))
             }
             return rows
         }

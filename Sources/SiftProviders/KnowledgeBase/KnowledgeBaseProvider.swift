@@ -23,9 +23,21 @@ public struct KnowledgeBaseProvider: SearchProvider {
             // Nothing survived stop-word removal ("what is it"): fall back to the words typed.
             terms = FTSQuery.words(query.normalized)
         }
+        // Code and error logs: the senses of everyday words ("select", "name") answer nothing, so
+        // general-language dictionaries come after manuals, references and FOLDOC; one-letter names
+        // (`x`, `i`) find nothing in particular; and in an error, bare numbers (addresses, ports, line
+        // numbers) name the instance, not the problem.
+        let technical = query.kind == .code || query.kind == .errorLog
+        if technical {
+            let words = terms.filter { term in
+                term.count > 1 && (query.kind == .code || term.contains(where: \.isLetter))
+            }
+            if !words.isEmpty { terms = words }
+        }
         let matches: [KnowledgeBase.Match]
         do {
-            matches = try knowledgeBase.search(terms: terms, focus: query.focus, limit: limit)
+            let found = try knowledgeBase.search(terms: terms, focus: query.focus, limit: technical ? limit * 2 : limit)
+            matches = technical ? Self.technicalFirst(found, limit: limit) : found
         } catch {
             throw ProviderError(code: "unavailable", message: "The local knowledge base failed: \(error.message)")
         }
@@ -36,5 +48,17 @@ public struct KnowledgeBaseProvider: SearchProvider {
                 score: match.score, passages: Array(match.passages.prefix(passagesPerHit)),
                 collection: match.collection)
         }
+    }
+
+    /// URL prefixes of the general-language dictionaries (WordNet, GCIDE).
+    static let generalLanguagePrefixes = [DictionaryFormat.wordNet, .gcide].map {
+        KnowledgeBaseDocument.uri($0.rawValue, "")
+    }
+
+    /// `matches` with general-language dictionary entries after the others, order kept otherwise.
+    static func technicalFirst(_ matches: [KnowledgeBase.Match], limit: Int) -> [KnowledgeBase.Match] {
+        let general = matches.filter { match in generalLanguagePrefixes.contains { match.url.hasPrefix($0) } }
+        let others = matches.filter { match in !generalLanguagePrefixes.contains { match.url.hasPrefix($0) } }
+        return Array((others + general).prefix(limit))
     }
 }
