@@ -39,6 +39,26 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     public func run(
         id: QueryID, text: String, emit: @escaping @Sendable (PipelineEvent) async -> Void
     ) async -> PipelineEvent.Outcome {
+        await run(id: id, input: .text(text), emit: emit)
+    }
+
+    /// Runs a query that was already analyzed (a transport validates input
+    /// before it opens a stream); analysis is not repeated.
+    @discardableResult
+    public func run(
+        id: QueryID, query: AnalyzedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void
+    ) async -> PipelineEvent.Outcome {
+        await run(id: id, input: .analyzed(query), emit: emit)
+    }
+
+    private enum Input {
+        case text(String)
+        case analyzed(AnalyzedQuery)
+    }
+
+    private func run(
+        id: QueryID, input: Input, emit: @escaping @Sendable (PipelineEvent) async -> Void
+    ) async -> PipelineEvent.Outcome {
         var run = Run(id: id, start: clock.now, clock: clock, observer: observer, emit: emit)
         var logger = self.logger
         logger[metadataKey: "query_id"] = "\(id)"
@@ -47,7 +67,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
 
         let outcome: PipelineEvent.Outcome
         do {
-            try await answer(text, run: &run, logger: logger)
+            try await answer(input, run: &run, logger: logger)
             outcome = .complete
         } catch let error as QueryError {
             logger.notice(
@@ -72,17 +92,22 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         return outcome
     }
 
-    private func answer(_ text: String, run: inout Run, logger: Logger) async throws {
-        // Analyze.
+    private func answer(_ input: Input, run: inout Run, logger: Logger) async throws {
+        // Analyze, unless the caller already did.
         var stageStart = clock.now
         let analyzed: AnalyzedQuery
-        do {
-            analyzed = try analyzer.analyze(text)
-        } catch {
+        switch input {
+        case .analyzed(let query):
+            analyzed = query
+        case .text(let text):
+            do {
+                analyzed = try analyzer.analyze(text)
+            } catch {
+                observer.stageCompleted(run.id, stage: .analyzing, duration: stageStart.duration(to: clock.now))
+                throw error
+            }
             observer.stageCompleted(run.id, stage: .analyzing, duration: stageStart.duration(to: clock.now))
-            throw error
         }
-        observer.stageCompleted(run.id, stage: .analyzing, duration: stageStart.duration(to: clock.now))
         await run.send(.query(.init(id: run.id, analyzed: analyzed)))
         logger.debug("query analyzed", metadata: ["kind": "\(analyzed.kind.rawValue)", "terms": "\(analyzed.terms)"])
 

@@ -21,7 +21,7 @@ struct AnswerStream: Sendable {
     struct SlowClient: Error {}
 
     let id: QueryID
-    let text: String
+    let query: AnalyzedQuery
     let runner: any QueryRunning
     let registry: StreamRegistry
     let metrics: SiftMetrics?
@@ -36,7 +36,7 @@ struct AnswerStream: Sendable {
         let encoder = EventEncoder()
         let runner = self.runner
         let id = self.id
-        let text = self.text
+        let query = self.query
         let heartbeat = self.heartbeat
 
         try registry.register(id) { reason in continuation.yield(.stop(reason)) }
@@ -61,7 +61,7 @@ struct AnswerStream: Sendable {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    _ = await runner.run(id: id, text: text) { event in
+                    _ = await runner.run(id: id, query: query) { event in
                         if case .dropped = continuation.yield(.event(event)) {
                             // The client is too slow: stop producing for it.
                             overflow.withLock { $0 += 1 }

@@ -8,8 +8,8 @@ import SiftCore
 public protocol QueryRunning: Sendable {
     /// Validates and analyzes `bytes` as a query before any stream starts.
     func validate(_ bytes: [UInt8]) throws(QueryError) -> AnalyzedQuery
-    /// Runs the query; `emit` receives every event, ending with exactly one `done`.
-    func run(id: QueryID, text: String, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
+    /// Runs the validated `query`; `emit` receives every event, ending with exactly one `done`.
+    func run(id: QueryID, query: AnalyzedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
         -> PipelineEvent.Outcome
 }
 

@@ -71,7 +71,7 @@ public struct SiftRoutes: Sendable {
             return .error(error, id: id)
         }
         let stream = AnswerStream(
-            id: id, text: analyzed.original, runner: runner, registry: registry, metrics: metrics,
+            id: id, query: analyzed, runner: runner, registry: registry, metrics: metrics,
             bufferCapacity: configuration.streamBuffer, heartbeat: configuration.heartbeat, logger: context.logger)
         let body = ResponseBody { writer in
             try await request.body.consumeWithCancellationOnInboundClose { _ in
@@ -145,7 +145,7 @@ public struct SiftRoutes: Sendable {
             return .error(error, id: id)
         }
         let collected = LockedValue(AnswerDocument(id: id))
-        let outcome = await runner.run(id: id, text: analyzed.original) { event in
+        let outcome = await runner.run(id: id, query: analyzed) { event in
             collected.withLock { $0.add(event) }
         }
         let document = collected.withLock { document -> AnswerDocument in

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import SiftCore
@@ -148,5 +149,31 @@ struct PipelineTests {
         #expect(calls.first == [.status, .source, .delta])
         #expect(calls.stages == [.analyzing, .searching, .ranking, .synthesizing])
         #expect(calls.finished == [.complete])
+    }
+}
+
+@Suite("Pipeline with a pre-analyzed query")
+struct PreAnalyzedPipelineTests {
+    final class CountingAnalyzer: QueryAnalyzing {
+        let calls = Mutex(0)
+        func analyze(_ text: String) throws(QueryError) -> AnalyzedQuery {
+            calls.withLock { $0 += 1 }
+            return try WordsAnalyzer().analyze(text)
+        }
+    }
+
+    @Test func analysisIsNotRepeated() async throws {
+        let analyzer = CountingAnalyzer()
+        let observer = RecordingObserver()
+        let log = EventLog()
+        let pipeline = Pipeline(
+            analyzer: analyzer, providers: [FixedProvider(name: "kb", hits: [hit("kb://a", "A")])],
+            ranker: KeepOrderRanker(), synthesizer: EchoSynthesizer(), observer: observer, logger: quietLogger())
+        let query = try WordsAnalyzer().analyze("a")
+        let outcome = await pipeline.run(id: QueryID(), query: query) { log.append($0) }
+        #expect(outcome == .complete)
+        #expect(analyzer.calls.withLock { $0 } == 0)
+        #expect(log.types.prefix(2) == [.status, .query])
+        #expect(observer.snapshot.stages == [.searching, .ranking, .synthesizing])
     }
 }

@@ -17,7 +17,7 @@ struct ScriptedRunner: QueryRunning {
         return AnalyzedQuery(original: text, normalized: text, kind: .keywords, terms: [text])
     }
 
-    func run(id: QueryID, text: String, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
+    func run(id: QueryID, query: AnalyzedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
         -> PipelineEvent.Outcome
     {
         await script(id, emit)

@@ -125,12 +125,14 @@ public final class SQLiteConnection {
             """)
     }
 
-    /// Settings for readers of a finished index: a memory map and a modest cache.
+    /// Settings for readers of a finished index: no memory map and a bounded cache
+    /// (8 MiB a connection), so the daemon's resident memory stays bounded however
+    /// much of the index queries touch; the kernel's page cache serves the rest.
     public func configureForReading() throws(SQLiteError) {
         try execute(
             """
-            PRAGMA mmap_size = 1073741824;
-            PRAGMA cache_size = -16384;
+            PRAGMA mmap_size = 0;
+            PRAGMA cache_size = -8192;
             PRAGMA temp_store = MEMORY;
             """)
     }
