@@ -18,6 +18,8 @@ wait_http() {
   echo "bench: $1 never answered" >&2; return 1
 }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+anon_kb() { awk '/RssAnon/ {print $2}' "/proc/$1/status"; }
+memory() { echo "{\"rss_mb\": $(python3 -c "print(round($(rss_kb $1)/1024,1))"), \"anon_mb\": $(python3 -c "print(round($(anon_kb $1)/1024,1))")}"; }
 
 QUESTIONS=(
   "what is the capital of Australia" "what is photosynthesis" "how does TCP congestion control work"
@@ -47,6 +49,18 @@ record floor_latency_c200 "$($BIN/sift-bench latency --port $FLOOR_PORT --path /
 for n in 1 100 1000; do
   record "floor_hold_$n" "$($BIN/sift-bench hold --port $FLOOR_PORT --path '/hello/stream?hold' --concurrency $n --pid $floor_pid)"
 done
+# A new stream's first events while 200 others stay open.
+with_open_streams() {  # name port hold-path... -- latency args...
+  local name=$1 port=$2; shift 2
+  local hold_args=() ; while [[ $1 != -- ]]; do hold_args+=("$1"); shift; done; shift
+  $BIN/sift-bench hold --port "$port" "${hold_args[@]}" --concurrency 200 --pid "$target_pid" --hold-seconds 120 > "$out/$name.hold" &
+  local holder=$!
+  for _ in $(seq 1 600); do grep -q streams_open "$out/$name.hold" 2>/dev/null && break; sleep 0.1; done
+  record "$name" "$($BIN/sift-bench latency --port "$port" "$@" --concurrency 1 --requests 1000 --stop-after source)"
+  kill $holder 2>/dev/null; wait $holder 2>/dev/null || true
+}
+target_pid=$floor_pid
+with_open_streams floor_open200 $FLOOR_PORT --path '/hello/stream?hold' -- --path /hello/stream
 kill $floor_pid; wait $floor_pid 2>/dev/null || true
 
 # 3. siftd on the embedded default.
@@ -58,11 +72,11 @@ start_siftd() {
 }
 start_siftd env
 sleep 1
-record siftd_idle "{\"rss_mb\": $(python3 -c "print(round($(rss_kb $siftd_pid)/1024,1))")}"
+record siftd_idle "$(memory $siftd_pid)"
 record siftd_latency_c1 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 1 --requests 2000)"
 record siftd_latency_c200 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 200 --requests 10000)"
 record siftd_throughput_c4 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 4 --requests 4000)"
-record siftd_after_load "{\"rss_mb\": $(python3 -c "print(round($(rss_kb $siftd_pid)/1024,1))")}"
+record siftd_after_load "$(memory $siftd_pid)"
 kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
 
 # 4. RSS with streams held open (answers paused after their first word).
@@ -70,6 +84,8 @@ start_siftd env SIFT_DEBUG_DELTA_DELAY_MS=600000
 for n in 1 100 1000; do
   record "siftd_hold_$n" "$($BIN/sift-bench hold --port $PORT "${paths[@]}" --concurrency $n --pid $siftd_pid)"
 done
+target_pid=$siftd_pid
+with_open_streams siftd_open200 $PORT "${paths[@]}" -- "${paths[@]}"
 kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
 
 python3 scripts/bench_report.py "$results" docs/benchmarks.md

@@ -63,7 +63,7 @@ w("- Command: `make bench`")
 w("")
 w("## Latency to the first events (local path)")
 w("")
-w("Eight questions in rotation (`scripts/bench.sh`); 2,000 streams at concurrency 1, 10,000 at concurrency 200.")
+w("Eight questions in rotation (`scripts/bench.sh`); 2,000 streams, one at a time.")
 w("")
 w("| figure | floor | siftd | ratio | goal |")
 w("|---|---|---|---|---|")
@@ -73,11 +73,6 @@ for label, key, goal in [
 ]:
     w(f"| {label} | {f1[key]} ms | {s1[key]} ms | {ratio(s1[key], f1[key])} | {goal} |")
 for label, key, goal in [
-    ("first status p50, 200 streams", "first_status_p50_ms", ""),
-    ("first status p99, 200 streams", "first_status_p99_ms", "< 2 ms"),
-]:
-    w(f"| {label} | {f200[key]} ms | {s200[key]} ms | {ratio(s200[key], f200[key])} | {goal} |")
-for label, key, goal in [
     ("first source p50, 1 stream", "first_source_p50_ms", ""),
     ("first source p99, 1 stream", "first_source_p99_ms", "< 25 ms"),
     ("first delta p50, 1 stream", "first_delta_p50_ms", ""),
@@ -86,15 +81,43 @@ for label, key, goal in [
     ("whole answer p99, 1 stream", "total_p99_ms", ""),
 ]:
     w(f"| {label} | {f1[key]} ms | {s1[key]} ms | {ratio(s1[key], f1[key])} | {goal} |")
-for label, key in [
-    ("first source p50, 200 streams", "first_source_p50_ms"), ("first source p99, 200 streams", "first_source_p99_ms"),
-    ("first delta p50, 200 streams", "first_delta_p50_ms"), ("first delta p99, 200 streams", "first_delta_p99_ms"),
+w("")
+o_f, o_s = results["floor_open200"], results["siftd_open200"]
+w("")
+w("### A new query while 200 streams are open")
+w("")
+w("200 streams are held open (siftd's paused before their first word by `SIFT_DEBUG_DELTA_DELAY_MS`), then 1,000")
+w("new queries run one at a time; each disconnects after its first `source` event.")
+w("")
+w("| figure | floor | siftd | ratio | goal |")
+w("|---|---|---|---|---|")
+for label, key, goal in [
+    ("first status p50", "first_status_p50_ms", ""), ("first status p99", "first_status_p99_ms", "< 2 ms"),
+    ("first source p50", "first_source_p50_ms", ""), ("first source p99", "first_source_p99_ms", "< 25 ms"),
 ]:
-    w(f"| {label} | {f200[key]} ms | {s200[key]} ms | {ratio(s200[key], f200[key])} | |")
+    w(f"| {label} | {o_f[key]} ms | {o_s[key]} ms | {ratio(o_s[key], o_f[key])} | {goal} |")
+w("")
+w("**Known miss: first status p99.** The goal is under 2 ms; siftd's p50 is within 0.6 ms of the floor, but its p99")
+w("is several milliseconds. A server-side probe (timing from stream registration to the status frame being")
+w("written, on 1,000 queries) never exceeded 1 ms, and query validation never exceeded 0.5 ms, so the tail is spent")
+w("before the stream starts: accepting the connection, parsing and scheduling the handler while the previous")
+w("query's work winds down on the same two cores. Not fixed yet.")
+w("")
+w("### 200 clients asking back to back (saturation)")
+w("")
+w("| figure | floor | siftd |")
+w("|---|---|---|")
+for label, key in [
+    ("first status p50", "first_status_p50_ms"), ("first status p99", "first_status_p99_ms"),
+    ("first source p50", "first_source_p50_ms"), ("first source p99", "first_source_p99_ms"),
+    ("whole answer p50", "total_p50_ms"), ("whole answer p99", "total_p99_ms"),
+]:
+    w(f"| {label} | {f200[key]} ms | {s200[key]} ms |")
 w("")
 w("The floor's source and delta events are written straight after its status, so its columns show the stack's own")
-w("cost; siftd's show analysis, the FTS5 search, ranking and synthesis on top. At 200 concurrent streams on 2 cores,")
-w("the client and server share the CPU, so queueing, not per-query work, dominates the tail.")
+w("cost; siftd's show analysis, the FTS5 search, ranking and synthesis on top. In the saturation run, 200 clients")
+w("ask back to back on 2 cores that the client shares: each answer costs CPU, so queries queue and the latency is")
+w("queueing time; the throughput row below is the figure that matters there.")
 w("")
 w("## Throughput")
 w("")
@@ -112,12 +135,18 @@ w("and ranked, which is a real query's peak state.")
 w("")
 w("| figure | floor | siftd | goal |")
 w("|---|---|---|---|")
-w(f"| idle (siftd: index open) | {results['floor_idle']['rss_mb']} MB | {results['siftd_idle']['rss_mb']} MB | < 40 MB |")
+w(f"| idle (siftd: index open) | {results['floor_idle']['rss_mb']} MB | {results['siftd_idle']['rss_mb']} MB (anonymous {results['siftd_idle']['anon_mb']} MB) | < 40 MB |")
 for n in (1, 100, 1000):
     fl, sd = results[f"floor_hold_{n}"], results[f"siftd_hold_{n}"]
     w(f"| {n} open stream{'s' if n > 1 else ''} | {fl['rss_open_mb']} MB ({fl['streams']} held) | {sd['rss_open_mb']} MB ({sd['streams']} held) | |")
 w(f"| per stream at 1,000 | {results['floor_hold_1000']['per_stream_kb']} KB | {results['siftd_hold_1000']['per_stream_kb']} KB | |")
-w(f"| siftd after the latency runs | | {results['siftd_after_load']['rss_mb']} MB | |")
+w(f"| siftd after the latency runs (16,000 answers) | | {results['siftd_after_load']['rss_mb']} MB (anonymous {results['siftd_after_load']['anon_mb']} MB) | < 100 MB |")
+w("")
+w("Anonymous memory is siftd's own heap; the rest is file-backed (the binary and shared libraries). The index is read")
+w("through SQLite's bounded page cache (8 MiB a connection, no memory map), so touching more of it never grows the")
+w("resident set; the kernel's page cache holds the file. Memory is not a leak: 6,000 answers in a row after warm-up")
+w("moved RSS by 0.2 MB. After a burst, glibc keeps freed memory for reuse rather than returning it, which the 1,000-stream")
+w("row shows as a high-water mark.")
 w("")
 w("## Index build")
 w("")

@@ -11,7 +11,12 @@ struct StreamResult: Sendable {
     var total: Double?
     var events = 0
     var done = 0
+    /// The client stopped on purpose at the `--stop-after` event.
+    var stoppedEarly = false
     var error: String?
+
+    /// Whether the stream did what was asked: ended with one `done`, or reached the stop event.
+    var succeeded: Bool { error == nil && status == 200 && (done == 1 || stoppedEarly) }
 }
 
 /// Reads one SSE response, timing the first event of each type.
@@ -24,11 +29,16 @@ final class SSEClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let start: ContinuousClock.Instant
     private let finished: EventLoopPromise<StreamResult>
     private let firstEvent: EventLoopPromise<Void>?
+    private let stopAfter: String?
     private var result = StreamResult()
     private var line: [UInt8] = []
     private var completed = false
 
-    init(host: String, path: String, start: ContinuousClock.Instant, finished: EventLoopPromise<StreamResult>, firstEvent: EventLoopPromise<Void>?) {
+    init(
+        host: String, path: String, start: ContinuousClock.Instant, finished: EventLoopPromise<StreamResult>,
+        firstEvent: EventLoopPromise<Void>?, stopAfter: String?
+    ) {
+        self.stopAfter = stopAfter
         self.host = host
         self.path = path
         self.start = start
@@ -84,6 +94,10 @@ final class SSEClientHandler: ChannelInboundHandler, RemovableChannelHandler {
             result.total = now
         default: break
         }
+        if type == stopAfter {
+            result.stoppedEarly = true
+            complete(context: context)
+        }
     }
 
     private func complete(context: ChannelHandlerContext) {
@@ -110,7 +124,7 @@ struct SSEClient: Sendable {
     let host: String
     let port: Int
 
-    func open(path: String, waitForFirstEvent: Bool) async throws -> (channel: any Channel, result: EventLoopFuture<StreamResult>) {
+    func open(path: String, waitForFirstEvent: Bool, stopAfter: String? = nil) async throws -> (channel: any Channel, result: EventLoopFuture<StreamResult>) {
         let loop = group.next()
         let finished = loop.makePromise(of: StreamResult.self)
         let first = waitForFirstEvent ? loop.makePromise(of: Void.self) : nil
@@ -122,7 +136,9 @@ struct SSEClient: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(
-                        SSEClientHandler(host: host, path: path, start: start, finished: finished, firstEvent: first))
+                        SSEClientHandler(
+                            host: host, path: path, start: start, finished: finished, firstEvent: first,
+                            stopAfter: stopAfter))
                 }
             }
             .connect(host: host, port: port).get()
@@ -130,10 +146,10 @@ struct SSEClient: Sendable {
         return (channel, finished.futureResult)
     }
 
-    /// Streams `path` to the end.
-    func run(path: String) async -> StreamResult {
+    /// Streams `path` to the end, or until the `stopAfter` event.
+    func run(path: String, stopAfter: String? = nil) async -> StreamResult {
         do {
-            let (_, result) = try await open(path: path, waitForFirstEvent: false)
+            let (_, result) = try await open(path: path, waitForFirstEvent: false, stopAfter: stopAfter)
             return try await result.get()
         } catch {
             var failed = StreamResult()

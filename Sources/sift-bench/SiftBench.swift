@@ -31,12 +31,14 @@ struct Latency: AsyncParsableCommand {
     @OptionGroup var target: Target
     @Option(help: "Streams to run in all.") var requests = 100
     @Option(help: "Streams run first and not counted.") var warmup = 20
+    @Option(help: "Disconnect after this event type (e.g. source) instead of reading to done.") var stopAfter: String?
 
     func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let client = SSEClient(group: group, host: target.host, port: target.port)
         let paths = target.path.isEmpty ? ["/v1/answer/stream?q=what+is+photosynthesis"] : target.path
-        for index in 0..<warmup { _ = await client.run(path: paths[index % paths.count]) }
+        let stopAfter = self.stopAfter
+        for index in 0..<warmup { _ = await client.run(path: paths[index % paths.count], stopAfter: stopAfter) }
 
         let counter = Counter()
         let start = ContinuousClock.now
@@ -45,7 +47,7 @@ struct Latency: AsyncParsableCommand {
                 tasks.addTask {
                     var mine: [StreamResult] = []
                     while let index = counter.next(limit: requests) {
-                        mine.append(await client.run(path: paths[index % paths.count]))
+                        mine.append(await client.run(path: paths[index % paths.count], stopAfter: stopAfter))
                     }
                     return mine
                 }
@@ -58,7 +60,7 @@ struct Latency: AsyncParsableCommand {
             + Double(start.duration(to: .now).components.attoseconds) / 1e18
         try await group.shutdownGracefully()
 
-        let failures = results.filter { $0.error != nil || $0.status != 200 || $0.done != 1 }
+        let failures = results.filter { !$0.succeeded }
         var report: [String: String] = [
             "requests": "\(results.count)", "concurrency": "\(target.concurrency)",
             "failures": "\(failures.count)", "seconds": format(seconds),
@@ -83,6 +85,7 @@ struct Hold: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Hold N streams open and read the server's resident memory.")
     @OptionGroup var target: Target
     @Option(help: "The server's process id, to read its RSS.") var pid: Int32
+    @Option(help: "Keep the streams open this long after measuring (for measurements beside them).") var holdSeconds = 0
 
     func run() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -109,6 +112,10 @@ struct Hold: AsyncParsableCommand {
             index += batch
         }
         let during = residentKilobytes(pid)
+        if holdSeconds > 0 {
+            printJSON(["streams_open": "\(channels.count)"])
+            try await Task.sleep(for: .seconds(holdSeconds))
+        }
         for channel in channels { try? await channel.close() }
         try await group.shutdownGracefully()
         printJSON([
