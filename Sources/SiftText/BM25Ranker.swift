@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SiftCore
 
 /// Ranks candidate passages with BM25 computed over the candidate set itself,
@@ -253,23 +256,9 @@ public struct BM25Ranker: PassageRanking {
         }
     }
 
-    /// ln(x) for x > 0 without Foundation: x = m · 2^e, ln x = e · ln 2 + 2 · atanh((m - 1) / (m + 1)).
+    /// The natural logarithm, from the C library.
     static func naturalLog(_ x: Double) -> Double {
-        guard x > 0, x.isFinite else { return x == 0 ? -.infinity : .nan }
-        let ln2 = 0.693_147_180_559_945_3
-        let m = x.significand  // in [1, 2)
-        let e = Double(x.exponent)
-        let y = (m - 1) / (m + 1)
-        let y2 = y * y
-        var term = y
-        var sum = 0.0
-        var k = 1.0
-        while k < 60 {
-            sum += term / k
-            term *= y2
-            k += 2
-        }
-        return e * ln2 + 2 * sum
+        Glibc.log(x)
     }
 
     struct Document {

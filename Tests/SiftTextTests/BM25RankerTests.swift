@@ -136,14 +136,4 @@ struct BM25RankerTests {
         #expect(ranker.rank([], for: query, limit: 5).isEmpty)
         #expect(ranker.rank([candidate(1, "   ")], for: query, limit: 5).isEmpty)
     }
-
-    @Test("computes natural logarithms without Foundation")
-    func naturalLog() {
-        let cases: [(Double, Double)] = [
-            (1, 0), (2.718281828459045, 1), (10, 2.302585092994046), (0.5, -0.6931471805599453),
-        ]
-        for (x, expected) in cases {
-            #expect(abs(BM25Ranker.naturalLog(x) - expected) < 1e-12)
-        }
-    }
 }
