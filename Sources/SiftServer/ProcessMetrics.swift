@@ -12,6 +12,9 @@ final class ProcessMetrics: Sendable {
     private let maxFDs: Gauge
     private let startTime: Gauge
     private let lastCPU: LockedValue<Double>
+    /// Wall-clock seconds when these metrics were created (at startup): the start
+    /// time when /proc/stat is hidden (systemd's `ProcSubset=pid`).
+    private let fallbackStartTime: Double
     private let pageSize: Double
     private let ticksPerSecond: Double
 
@@ -26,6 +29,9 @@ final class ProcessMetrics: Sendable {
         maxFDs = registry.makeGauge(descriptor: descriptor("max", "fds", "Maximum number of open file descriptors."))
         startTime = registry.makeGauge(descriptor: descriptor("start_time", "seconds", "Start time of the process since unix epoch in seconds."))
         lastCPU = LockedValue(0)
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        fallbackStartTime = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
         pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
         ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
         refresh()
@@ -48,7 +54,11 @@ final class ProcessMetrics: Sendable {
             }
             if let vsize = field(23) { virtualMemory.set(vsize) }
             if let rss = field(24) { residentMemory.set(rss * pageSize) }
-            if let start = field(22), let boot = Self.bootTime() { startTime.set(boot + start / ticksPerSecond) }
+            if let start = field(22), let boot = Self.bootTime() {
+                startTime.set(boot + start / ticksPerSecond)
+            } else {
+                startTime.set(fallbackStartTime)
+            }
         }
         openFDs.set(Double(Self.countOpenFDs()))
         var limit = rlimit()

@@ -99,15 +99,19 @@ public struct SiftdConfiguration: Sendable, Equatable {
     public var server: SiftServerConfiguration
 
     /// Resolves every key from `flags` (by key name), `environment`, and the config file read with `readFile`.
+    ///
+    /// `readFile` returns nil when the file does not exist, and throws when it exists
+    /// but cannot be read: a config file that is present is never silently ignored.
     public static func resolve(
-        flags: [String: String], environment: [String: String], readFile: (String) -> String?
+        flags: [String: String], environment: [String: String],
+        readFile: (String) throws(ConfigurationError) -> String?
     ) throws(ConfigurationError) -> SiftdConfiguration {
         // The config file: explicit path must exist; the default path is optional.
         let explicitPath = flags[ConfigKeys.config.name] ?? environment[ConfigKeys.config.environment]
         let path = explicitPath ?? "/etc/siftd/siftd.toml"
         var file = ConfigFile()
         var usedPath: String?
-        if let text = readFile(path) {
+        if let text = try readFile(path) {
             do {
                 file = try ConfigFile(parsing: text)
             } catch {
@@ -115,7 +119,7 @@ public struct SiftdConfiguration: Sendable, Equatable {
             }
             usedPath = path
         } else if explicitPath != nil {
-            throw ConfigurationError("config file \(path) cannot be read (set by \(flags[ConfigKeys.config.name] != nil ? "--config" : "SIFT_CONFIG")).")
+            throw ConfigurationError("config file \(path) does not exist (set by \(flags[ConfigKeys.config.name] != nil ? "--config" : "SIFT_CONFIG")).")
         }
         let known = Set(ConfigKeys.all.map(\.name))
         if let unknown = file.values.keys.sorted().first(where: { !known.contains($0) }) {

@@ -28,9 +28,12 @@ enum ProcessEnvironment {
     }
 }
 
-/// Reads a whole text file, or nil when it cannot be opened.
-func readTextFile(_ path: String) -> String? {
-    guard let file = fopen(path, "r") else { return nil }
+/// Reads a whole text file: nil when it does not exist, an error when it exists but cannot be read.
+func readTextFile(_ path: String) throws(ConfigurationError) -> String? {
+    guard let file = fopen(path, "r") else {
+        if errno == ENOENT { return nil }
+        throw ConfigurationError("config file \(path) exists but cannot be read: \(String(cString: strerror(errno))).")
+    }
     defer { fclose(file) }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 16_384)

@@ -68,6 +68,19 @@ struct ConfigurationTests {
         }
     }
 
+    @Test func aDefaultConfigFileThatCannotBeReadIsAnErrorNotIgnored() {
+        do {
+            _ = try SiftdConfiguration.resolve(
+                flags: [:], environment: [:],
+                readFile: { path throws(ConfigurationError) in
+                    throw ConfigurationError("config file \(path) exists but cannot be read: Permission denied.")
+                })
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.message.contains("/etc/siftd/siftd.toml") && error.message.contains("Permission denied"))
+        }
+    }
+
     @Test func unknownFileKeysAreRefused() {
         #expect(throws: ConfigurationError.self) {
             try SiftdConfiguration.resolve(
