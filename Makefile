@@ -6,13 +6,19 @@ export SIFT_DATA_DIR ?= $(DATA_DIR)
 RELEASE_BIN := .build/release/siftd
 DEBUG_BIN := .build/debug/siftd
 
-.PHONY: help deps kb-sources build build-debug run check test system-test bench clean
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(SYSCONFDIR)/systemd/system
+DESTDIR ?=
+
+.PHONY: help deps kb-sources build build-debug run check test system-test bench install install-files clean
 
 help:
 	@echo "make run     install what is missing, build (release), serve http://127.0.0.1:8080"
 	@echo "make test    install what is missing and run every test (unit, in-process, system)"
 	@echo "make check   unit and in-process tests only (the fast inner loop)"
 	@echo "make bench   benchmarks; results go to docs/benchmarks.md"
+	@echo "make install install siftd, its systemd unit and config samples (PREFIX, DESTDIR, SYSCONFDIR, UNITDIR)"
 
 deps:
 	@scripts/install-deps.sh build kb
@@ -44,6 +50,13 @@ bench: kb-sources
 	$(SWIFT) build -c release --product sift-bench
 	$(SWIFT) build -c release --product sift-floor
 	scripts/bench.sh
+
+install: kb-sources build
+	$(MAKE) install-files BIN=$(RELEASE_BIN)
+
+install-files:
+	BIN="$(BIN)" PREFIX="$(PREFIX)" SYSCONFDIR="$(SYSCONFDIR)" UNITDIR="$(UNITDIR)" DESTDIR="$(DESTDIR)" \
+		DATA_DIR="$(DATA_DIR)" scripts/install.sh
 
 clean:
 	rm -rf .build

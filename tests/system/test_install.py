@@ -1,0 +1,43 @@
+"""`make install-files` (what `make install` runs after building) honours DESTDIR and PREFIX."""
+import os
+import stat
+import subprocess
+
+from conftest import ROOT, SIFTD
+
+
+def test_install_places_binary_unit_and_samples(tmp_path):
+    dest = tmp_path / "root"
+    data = tmp_path / "data"
+    (data / "wiki").mkdir(parents=True)
+    (data / "wiki" / "summaries_en-us.json").write_text('{"Example": "An example summary."}')
+    env = dict(os.environ, MAKEFLAGS="")
+    subprocess.run(
+        ["make", "-s", "install-files", f"BIN={SIFTD}", f"DESTDIR={dest}", "PREFIX=/opt/sift",
+         "SYSCONFDIR=/etc", f"DATA_DIR={data}"],
+        cwd=ROOT, env=env, check=True, capture_output=True)
+
+    binary = dest / "opt/sift/bin/siftd"
+    assert binary.stat().st_mode & stat.S_IXUSR
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    assert version
+
+    unit = (dest / "etc/systemd/system/siftd.service").read_text()
+    assert "ExecStart=/opt/sift/bin/siftd" in unit
+    assert "SIFT_DATA_DIR=/opt/sift/share/siftd" in unit
+    assert "/usr/local" not in unit
+
+    config = dest / "etc/siftd/siftd.toml"
+    envfile = dest / "etc/siftd/siftd.env"
+    assert config.exists() and stat.S_IMODE(envfile.stat().st_mode) == 0o600
+    assert (dest / "opt/sift/share/doc/siftd/README.md").exists()
+    assert (dest / "opt/sift/share/doc/siftd/api.md").exists()
+    assert (dest / "opt/sift/share/siftd/wiki/summaries_en-us.json").read_text().startswith("{")
+    assert (dest / "opt/sift/share/siftd/dashboards/README.md").exists()
+
+    # A second install keeps the operator's configuration.
+    config.write_text('listen = "127.0.0.1:9999"\n')
+    subprocess.run(
+        ["make", "-s", "install-files", f"BIN={SIFTD}", f"DESTDIR={dest}", "PREFIX=/opt/sift", f"DATA_DIR={data}"],
+        cwd=ROOT, env=env, check=True, capture_output=True)
+    assert config.read_text() == 'listen = "127.0.0.1:9999"\n'
