@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A parser for Sift's config file: the flat subset of TOML that a daemon's
 /// settings need (`key = value` lines; strings, integers, floats, booleans;
 /// `#` comments). Tables and arrays are refused with the line number, so an
@@ -17,6 +21,17 @@ public struct ConfigFile: Sendable, Equatable {
     }
 
     public init(values: [String: String] = [:]) { self.values = values }
+
+    /// The text of the config file at `path`: nil when it does not exist, an error when it
+    /// exists but cannot be read (a present config file is never silently ignored).
+    public static func read(path: String) throws(ConfigurationError) -> String? {
+        do {
+            return try TextFile.read(path)
+        } catch {
+            if error.code == ENOENT { return nil }
+            throw ConfigurationError("config file \(path) exists but cannot be read: \(error.message).")
+        }
+    }
 
     /// Parses `text`.
     public init(parsing text: String) throws(ParseError) {

@@ -10,16 +10,17 @@ import SiftCore
 public struct EventEncoder: Sendable {
     public init() {}
 
-    private static func makeEncoder() -> JSONEncoder {
+    /// One encoder for every event: its options are set once, and `encode` keeps no state between calls.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return encoder
-    }
+    }()
 
     /// The JSON object of `value`.
     public func json(_ value: some Encodable) -> [UInt8] {
         do {
-            return Array(try Self.makeEncoder().encode(value))
+            return Array(try Self.encoder.encode(value))
         } catch {
             // Our event types always encode; this would be a programming error.
             return Array(#"{"error":{"code":"internal","message":"encoding failed"}}"#.utf8)

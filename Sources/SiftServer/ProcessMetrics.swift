@@ -84,18 +84,8 @@ final class ProcessMetrics: Sendable {
         return max(0, count - 1)  // the descriptor opendir itself holds
     }
 
-    /// Reads a small /proc file whole.
+    /// Reads a small /proc file whole, or nil when it is hidden or gone.
     static func read(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        try? TextFile.read(path)
     }
 }

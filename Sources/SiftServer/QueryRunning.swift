@@ -13,17 +13,8 @@ public protocol QueryRunning: Sendable {
         -> PipelineEvent.Outcome
 }
 
-/// A validator for raw query bytes.
-public protocol QueryByteValidating: QueryAnalyzing {
-    /// Validates UTF-8 and analyzes.
-    func analyze(bytes: [UInt8]) throws(QueryError) -> AnalyzedQuery
-}
-
 extension Pipeline: QueryRunning {
     public func validate(_ bytes: [UInt8]) throws(QueryError) -> AnalyzedQuery {
-        if let validator = analyzer as? any QueryByteValidating {
-            return try validator.analyze(bytes: bytes)
-        }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw QueryError.invalidEncoding }
         return try analyzer.analyze(text)
     }

@@ -61,7 +61,7 @@ struct Siftd: AsyncParsableCommand {
         let environment = ProcessEnvironment.current()
         var settings: SiftdConfiguration
         do {
-            settings = try SiftdConfiguration.resolve(flags: flagValues, environment: environment, readFile: readTextFile)
+            settings = try SiftdConfiguration.resolve(flags: flagValues, environment: environment, readFile: ConfigFile.read(path:))
             settings.server.version = siftVersion
         } catch {
             printError("siftd: configuration: \(error)")

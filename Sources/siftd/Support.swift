@@ -4,6 +4,7 @@ import Glibc
 import Logging
 import NIOCore
 import ServiceLifecycle
+import SiftCore
 import SiftProviders
 import SiftServer
 import SiftSystemd
@@ -26,23 +27,6 @@ enum ProcessEnvironment {
         }
         return result
     }
-}
-
-/// Reads a whole text file: nil when it does not exist, an error when it exists but cannot be read.
-func readTextFile(_ path: String) throws(ConfigurationError) -> String? {
-    guard let file = fopen(path, "r") else {
-        if errno == ENOENT { return nil }
-        throw ConfigurationError("config file \(path) exists but cannot be read: \(String(cString: strerror(errno))).")
-    }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 16_384)
-    while true {
-        let count = fread(&chunk, 1, chunk.count, file)
-        if count <= 0 { break }
-        bytes += chunk[0..<count]
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// `mkdir -p`.
@@ -112,7 +96,7 @@ final class ProgressPrinter: Sendable {
 
     func finish(_ report: KnowledgeBaseBuildReport) {
         if isTerminal { writeStandardError("\r\u{1B}[K") }
-        let seconds = Double(report.duration.components.seconds) + Double(report.duration.components.attoseconds) / 1e18
+        let seconds = milliseconds(report.duration) / 1000
         let verb = report.rebuilt ? "built" : "reused"
         printError(
             "siftd: index \(verb): \(report.documents) documents, \(report.passages) passages, "

@@ -81,6 +81,17 @@ struct ConfigurationTests {
         }
     }
 
+    @Test func readingTheConfigFileTellsMissingFromUnreadable() throws {
+        #expect(try ConfigFile.read(path: "/nonexistent/siftd.toml") == nil)
+        // A directory opens but cannot be read as a file: an error that names the path.
+        #expect(throws: ConfigurationError.self) { try ConfigFile.read(path: "/tmp") }
+        do {
+            _ = try ConfigFile.read(path: "/tmp")
+        } catch {
+            #expect(error.message.contains("/tmp") && error.message.contains("cannot be read"))
+        }
+    }
+
     @Test func unknownFileKeysAreRefused() {
         #expect(throws: ConfigurationError.self) {
             try SiftdConfiguration.resolve(

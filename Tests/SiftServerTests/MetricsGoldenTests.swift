@@ -58,18 +58,7 @@ struct MetricsGoldenTests {
             fputs(shape, file)
             fclose(file)
         }
-        let expected = try #require(readFile(Self.fixture), "missing fixture \(Self.fixture); regenerate it")
+        let expected = try #require(try? TextFile.read(Self.fixture), "missing fixture \(Self.fixture); regenerate it")
         #expect(shape == expected)
-    }
-
-    func readFile(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var text = ""
-        var buffer = [CChar](repeating: 0, count: 4096)
-        while fgets(&buffer, 4096, file) != nil {
-            text += String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-        return text
     }
 }
