@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "siftd", targets: ["siftd"]),
         .executable(name: "sift-bench", targets: ["sift-bench"]),
         .executable(name: "sift-floor", targets: ["sift-floor"]),
+        .executable(name: "sift-replay", targets: ["sift-replay"]),
     ],
     dependencies: [
         // `traits: []` keeps full Foundation (and ICU) out of the binary: see docs/architecture.md.
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // C shims over system libraries; kept apart so each links only where it is used.
@@ -33,6 +35,9 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(
             name: "SiftCore",
@@ -43,9 +48,16 @@ let package = Package(
             dependencies: ["SiftCore"],
             swiftSettings: strict),
         .target(
+            name: "SiftHTTPClient",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "SiftProviders",
             dependencies: [
-                "SiftCore", "SiftText", "CSQLite",
+                "SiftCore", "SiftText", "SiftHTTPClient", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict,
@@ -83,6 +95,27 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        // Faithful replay servers for the remote services we cannot run here (Brave,
+        // SearXNG) and a page server with every misbehaviour a fetcher meets.
+        .target(
+            name: "SiftReplay",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "sift-replay",
+            dependencies: [
+                "SiftReplay",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "sift-bench",
             dependencies: [
@@ -105,7 +138,19 @@ let package = Package(
         .testTarget(name: "SiftCoreTests", dependencies: ["SiftCore"], swiftSettings: strict),
         .testTarget(name: "SiftTextTests", dependencies: ["SiftText", "SiftCore"], swiftSettings: strict),
         .testTarget(
-            name: "SiftProvidersTests", dependencies: ["SiftProviders", "SiftText", "SiftCore"],
+            name: "SiftProvidersTests",
+            dependencies: ["SiftProviders", "SiftText", "SiftCore", "SiftHTTPClient", "SiftReplay"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SiftHTTPClientTests",
+            dependencies: ["SiftHTTPClient", "SiftReplay"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "SiftReplayTests",
+            dependencies: [
+                "SiftReplay",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "SiftSystemdTests",

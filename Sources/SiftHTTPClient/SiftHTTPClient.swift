@@ -1,0 +1,1 @@
+// The libcurl-based HTTP client: see HTTPClient.

@@ -1,0 +1,1 @@
+// Replay servers: see BraveReplay, SearXNGReplay and PageServer.
