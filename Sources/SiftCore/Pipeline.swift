@@ -9,20 +9,31 @@ import Logging
 public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     public let analyzer: any QueryAnalyzing
     public let providers: [any SearchProvider]
+    public let fetcher: (any PageFetcher)?
     public let ranker: any PassageRanking
     public let synthesizer: any Synthesizer
     public let observer: any PipelineObserver
     public let configuration: PipelineConfiguration
     public let clock: C
     public let logger: Logger
+    /// The key under which hits from different providers are the same source.
+    let sourceKey: @Sendable (String) -> String
 
+    /// A pipeline over `providers`, reading pages with `fetcher` when there is one.
+    ///
+    /// `sourceKey` maps a result URL to the key that merges duplicates across
+    /// providers (scheme, `www.`, trailing slash and tracking parameters removed);
+    /// the default uses the URL as it is.
     public init(
-        analyzer: any QueryAnalyzing, providers: [any SearchProvider], ranker: any PassageRanking,
-        synthesizer: any Synthesizer, observer: any PipelineObserver = NoopPipelineObserver(),
-        configuration: PipelineConfiguration = .init(), clock: C, logger: Logger
+        analyzer: any QueryAnalyzing, providers: [any SearchProvider], fetcher: (any PageFetcher)? = nil,
+        ranker: any PassageRanking, synthesizer: any Synthesizer,
+        observer: any PipelineObserver = NoopPipelineObserver(), configuration: PipelineConfiguration = .init(),
+        sourceKey: @escaping @Sendable (String) -> String = { $0 }, clock: C, logger: Logger
     ) {
         self.analyzer = analyzer
         self.providers = providers
+        self.fetcher = fetcher
+        self.sourceKey = sourceKey
         self.ranker = ranker
         self.synthesizer = synthesizer
         self.observer = observer
@@ -111,24 +122,23 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         await run.send(.query(.init(id: run.id, analyzed: analyzed)))
         logger.debug("query analyzed", metadata: ["kind": "\(analyzed.kind.rawValue)", "terms": "\(analyzed.terms)"])
 
-        // Search, streaming each source as its provider answers.
+        // Search, streaming each source as its provider answers, and read web pages
+        // as soon as their results are known.
         try Task.checkCancellation()
-        stageStart = clock.now
-        let names = providers.map(\.name).joined(separator: ", ")
-        await run.send(.status(.init(stage: .searching, message: "Searching \(names)")))
-        let sources = try await search(analyzed, run: &run, logger: logger)
-        observer.stageCompleted(run.id, stage: .searching, duration: stageStart.duration(to: clock.now))
+        let gathered = try await gather(analyzed, run: &run, logger: logger)
+        let sources = gathered.map(\.source)
 
         // Rank.
         try Task.checkCancellation()
         stageStart = clock.now
         await run.send(.status(.init(stage: .ranking, message: "Ranking passages from \(sources.count) sources")))
         var candidates: [CandidatePassage] = []
-        for (source, hit) in sources {
-            let texts = hit.passages.isEmpty ? [hit.snippet] : hit.passages
-            for passage in texts.prefix(configuration.candidatesPerSource) where !passage.isEmpty {
+        for item in gathered {
+            for passage in item.texts(limit: configuration.candidatesPerSource) where !passage.isEmpty {
                 candidates.append(
-                    CandidatePassage(sourceN: source.n, text: passage, title: source.title, sourceScore: source.score))
+                    CandidatePassage(
+                        sourceN: item.source.n, text: passage, title: item.source.title,
+                        sourceScore: item.source.score))
             }
         }
         let passages = ranker.rank(candidates, for: analyzed, limit: configuration.maxPassages)
@@ -142,7 +152,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         await run.send(.status(.init(stage: .synthesizing, message: "Writing the answer")))
         do {
             for try await piece in synthesizer.synthesize(
-                query: analyzed, sources: sources.map(\.0), passages: passages)
+                query: analyzed, sources: sources, passages: passages)
             {
                 if let delay = configuration.debugDeltaDelay { try await clock.sleep(for: delay) }
                 try Task.checkCancellation()
@@ -161,84 +171,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         observer.stageCompleted(run.id, stage: .synthesizing, duration: stageStart.duration(to: clock.now))
     }
 
-    private func search(
-        _ query: AnalyzedQuery, run: inout Run, logger: Logger
-    ) async throws -> [(Source, SearchHit)] {
-        var found: [(Source, SearchHit)] = []
-        var indexByURL: [String: Int] = [:]
-        var failures: [String] = []
-        let limit = configuration.hitsPerProvider
-        let timeout = configuration.providerTimeout
-        let clock = self.clock
-
-        try await withThrowingTaskGroup(of: ProviderResult.self) { group in
-            for provider in providers {
-                group.addTask {
-                    let start = clock.now
-                    do {
-                        let hits = try await withDeadline(timeout, clock: clock) {
-                            try await provider.search(query, limit: limit)
-                        }
-                        return ProviderResult(name: provider.name, hits: hits, error: nil, duration: start.duration(to: clock.now))
-                    } catch is CancellationError {
-                        throw CancellationError()
-                    } catch let error as ProviderError {
-                        return ProviderResult(name: provider.name, hits: [], error: error, duration: start.duration(to: clock.now))
-                    } catch is DeadlineExceeded {
-                        let error = ProviderError(
-                            code: "timeout", message: "\(provider.name) did not answer within \(timeout); going on without it.")
-                        return ProviderResult(name: provider.name, hits: [], error: error, duration: start.duration(to: clock.now))
-                    } catch {
-                        let wrapped = ProviderError(code: "failed", message: "\(provider.name) failed: \(error)")
-                        return ProviderResult(name: provider.name, hits: [], error: wrapped, duration: start.duration(to: clock.now))
-                    }
-                }
-            }
-            for try await result in group {
-                try Task.checkCancellation()
-                if let error = result.error {
-                    observer.providerCompleted(run.id, provider: result.name, status: error.code, duration: result.duration)
-                    logger.warning(
-                        "provider failed",
-                        metadata: ["provider": "\(result.name)", "code": "\(error.code)", "error": "\(error.message)"])
-                    failures.append(error.message)
-                    await run.send(.warning(.init(code: "provider_\(error.code)", message: error.message, provider: result.name)))
-                    continue
-                }
-                observer.providerCompleted(
-                    run.id, provider: result.name, status: result.hits.isEmpty ? "empty" : "ok", duration: result.duration)
-                let best = result.hits.map(\.score).max() ?? 1
-                for hit in result.hits {
-                    if let index = indexByURL[hit.url] {
-                        if !found[index].0.providers.contains(result.name) {
-                            found[index].0.providers.append(result.name)
-                        }
-                        continue
-                    }
-                    guard found.count < configuration.maxSources else { break }
-                    let normalized = best > 0 ? hit.score / best : 0
-                    let source = Source(
-                        n: found.count + 1, url: hit.url, title: hit.title, snippet: hit.snippet,
-                        providers: [result.name], score: (normalized * 1000).rounded() / 1000,
-                        published: hit.published, collection: hit.collection)
-                    indexByURL[hit.url] = found.count
-                    found.append((source, hit))
-                    run.sources += 1
-                    await run.send(.source(source))
-                }
-            }
-        }
-        if found.isEmpty {
-            if !failures.isEmpty && failures.count == providers.count {
-                throw QueryError.providersFailed(failures.joined(separator: "; "))
-            }
-            throw QueryError.noSources(query.normalized)
-        }
-        return found
-    }
-
     /// Tracks one run's timing and counters; lives on the query's task only.
-    private struct Run {
+    struct Run {
         let id: QueryID
         let start: C.Instant
         let clock: C
@@ -250,6 +184,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         var sources = 0
         var passages = 0
         var tokens = 0
+        var pages = 0
+        var bytes = 0
 
         init(id: QueryID, start: C.Instant, clock: C, observer: any PipelineObserver, emit: @escaping @Sendable (PipelineEvent) async -> Void) {
             self.id = id
@@ -283,7 +219,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             PipelineEvent.Metrics(
                 firstStatusMs: milliseconds(firstStatus ?? .zero), firstSourceMs: firstSource.map(milliseconds),
                 firstDeltaMs: firstDelta.map(milliseconds), totalMs: milliseconds(elapsed()), sources: sources,
-                passages: passages, pages: 0, bytes: 0, tokens: tokens)
+                passages: passages, pages: pages, bytes: bytes, tokens: tokens)
         }
     }
 }
@@ -291,21 +227,16 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
 extension Pipeline where C == ContinuousClock {
     /// A pipeline on the continuous clock.
     public init(
-        analyzer: any QueryAnalyzing, providers: [any SearchProvider], ranker: any PassageRanking,
-        synthesizer: any Synthesizer, observer: any PipelineObserver = NoopPipelineObserver(),
-        configuration: PipelineConfiguration = .init(), logger: Logger
+        analyzer: any QueryAnalyzing, providers: [any SearchProvider], fetcher: (any PageFetcher)? = nil,
+        ranker: any PassageRanking, synthesizer: any Synthesizer,
+        observer: any PipelineObserver = NoopPipelineObserver(), configuration: PipelineConfiguration = .init(),
+        sourceKey: @escaping @Sendable (String) -> String = { $0 }, logger: Logger
     ) {
         self.init(
-            analyzer: analyzer, providers: providers, ranker: ranker, synthesizer: synthesizer, observer: observer,
-            configuration: configuration, clock: ContinuousClock(), logger: logger)
+            analyzer: analyzer, providers: providers, fetcher: fetcher, ranker: ranker, synthesizer: synthesizer,
+            observer: observer, configuration: configuration, sourceKey: sourceKey, clock: ContinuousClock(),
+            logger: logger)
     }
-}
-
-private struct ProviderResult: Sendable {
-    var name: String
-    var hits: [SearchHit]
-    var error: ProviderError?
-    var duration: Duration
 }
 
 /// Thrown by ``withDeadline(_:clock:operation:)`` when time runs out.

@@ -10,14 +10,32 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var candidatesPerSource: Int
     /// How long one provider may take before it is given up with a warning.
     public var providerTimeout: Duration
+    /// Web pages read per query (sources beyond it contribute their snippets only).
+    public var maxPages: Int
+    /// Pages read at the same time.
+    public var fetchConcurrency: Int
+    /// How long one page may take.
+    public var pageTimeout: Duration
+    /// How long reading may go on once every provider has answered; pages still
+    /// loading then are given up and the answer is written from what arrived.
+    public var fetchDeadline: Duration
+    /// The `k` of reciprocal rank fusion: larger flattens the weight of top ranks.
+    public var fusionK: Double
     /// A pause before each answer delta, for demos and for tests that need a
     /// stream to stay open (`SIFT_DEBUG_DELTA_DELAY_MS`); nil in production.
     public var debugDeltaDelay: Duration?
 
     public init(
         hitsPerProvider: Int = 10, maxSources: Int = 10, maxPassages: Int = 6, candidatesPerSource: Int = 12,
-        providerTimeout: Duration = .seconds(5), debugDeltaDelay: Duration? = nil
+        providerTimeout: Duration = .seconds(5), maxPages: Int = 5, fetchConcurrency: Int = 4,
+        pageTimeout: Duration = .seconds(4), fetchDeadline: Duration = .seconds(5), fusionK: Double = 60,
+        debugDeltaDelay: Duration? = nil
     ) {
+        self.maxPages = maxPages
+        self.fetchConcurrency = fetchConcurrency
+        self.pageTimeout = pageTimeout
+        self.fetchDeadline = fetchDeadline
+        self.fusionK = fusionK
         self.debugDeltaDelay = debugDeltaDelay
         self.hitsPerProvider = hitsPerProvider
         self.maxSources = maxSources

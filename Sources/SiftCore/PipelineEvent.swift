@@ -95,7 +95,7 @@ public struct PipelineEvent: Sendable, Equatable {
 
     /// `fetch`: progress of reading one source's page.
     public struct Fetch: Sendable, Equatable, Codable {
-        public enum State: String, Sendable, Codable { case started, done, failed, skipped }
+        public enum State: String, Sendable, Codable, CaseIterable { case started, done, failed, skipped }
         public var n: Int
         public var state: State
         public var bytes: Int?

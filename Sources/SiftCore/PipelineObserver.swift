@@ -12,6 +12,11 @@ public protocol PipelineObserver: Sendable {
     func stageCompleted(_ id: QueryID, stage: Stage, duration: Duration)
     /// A provider answered or failed; `status` is `ok`, `empty`, or an error code.
     func providerCompleted(_ id: QueryID, provider: String, status: String, duration: Duration)
+    /// A provider had to wait for, or retry after, its upstream's rate limit.
+    func providerRateLimited(_ id: QueryID, provider: String)
+    /// A page was read, failed or skipped; `outcome` is the `fetch` event's state
+    /// (`done`, `failed`, `skipped`), `bytes` what arrived.
+    func fetchCompleted(_ id: QueryID, outcome: PipelineEvent.Fetch.State, bytes: Int, duration: Duration)
     /// The query ended.
     func queryFinished(_ id: QueryID, outcome: PipelineEvent.Outcome, duration: Duration)
 }
@@ -22,6 +27,8 @@ extension PipelineObserver {
     public func firstEvent(_ id: QueryID, type: PipelineEvent.EventType, elapsed: Duration) {}
     public func stageCompleted(_ id: QueryID, stage: Stage, duration: Duration) {}
     public func providerCompleted(_ id: QueryID, provider: String, status: String, duration: Duration) {}
+    public func providerRateLimited(_ id: QueryID, provider: String) {}
+    public func fetchCompleted(_ id: QueryID, outcome: PipelineEvent.Fetch.State, bytes: Int, duration: Duration) {}
     public func queryFinished(_ id: QueryID, outcome: PipelineEvent.Outcome, duration: Duration) {}
 }
 

@@ -29,6 +29,36 @@ public struct SearchHit: Sendable, Equatable {
     }
 }
 
+/// What one provider found for a query, and what the client should hear about it.
+public struct SearchResults: Sendable, Equatable {
+    /// Hits, best first.
+    public var hits: [SearchHit]
+    /// Degradations that did not fail the search (an engine that did not answer, a
+    /// rate limit that was waited out); each becomes a `warning` event.
+    public var warnings: [ProviderWarning]
+    /// Whether the provider had to wait for, or retry after, its upstream's rate limit.
+    public var rateLimited: Bool
+
+    public init(hits: [SearchHit], warnings: [ProviderWarning] = [], rateLimited: Bool = false) {
+        self.hits = hits
+        self.warnings = warnings
+        self.rateLimited = rateLimited
+    }
+}
+
+/// Something a provider wants the client to know while it still answers.
+public struct ProviderWarning: Sendable, Equatable {
+    /// Stable machine code (`rate_limited`, `engine_unresponsive`...).
+    public var code: String
+    /// What happened, in words a user can act on.
+    public var message: String
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
 /// A search backend: the local knowledge base, Brave, SearXNG.
 public protocol SearchProvider: Sendable {
     /// Short stable name used in events, logs and metric labels (`kb`, `brave`, `searxng`).
@@ -36,7 +66,7 @@ public protocol SearchProvider: Sendable {
     /// Searches for `query`, returning at most `limit` hits, best first.
     ///
     /// Throwing fails this provider only; the pipeline carries on with the others.
-    func search(_ query: AnalyzedQuery, limit: Int) async throws -> [SearchHit]
+    func search(_ query: AnalyzedQuery, limit: Int) async throws -> SearchResults
 }
 
 /// A provider failure that should reach the client as a `warning` with a code.

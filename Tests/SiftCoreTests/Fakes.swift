@@ -14,12 +14,14 @@ struct WordsAnalyzer: QueryAnalyzing {
 struct FixedProvider: SearchProvider {
     var name: String
     var hits: [SearchHit]
-    func search(_ query: AnalyzedQuery, limit: Int) async throws -> [SearchHit] { Array(hits.prefix(limit)) }
+    func search(_ query: AnalyzedQuery, limit: Int) async throws -> SearchResults {
+        SearchResults(hits: Array(hits.prefix(limit)))
+    }
 }
 
 struct FailingProvider: SearchProvider {
     var name: String
-    func search(_ query: AnalyzedQuery, limit: Int) async throws -> [SearchHit] {
+    func search(_ query: AnalyzedQuery, limit: Int) async throws -> SearchResults {
         throw ProviderError(code: "unavailable", message: "\(name) is down")
     }
 }
@@ -27,12 +29,12 @@ struct FailingProvider: SearchProvider {
 /// Never answers until cancelled.
 struct HangingProvider: SearchProvider {
     var name: String
-    func search(_ query: AnalyzedQuery, limit: Int) async throws -> [SearchHit] {
+    func search(_ query: AnalyzedQuery, limit: Int) async throws -> SearchResults {
         let (silence, keep) = AsyncStream<Void>.makeStream()
         for await _ in silence {}
         keep.finish()
         try Task.checkCancellation()
-        return []
+        return SearchResults(hits: [])
     }
 }
 
@@ -85,6 +87,8 @@ final class RecordingObserver: PipelineObserver {
         var stages: [Stage] = []
         var providers: [String: String] = [:]
         var finished: [PipelineEvent.Outcome] = []
+        var rateLimited: [String] = []
+        var fetches: [PipelineEvent.Fetch.State] = []
     }
     let calls = Mutex(Calls())
     func queryStarted(_ id: QueryID) { calls.withLock { $0.started += 1 } }
@@ -95,6 +99,10 @@ final class RecordingObserver: PipelineObserver {
     }
     func queryFinished(_ id: QueryID, outcome: PipelineEvent.Outcome, duration: Duration) {
         calls.withLock { $0.finished.append(outcome) }
+    }
+    func providerRateLimited(_ id: QueryID, provider: String) { calls.withLock { $0.rateLimited.append(provider) } }
+    func fetchCompleted(_ id: QueryID, outcome: PipelineEvent.Fetch.State, bytes: Int, duration: Duration) {
+        calls.withLock { $0.fetches.append(outcome) }
     }
     var snapshot: Calls { calls.withLock { $0 } }
 }
@@ -115,4 +123,47 @@ func quietLogger() -> Logger {
 
 func hit(_ url: String, _ title: String, score: Double = 1, passages: [String] = []) -> SearchHit {
     SearchHit(url: url, title: title, snippet: "about \(title)", score: score, passages: passages)
+}
+
+/// Answers after a delay, with warnings and a rate-limit flag as given.
+struct ScriptedProvider: SearchProvider {
+    var name: String
+    var hits: [SearchHit]
+    var delay: Duration = .zero
+    var warnings: [ProviderWarning] = []
+    var rateLimited = false
+    func search(_ query: AnalyzedQuery, limit: Int) async throws -> SearchResults {
+        if delay > .zero { try await Task.sleep(for: delay) }
+        return SearchResults(hits: Array(hits.prefix(limit)), warnings: warnings, rateLimited: rateLimited)
+    }
+}
+
+/// Reads `http` URLs from a table: a page, a failure, or a page that never arrives.
+final class TableFetcher: PageFetcher {
+    enum Behaviour: Sendable {
+        case page([String])
+        case fail(FetchFailure)
+        case hang
+    }
+    let table: [String: Behaviour]
+    let fetched = Mutex<[String]>([])
+
+    init(_ table: [String: Behaviour]) { self.table = table }
+
+    func canFetch(_ url: String) -> Bool { url.hasPrefix("http") }
+
+    func fetch(_ url: String) async throws -> FetchedPage {
+        fetched.withLock { $0.append(url) }
+        switch table[url] ?? .fail(FetchFailure(code: "http_status", reason: "HTTP 404")) {
+        case .page(let passages):
+            return FetchedPage(url: url, title: url, passages: passages, bytes: passages.joined().utf8.count)
+        case .fail(let failure):
+            throw failure
+        case .hang:
+            let (silence, keep) = AsyncStream<Void>.makeStream()
+            for await _ in silence {}
+            keep.finish()
+            throw CancellationError()
+        }
+    }
 }

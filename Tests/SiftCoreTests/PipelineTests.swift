@@ -27,7 +27,8 @@ struct PipelineTests {
             return
         }
         #expect(first.n == 1 && second.n == 2)
-        #expect(first.score == 1 && second.score == 0.5)
+        // Reciprocal rank fusion: 1/(60+1) for the first, 1/(60+2) for the second, over the best.
+        #expect(first.score == 1 && second.score == ((61.0 / 62.0) * 1000).rounded() / 1000)
         guard case .metrics(let metrics) = log.all[10].payload else { return }
         #expect(metrics.sources == 2 && metrics.passages == 2)
         #expect(metrics.firstSourceMs != nil && metrics.firstDeltaMs != nil)
@@ -106,8 +107,9 @@ struct PipelineTests {
             if case .source(let source) = event.payload { return source }
             return nil
         }
-        #expect(sources.count == 1)
-        // The second provider is added to the source the client already has (passages rank with it).
+        // One source: the second provider updates the one the client already has (same n).
+        #expect(Set(sources.map(\.n)) == [1])
+        #expect(sources.last?.providers.sorted() == ["a", "b"])
         #expect(log.all.contains { $0.type == .ranked })
     }
 

@@ -29,7 +29,7 @@ import Darwin
         let query = AnalyzedQuery(
             original: "what is the capital of Australia", normalized: "what is the capital of australia",
             kind: .question, terms: ["capital", "australia"], focus: "capital of australia")
-        let hits = try await provider.search(query, limit: 10)
+        let hits = try await provider.search(query, limit: 10).hits
         let top = hits.prefix(3)
         #expect(top.contains { $0.title == "Canberra" && $0.url == "kb://wordnet/Canberra" }, "\(hits.map(\.title))")
         let canberra = try #require(hits.first { $0.title == "Canberra" })
@@ -62,7 +62,7 @@ import Darwin
             "what is the capital of Australia", "what is photosynthesis", "how does TCP congestion control work",
         ] {
             let analyzed = try QueryAnalyzer().analyze(question)
-            let hits = try await provider.search(analyzed, limit: 10)
+            let hits = try await provider.search(analyzed, limit: 10).hits
             print("provider \"\(question)\" terms=\(analyzed.terms) focus=\(analyzed.focus ?? "-"):")
             for hit in hits.prefix(5) {
                 print("   \(String(format: hit.score)) [\(hit.collection ?? "")] \(hit.title) <\(hit.url)> :: \(hit.snippet.prefix(100))")

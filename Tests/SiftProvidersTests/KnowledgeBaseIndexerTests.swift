@@ -165,7 +165,7 @@ struct KnowledgeBaseIndexerTests {
         let query = AnalyzedQuery(
             original: "What is the capital of Australia?", normalized: "what is the capital of australia",
             kind: .question, terms: ["capital", "australia"], focus: "capital of australia")
-        let hits = try await provider.search(query, limit: 10)
+        let hits = try await provider.search(query, limit: 10).hits
         #expect(hits.first?.url == "kb://wordnet/Canberra")
         #expect(hits.first?.title == "Canberra")
         #expect(hits.first?.collection == "WordNet")
@@ -175,7 +175,8 @@ struct KnowledgeBaseIndexerTests {
 
         let bank = try await provider.search(
             AnalyzedQuery(original: "bank", normalized: "bank", kind: .keywords, terms: ["bank"], focus: "bank"),
-            limit: 10)
+            limit: 10
+        ).hits
         let wordNetBank = try #require(bank.first { $0.url == "kb://wordnet/bank" })
         // An entry keeps its own order: the commonest sense first.
         #expect(wordNetBank.passages.first == "bank: sloping land (especially the slope beside a body of water)")

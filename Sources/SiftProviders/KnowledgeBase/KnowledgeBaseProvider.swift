@@ -17,7 +17,12 @@ public struct KnowledgeBaseProvider: SearchProvider {
         self.passagesPerHit = passagesPerHit
     }
 
-    public func search(_ query: AnalyzedQuery, limit: Int) async throws -> [SearchHit] {
+    public func search(_ query: AnalyzedQuery, limit: Int) async throws -> SearchResults {
+        SearchResults(hits: try hits(for: query, limit: limit))
+    }
+
+    /// The best documents for `query`, at most `limit`.
+    func hits(for query: AnalyzedQuery, limit: Int) throws -> [SearchHit] {
         var terms = query.terms
         if terms.isEmpty {
             // Nothing survived stop-word removal ("what is it"): fall back to the words typed.

@@ -49,6 +49,14 @@ public final class SQLiteStatement {
         try check(rc)
     }
 
+    /// Binds `bytes` (copied by SQLite) as a blob to the 1-based parameter `index`.
+    public func bind(_ bytes: [UInt8], at index: Int32) throws(SQLiteError) {
+        let rc = bytes.withUnsafeBytes { buffer in
+            sqlite3_bind_blob(handle, index, buffer.baseAddress, Int32(buffer.count), sift_sqlite_transient())
+        }
+        try check(rc)
+    }
+
     /// Binds each value in order from parameter 1.
     public func bind(_ values: [String?]) throws(SQLiteError) {
         for (offset, value) in values.enumerated() {
@@ -104,5 +112,12 @@ public final class SQLiteStatement {
         guard let bytes = sqlite3_column_text(handle, index) else { return "" }
         let count = Int(sqlite3_column_bytes(handle, index))
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    /// Column `index` (0-based) of the current row as bytes (empty for NULL).
+    public func blob(_ index: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(handle, index))
+        guard count > 0, let bytes = sqlite3_column_blob(handle, index) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
     }
 }
