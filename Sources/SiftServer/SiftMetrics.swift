@@ -4,7 +4,7 @@ import SiftCore
 /// Sift's Prometheus metrics. The pipeline reports through ``PipelineObserver``;
 /// the HTTP layer and stream writer call the `record…` methods. Labels are
 /// low-cardinality enums and provider names, never a query or a URL.
-public final class SiftMetrics: PipelineObserver, Sendable {
+public final class SiftMetrics: PipelineObserver, CacheObserver, Sendable {
     /// The registry rendered at `/metrics`.
     public let registry: PrometheusCollectorRegistry
     private let process: ProcessMetrics
@@ -18,6 +18,10 @@ public final class SiftMetrics: PipelineObserver, Sendable {
     private let streamsDropped: [String: Counter]
     private let eventsDropped: Counter
     private let heartbeats: Counter
+    private let fetches: [PipelineEvent.Fetch.State: Counter]
+    private let fetchBytes: Counter
+    private let fetchDuration: DurationHistogram
+    private let cacheLookups: [String: Counter]
 
     static let latencyBuckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
@@ -78,6 +82,26 @@ public final class SiftMetrics: PipelineObserver, Sendable {
                 "stream_events_dropped", "total", "Events not delivered because a client's buffer was full."))
         self.heartbeats = registry.makeCounter(
             descriptor: descriptor("stream_heartbeats", "total", "Heartbeat comments written to idle streams."))
+        let fetchDescriptor = descriptor("fetch", "total", "Web pages read, by outcome (done, failed, skipped).")
+        self.fetches = Dictionary(
+            uniqueKeysWithValues: [PipelineEvent.Fetch.State.done, .failed, .skipped].map {
+                ($0, registry.makeCounter(descriptor: fetchDescriptor, labels: [("outcome", $0.rawValue)]))
+            })
+        self.fetchBytes = registry.makeCounter(
+            descriptor: descriptor("fetch_bytes", "total", "Bytes of web pages read (network and cache)."))
+        self.fetchDuration = registry.makeDurationHistogram(
+            descriptor: descriptor("fetch_duration", "seconds", "Time to read one web page, whatever the outcome."),
+            buckets: Self.latencyBuckets)
+        let cacheDescriptor = descriptor(
+            "cache_requests", "total", "Cache lookups, by cache (search, page) and result (hit, miss).")
+        var lookups: [String: Counter] = [:]
+        for cache in ["search", "page"] {
+            for result in ["hit", "miss"] {
+                lookups["\(cache):\(result)"] = registry.makeCounter(
+                    descriptor: cacheDescriptor, labels: [("cache", cache), ("result", result)])
+            }
+        }
+        self.cacheLookups = lookups
         registry.makeGauge(
             descriptor: descriptor("build", "info", "Build information; the value is always 1."),
             labels: [("version", version)]
@@ -95,12 +119,8 @@ public final class SiftMetrics: PipelineObserver, Sendable {
     }
 
     public func providerCompleted(_ id: QueryID, provider: String, status: String, duration: Duration) {
-        registry.makeCounter(
-            descriptor: MetricNameDescriptor(
-                namespace: "sift", metricName: "provider_requests", unitName: "total",
-                helpText: "Search provider requests, by provider and status (ok, empty, or an error code)."),
-            labels: [("provider", provider), ("status", status)]
-        ).increment()
+        registry.makeCounter(descriptor: Self.providerRequestsDescriptor, labels: [("provider", provider), ("status", status)])
+            .increment()
         registry.makeDurationHistogram(
             descriptor: MetricNameDescriptor(
                 namespace: "sift", metricName: "provider_request_duration", unitName: "seconds",
@@ -113,6 +133,46 @@ public final class SiftMetrics: PipelineObserver, Sendable {
         queries[outcome]?.increment()
         queryDuration.record(duration)
     }
+
+    public func providerRateLimited(_ id: QueryID, provider: String) {
+        rateLimitedCounter(provider).increment()
+    }
+
+    public func fetchCompleted(_ id: QueryID, outcome: PipelineEvent.Fetch.State, bytes: Int, duration: Duration) {
+        fetches[outcome]?.increment()
+        if bytes > 0 { fetchBytes.increment(by: Int64(bytes)) }
+        fetchDuration.record(duration)
+    }
+
+    // MARK: CacheObserver
+
+    public func cacheLookup(namespace: String, hit: Bool) {
+        cacheLookups["\(namespace):\(hit ? "hit" : "miss")"]?.increment()
+    }
+
+    /// Creates the per-provider series for `providers` at zero, so dashboards and
+    /// alerts see them before the first query.
+    public func registerProviders(_ providers: [String]) {
+        for provider in providers {
+            _ = rateLimitedCounter(provider)
+            for status in ["ok", "empty"] {
+                _ = registry.makeCounter(
+                    descriptor: Self.providerRequestsDescriptor, labels: [("provider", provider), ("status", status)])
+            }
+        }
+    }
+
+    private func rateLimitedCounter(_ provider: String) -> Counter {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "provider_rate_limited", unitName: "total",
+                helpText: "Searches that waited for, or were refused by, a provider's rate limit, by provider."),
+            labels: [("provider", provider)])
+    }
+
+    static let providerRequestsDescriptor = MetricNameDescriptor(
+        namespace: "sift", metricName: "provider_requests", unitName: "total",
+        helpText: "Search provider requests, by provider and status (ok, empty, or an error code).")
 
     // MARK: Transport
 

@@ -33,7 +33,7 @@ public enum ConfigKeys {
         help: "Where the knowledge-base index lives.")
     public static let cacheDir = ConfigKey(
         name: "cache_dir", environment: "SIFT_CACHE_DIR", defaultText: "$CACHE_DIRECTORY, else ~/.cache/siftd",
-        help: "Cache directory (created at start; the provider and page cache will live here).")
+        help: "Cache directory: the search-result and page cache (responses.sqlite) lives here.")
     public static let dataDir = ConfigKey(
         name: "data_dir", environment: "SIFT_DATA_DIR", defaultText: "~/.local/share/siftd",
         help: "Where downloaded corpora live (wiki/summaries_en-us.json, put there by `make kb-sources`).")
@@ -62,18 +62,78 @@ public enum ConfigKeys {
         name: "max_passages", environment: "SIFT_MAX_PASSAGES", defaultText: "6",
         help: "Passages the answer is built from.")
 
+    public static let braveAPIKey = ConfigKey(
+        name: "brave_api_key", environment: "SIFT_BRAVE_API_KEY",
+        defaultText: "unset; also read from the systemd credential brave-api-key",
+        help: "Brave Search API key; setting it enables Brave.")
+    public static let braveURL = ConfigKey(
+        name: "brave_url", environment: "SIFT_BRAVE_URL", defaultText: "https://api.search.brave.com",
+        help: "Brave endpoint base (a replay server or a proxy).")
+    public static let braveCountry = ConfigKey(
+        name: "brave_country", environment: "SIFT_BRAVE_COUNTRY", defaultText: "unset (Brave chooses)",
+        help: "Two-letter country Brave's results come from.")
+    public static let searxngURL = ConfigKey(
+        name: "searxng_url", environment: "SIFT_SEARXNG_URL", defaultText: "unset",
+        help: "Base URL of a SearXNG instance with the json format enabled; setting it enables SearXNG.")
+    public static let searchLanguage = ConfigKey(
+        name: "search_lang", environment: "SIFT_SEARCH_LANG", defaultText: "en",
+        help: "Language of web results (Brave search_lang, SearXNG language).")
+    public static let safeSearch = ConfigKey(
+        name: "safesearch", environment: "SIFT_SAFESEARCH", defaultText: "moderate",
+        help: "Web result filtering: off, moderate or strict.")
+    public static let fetchAllowHosts = ConfigKey(
+        name: "fetch_allow_hosts", environment: "SIFT_FETCH_ALLOW_HOSTS", defaultText: "empty",
+        help: "Comma list of hosts and CIDRs exempt from the private-address guard on fetched pages (intranets, tests).")
+    public static let maxPages = ConfigKey(
+        name: "max_pages", environment: "SIFT_MAX_PAGES", defaultText: "5",
+        help: "Web pages read per query (0 reads none: snippets only).")
+    public static let fetchDeadlineMs = ConfigKey(
+        name: "fetch_deadline_ms", environment: "SIFT_FETCH_DEADLINE_MS", defaultText: "5000",
+        help: "How long pages may keep loading after the last provider answered; the answer is written from what arrived.")
+    public static let cache = ConfigKey(
+        name: "cache", environment: "SIFT_CACHE", defaultText: "on",
+        help: "Cache provider responses and pages: on or off.")
+    public static let cacheMaxMB = ConfigKey(
+        name: "cache_max_mb", environment: "SIFT_CACHE_MAX_MB", defaultText: "256",
+        help: "Most megabytes the cache keeps; the oldest entries go first.")
+    public static let cacheTTLSeconds = ConfigKey(
+        name: "cache_ttl_seconds", environment: "SIFT_CACHE_TTL_SECONDS", defaultText: "21600",
+        help: "Seconds a cached search result or page is used before it is fetched again.")
+
     /// All keys, in `--help` order.
     public static let all: [ConfigKey] = [
         config, listen, stateDir, cacheDir, dataDir, kbSources, log, logLevel, maxStreams, streamBuffer,
-        heartbeatSeconds, maxSources, maxPassages,
+        heartbeatSeconds, maxSources, maxPassages, braveAPIKey, braveURL, braveCountry, searxngURL, searchLanguage,
+        safeSearch, fetchAllowHosts, maxPages, fetchDeadlineMs, cache, cacheMaxMB, cacheTTLSeconds,
     ]
 
     /// Keys of later capabilities: named in design.md's contract but not built into this version.
     /// siftd warns when one is set instead of silently ignoring it.
-    public static let notYetSupported = [
-        "SIFT_BRAVE_API_KEY", "SIFT_BRAVE_URL", "SIFT_SEARXNG_URL", "SIFT_LLM_URL", "SIFT_LLM_MODEL",
-        "SIFT_LLM_API_KEY", "SIFT_FETCH_ALLOW_HOSTS",
-    ]
+    public static let notYetSupported = ["SIFT_LLM_URL", "SIFT_LLM_MODEL", "SIFT_LLM_API_KEY"]
+}
+
+/// Web search, page reading and the cache.
+public struct WebConfiguration: Sendable, Equatable {
+    /// Enables Brave when set.
+    public var braveAPIKey: String?
+    public var braveURL = "https://api.search.brave.com"
+    public var braveCountry: String?
+    /// Enables SearXNG when set.
+    public var searxngURL: String?
+    public var searchLanguage = "en"
+    /// `off`, `moderate` or `strict`.
+    public var safeSearch = "moderate"
+    public var fetchAllowHosts: [String] = []
+    public var maxPages = 5
+    public var fetchDeadline: Duration = .seconds(5)
+    public var cacheEnabled = true
+    public var cacheMaxBytes = 256 << 20
+    public var cacheTTL: Duration = .seconds(21_600)
+
+    public init() {}
+
+    /// Whether any web provider is configured.
+    public var hasWebProviders: Bool { braveAPIKey != nil || searxngURL != nil }
 }
 
 /// A configuration problem, with the key and what to do.
@@ -97,6 +157,7 @@ public struct SiftdConfiguration: Sendable, Equatable {
     public var maxSources: Int
     public var maxPassages: Int
     public var server: SiftServerConfiguration
+    public var web: WebConfiguration
 
     /// Resolves every key from `flags` (by key name), `environment`, and the config file read with `readFile`.
     ///
@@ -146,7 +207,7 @@ public struct SiftdConfiguration: Sendable, Equatable {
             stateDir: environment["STATE_DIRECTORY"].flatMap(firstPath) ?? "\(home)/.local/state/siftd",
             cacheDir: environment["CACHE_DIRECTORY"].flatMap(firstPath) ?? "\(home)/.cache/siftd",
             dataDir: "\(home)/.local/share/siftd", kbSources: ["default"], logFormat: "auto", logLevel: .info,
-            maxSources: 10, maxPassages: 6, server: SiftServerConfiguration())
+            maxSources: 10, maxPassages: 6, server: SiftServerConfiguration(), web: WebConfiguration())
 
         if let (text, origin) = value(ConfigKeys.listen) {
             guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
@@ -185,6 +246,60 @@ public struct SiftdConfiguration: Sendable, Equatable {
         configuration.server.heartbeat = .seconds(try integer(ConfigKeys.heartbeatSeconds, default: 15, range: 1...3600))
         configuration.maxSources = try integer(ConfigKeys.maxSources, default: 10, range: 1...50)
         configuration.maxPassages = try integer(ConfigKeys.maxPassages, default: 6, range: 1...50)
+
+        // The web: providers, fetching, cache.
+        var web = WebConfiguration()
+        if let (text, _) = value(ConfigKeys.braveAPIKey) {
+            web.braveAPIKey = text.trimmingCharacters(in: " \n")
+        } else if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty,
+            let key = try readFile(directory + "/brave-api-key")
+        {
+            web.braveAPIKey = key.trimmingCharacters(in: " \n")
+        }
+        if web.braveAPIKey?.isEmpty == true { web.braveAPIKey = nil }
+        func url(_ key: ConfigKey) throws(ConfigurationError) -> String? {
+            guard let (text, origin) = value(key) else { return nil }
+            let lower = text.lowercased()
+            guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), text.count > 8 else {
+                throw ConfigurationError("\(origin) = “\(text)”: expected an http:// or https:// URL.")
+            }
+            return text
+        }
+        web.braveURL = try url(ConfigKeys.braveURL) ?? web.braveURL
+        web.searxngURL = try url(ConfigKeys.searxngURL)
+        if let (text, origin) = value(ConfigKeys.braveCountry) {
+            guard text.count == 2, text.allSatisfy(\.isLetter) else {
+                throw ConfigurationError("\(origin) = “\(text)”: expected a two-letter country code, like us or de.")
+            }
+            web.braveCountry = text.lowercased()
+        }
+        if let (text, origin) = value(ConfigKeys.searchLanguage) {
+            guard (2...8).contains(text.count), text.allSatisfy({ $0.isLetter || $0 == "-" }) else {
+                throw ConfigurationError("\(origin) = “\(text)”: expected a language code, like en or pt-br.")
+            }
+            web.searchLanguage = text.lowercased()
+        }
+        if let (text, origin) = value(ConfigKeys.safeSearch) {
+            guard ["off", "moderate", "strict"].contains(text) else {
+                throw ConfigurationError("\(origin) = “\(text)”: expected off, moderate or strict.")
+            }
+            web.safeSearch = text
+        }
+        if let (text, _) = value(ConfigKeys.fetchAllowHosts) {
+            web.fetchAllowHosts = text.split(separator: ",").map { $0.trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
+        }
+        web.maxPages = try integer(ConfigKeys.maxPages, default: 5, range: 0...20)
+        web.fetchDeadline = .milliseconds(try integer(ConfigKeys.fetchDeadlineMs, default: 5000, range: 100...60_000))
+        if let (text, origin) = value(ConfigKeys.cache) {
+            switch text.lowercased() {
+            case "on", "true", "yes", "1": web.cacheEnabled = true
+            case "off", "false", "no", "0": web.cacheEnabled = false
+            default: throw ConfigurationError("\(origin) = “\(text)”: expected on or off.")
+            }
+        }
+        web.cacheMaxBytes = try integer(ConfigKeys.cacheMaxMB, default: 256, range: 1...1_000_000) << 20
+        web.cacheTTL = .seconds(try integer(ConfigKeys.cacheTTLSeconds, default: 21_600, range: 1...31_536_000))
+        configuration.web = web
         return configuration
     }
 

@@ -79,7 +79,7 @@ struct Siftd: AsyncParsableCommand {
         logger.logLevel = level
         for name in ConfigKeys.notYetSupported where environment[name].map({ !$0.isEmpty }) == true {
             logger.warning(
-                "\(name) is set, but this version of siftd has no web search or LLM synthesis yet; it answers from the knowledge base",
+                "\(name) is set, but this version of siftd has no LLM synthesis yet; answers are extractive",
                 metadata: ["setting": "\(name)"])
         }
 
@@ -120,24 +120,28 @@ struct Siftd: AsyncParsableCommand {
             documents: knowledgeBase.statistics.documents, passages: knowledgeBase.statistics.passages)
 
         var pipelineConfiguration = PipelineConfiguration(
-            maxSources: settings.maxSources, maxPassages: settings.maxPassages)
+            maxSources: settings.maxSources, maxPassages: settings.maxPassages, maxPages: settings.web.maxPages,
+            fetchDeadline: settings.web.fetchDeadline)
         if let delay = environment["SIFT_DEBUG_DELTA_DELAY_MS"].flatMap(Int.init), delay > 0 {
             pipelineConfiguration.debugDeltaDelay = .milliseconds(delay)
             logger.warning("SIFT_DEBUG_DELTA_DELAY_MS=\(delay): answers are slowed down on purpose (tests and demos only)")
         }
+        let web = try WebSetup(settings.web, cacheDirectory: settings.cacheDir, metrics: metrics, logger: logger)
+        let providers: [any SearchProvider] = [KnowledgeBaseProvider(knowledgeBase: knowledgeBase)] + web.providers
+        metrics.registerProviders(providers.map(\.name))
         let pipeline = Pipeline(
-            analyzer: QueryAnalyzer(), providers: [KnowledgeBaseProvider(knowledgeBase: knowledgeBase)],
-            ranker: BM25Ranker(), synthesizer: ExtractiveSynthesizer(), observer: metrics,
-            configuration: pipelineConfiguration, logger: logger)
+            analyzer: QueryAnalyzer(), providers: providers, fetcher: web.fetcher, ranker: BM25Ranker(),
+            synthesizer: ExtractiveSynthesizer(), observer: metrics, configuration: pipelineConfiguration,
+            sourceKey: { URLNormalizer.key(for: $0) }, logger: logger)
 
         let registry = StreamRegistry(capacity: settings.server.maxStreams, metrics: metrics, logger: logger)
         let routes = SiftRoutes(
             runner: pipeline, registry: registry, metrics: metrics, configuration: settings.server,
             readiness: {
                 let open = knowledgeBase.isOpen
-                return Readiness(
-                    ready: open,
-                    components: ["kb": open ? "open, \(knowledgeBase.statistics.documents) documents" : "closed"])
+                var components = ["kb": open ? "open, \(knowledgeBase.statistics.documents) documents" : "closed"]
+                for (name, state) in web.describe() { components[name] = state }
+                return Readiness(ready: open, components: components)
             })
         let address = "\(settings.listenHost):\(settings.listenPort)"
         let app = Application(
@@ -157,10 +161,14 @@ struct Siftd: AsyncParsableCommand {
             await eventLoopResponds(app.eventLoopGroup)
         }
         let status = StatusReporter(notifier: notifier, registry: registry, address: address, logger: logger)
-        // Shutdown runs in reverse: status (STOPPING=1), registry (streams end with done), server, watchdog.
+        // Shutdown runs in reverse: status (STOPPING=1), registry (streams end with done), server, watchdog,
+        // and last the HTTP client, which fails any transfer still open.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: watchdog), .init(service: app), .init(service: registry), .init(service: status)],
+                services: [
+                    .init(service: web.client), .init(service: watchdog), .init(service: app), .init(service: registry),
+                    .init(service: status),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         knowledgeBase.close()
@@ -180,6 +188,11 @@ struct Siftd: AsyncParsableCommand {
         stream buffer: \(settings.server.streamBuffer) events
         heartbeat:     \(settings.server.heartbeat)
         sources/query: \(settings.maxSources), passages: \(settings.maxPassages)
+        brave:         \(settings.web.braveAPIKey == nil ? "off" : "on, \(settings.web.braveURL)")
+        searxng:       \(settings.web.searxngURL ?? "off")
+        pages/query:   \(settings.web.maxPages), reading deadline \(settings.web.fetchDeadline)
+        fetch allow:   \(settings.web.fetchAllowHosts.isEmpty ? "none" : settings.web.fetchAllowHosts.joined(separator: ","))
+        cache:         \(settings.web.cacheEnabled ? "on, \(settings.web.cacheMaxBytes >> 20) MB, \(settings.web.cacheTTL)" : "off")
         """
     }
 }

@@ -1,0 +1,329 @@
+import FoundationEssentials
+import Logging
+import SiftCore
+import SiftHTTPClient
+
+/// Brave Search (`GET /res/v1/web/search`) as a ``SearchProvider`` named `brave`.
+///
+/// Polite by construction: requests are paced by the `X-RateLimit-*` windows Brave
+/// reports (a 1-request-a-second plan gets one request a second, queued, not a 429
+/// storm); a 429 `RATE_LIMITED` is waited out and retried once, with a `warning`; a
+/// spent monthly quota and an invalid key are clear errors that are never retried.
+/// Responses are cached (without the key) so a repeated query makes no call.
+public struct BraveSearchProvider: SearchProvider {
+    /// What to ask Brave, and how.
+    public struct Configuration: Sendable {
+        /// The subscription token (`SIFT_BRAVE_API_KEY` or the `brave-api-key` credential).
+        public var apiKey: String
+        /// Endpoint base (`SIFT_BRAVE_URL`), for a replay server or a proxy.
+        public var baseURL: String
+        /// Two-letter country the results come from (`country`); nil lets Brave choose.
+        public var country: String?
+        /// Language of the results (`search_lang`); nil lets Brave choose.
+        public var searchLanguage: String?
+        /// `off`, `moderate` or `strict`.
+        public var safeSearch: String
+        /// `pd`, `pw`, `pm`, `py` or a `YYYY-MM-DDtoYYYY-MM-DD` range; nil for any time.
+        public var freshness: String?
+        /// Ask for up to five extra snippets per result (`extra_snippets`; some plans only).
+        public var extraSnippets: Bool
+        /// Result kinds to return (`result_filter`).
+        public var resultFilter: String
+        /// How long a response is kept in the cache.
+        public var cacheTTL: Duration
+        /// Time allowed for one request.
+        public var timeout: Duration
+
+        public init(
+            apiKey: String, baseURL: String = "https://api.search.brave.com", country: String? = nil,
+            searchLanguage: String? = nil, safeSearch: String = "moderate", freshness: String? = nil,
+            extraSnippets: Bool = true, resultFilter: String = "web", cacheTTL: Duration = .seconds(3600),
+            timeout: Duration = .seconds(4)
+        ) {
+            self.apiKey = apiKey
+            self.baseURL = baseURL
+            self.country = country
+            self.searchLanguage = searchLanguage
+            self.safeSearch = safeSearch
+            self.freshness = freshness
+            self.extraSnippets = extraSnippets
+            self.resultFilter = resultFilter
+            self.cacheTTL = cacheTTL
+            self.timeout = timeout
+        }
+    }
+
+    public let name = "brave"
+    public let configuration: Configuration
+    private let client: HTTPClient
+    private let cache: ResponseCache?
+    private let limiter: UpstreamRateLimiter<ContinuousClock>
+    private let logger: Logger
+    /// The most a rate limit is waited out before the provider gives up with a warning.
+    private let maxWait: Duration
+
+    public init(
+        configuration: Configuration, client: HTTPClient, cache: ResponseCache?, logger: Logger,
+        maxWait: Duration = .seconds(3)
+    ) {
+        self.configuration = configuration
+        self.client = client
+        self.cache = cache
+        self.limiter = UpstreamRateLimiter(clock: ContinuousClock())
+        self.logger = logger
+        self.maxWait = maxWait
+    }
+
+    /// The request URL for `text` (without the key, which travels in a header).
+    func url(for text: String, count: Int, offset: Int = 0) -> String {
+        var query = QueryString()
+        query.add("q", text)
+        query.add("count", String(min(20, max(1, count))))
+        if offset > 0 { query.add("offset", String(min(9, offset))) }
+        query.add("country", configuration.country)
+        query.add("search_lang", configuration.searchLanguage)
+        query.add("safesearch", configuration.safeSearch)
+        query.add("freshness", configuration.freshness)
+        query.add("extra_snippets", configuration.extraSnippets ? "true" : nil)
+        query.add("result_filter", configuration.resultFilter)
+        return trimmingTrailingSlashes(configuration.baseURL) + "/res/v1/web/search?" + query.encoded
+    }
+
+    public func search(_ query: AnalyzedQuery, limit: Int) async throws -> SearchResults {
+        // Brave caps a query at 400 characters and 50 words.
+        let text = String(query.original.split(whereSeparator: \.isWhitespace).prefix(50).joined(separator: " ").prefix(400))
+        let url = url(for: text, count: limit)
+        if let cached = cache?.get(url, namespace: "search") {
+            if let hits = try? Self.decode(cached.body) { return SearchResults(hits: Array(hits.prefix(limit))) }
+        }
+        var warnings: [ProviderWarning] = []
+        var rateLimited = false
+        for attempt in 1...2 {
+            let waited = try await acquire()
+            if waited > .milliseconds(50) {
+                rateLimited = true
+                logger.debug("brave: paced by its rate limit", metadata: ["waited_ms": "\(milliseconds(waited))"])
+            }
+            let (status, headers, body) = try await send(url)
+            switch status {
+            case 200..<300:
+                let hits = try Self.decodeOrThrow(body)
+                cache?.put(url, namespace: "search", meta: "application/json", body: body, ttl: configuration.cacheTTL)
+                return SearchResults(hits: Array(hits.prefix(limit)), warnings: warnings, rateLimited: rateLimited)
+            case 429:
+                let error = Self.errorEnvelope(body)
+                if error?.code == "QUOTA_LIMITED" || error?.code == "USAGE_LIMIT_EXCEEDED" {
+                    throw quotaError(error, windows: Self.windows(headers))
+                }
+                rateLimited = true
+                let wait = Self.retryAfter(headers) ?? .seconds(1)
+                await limiter.rateLimited(retryAfter: wait)
+                guard attempt == 1, wait <= maxWait else {
+                    throw ProviderError(
+                        code: "rate_limited",
+                        message: "Brave is rate limiting this key (HTTP 429 RATE_LIMITED) and asked for a \(Self.seconds(wait)) wait; going on without it. A plan with a higher rate limit avoids this.")
+                }
+                warnings.append(
+                    ProviderWarning(
+                        code: "rate_limited",
+                        message: "Brave's rate limit for this plan was reached (HTTP 429); waited \(Self.seconds(wait)) and tried again."))
+            default:
+                throw Self.failure(status: status, envelope: Self.errorEnvelope(body))
+            }
+        }
+        throw ProviderError(code: "rate_limited", message: "Brave kept answering HTTP 429 RATE_LIMITED; going on without it.")
+    }
+
+    /// Waits for the rate limiter, turning a spent quota into a clear error.
+    private func acquire() async throws -> Duration {
+        do {
+            return try await limiter.acquire()
+        } catch let quota as UpstreamRateLimiter<ContinuousClock>.QuotaExhausted {
+            throw ProviderError(
+                code: "quota_exhausted",
+                message: "The Brave Search monthly quota of \(quota.limit) requests is used up; it resets in \(Self.span(quota.resetsIn)). Until then Sift answers from its other sources.")
+        }
+    }
+
+    /// Sends one request, recording the windows the answer reports.
+    private func send(_ url: String) async throws -> (Int, HTTPHeaders, [UInt8]) {
+        var request = HTTPRequest(url: url)
+        request.headers = [
+            "Accept": "application/json", "Accept-Encoding": "gzip", "X-Subscription-Token": configuration.apiKey,
+        ]
+        request.totalTimeout = configuration.timeout
+        request.connectTimeout = min(configuration.timeout, .seconds(3))
+        do {
+            let response = try await client.execute(request)
+            await limiter.update(Self.windows(response.headers))
+            let body = try await response.body.collect(upTo: 4 << 20)
+            return (response.status, response.headers, body)
+        } catch let error as HTTPClientError {
+            await limiter.update([])
+            throw ProviderError(code: error.kind == .timedOut ? "timeout" : "unavailable", message: "Brave could not be reached: \(error.message)")
+        } catch {
+            await limiter.update([])
+            throw error
+        }
+    }
+
+    private func quotaError(_ envelope: BraveErrorEnvelope.Body?, windows: [RateLimitWindow]) -> ProviderError {
+        let quota = windows.first(where: \.isQuota)
+        let limit = quota.map { " of \($0.limit) requests" } ?? ""
+        let reset = quota.map { " It resets in \(Self.span(.seconds($0.reset)))." } ?? ""
+        return ProviderError(
+            code: "quota_exhausted",
+            message: "The Brave Search monthly quota\(limit) is used up (HTTP 429 \(envelope?.code ?? "QUOTA_LIMITED")).\(reset) Until then Sift answers from its other sources.")
+    }
+
+    static func windows(_ headers: HTTPHeaders) -> [RateLimitWindow] {
+        RateLimitWindow.parse(
+            limit: headers["X-RateLimit-Limit"], remaining: headers["X-RateLimit-Remaining"],
+            reset: headers["X-RateLimit-Reset"], policy: headers["X-RateLimit-Policy"])
+    }
+
+    /// `Retry-After` in seconds, else the reset of the shortest exhausted window.
+    static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
+        if let value = headers["Retry-After"], let seconds = Int(value.trimmingCharacters()) { return .seconds(max(1, seconds)) }
+        let windows = windows(headers)
+        if let spent = windows.first(where: { !$0.isQuota && $0.remaining == 0 }) { return .seconds(max(1, spent.reset)) }
+        return nil
+    }
+
+    /// The typed error for a non-success answer.
+    static func failure(status: Int, envelope: BraveErrorEnvelope.Body?) -> ProviderError {
+        let detail = envelope?.detail.map { " (\($0))" } ?? ""
+        switch envelope?.code {
+        case "SUBSCRIPTION_TOKEN_INVALID":
+            return ProviderError(
+                code: "invalid_key",
+                message: "Brave rejected the API key (HTTP \(status) SUBSCRIPTION_TOKEN_INVALID). Check SIFT_BRAVE_API_KEY or the brave-api-key credential, then reload siftd; the request is not retried.")
+        case "VALIDATION":
+            let problems = envelope?.meta?.errors?.compactMap { issue -> String? in
+                guard let message = issue.msg else { return nil }
+                return ([issue.loc?.last].compactMap { $0 } + [message]).joined(separator: ": ")
+            } ?? []
+            if envelope?.meta?.errors?.contains(where: { $0.loc?.last == "x-subscription-token" }) == true {
+                return ProviderError(
+                    code: "invalid_key",
+                    message: "Brave needs an API key (HTTP \(status)): set SIFT_BRAVE_API_KEY or the brave-api-key credential.")
+            }
+            let list = problems.isEmpty ? detail : " (\(problems.joined(separator: "; ")))"
+            return ProviderError(code: "bad_request", message: "Brave refused the request as invalid (HTTP \(status) VALIDATION)\(list).")
+        default:
+            if status == 401 || status == 403 {
+                return ProviderError(
+                    code: "invalid_key",
+                    message: "Brave refused access (HTTP \(status)\(envelope?.code.map { " \($0)" } ?? ""))\(detail). Check the API key and its plan.")
+            }
+            if status >= 500 {
+                return ProviderError(code: "unavailable", message: "Brave answered HTTP \(status)\(detail); going on without it.")
+            }
+            return ProviderError(
+                code: "http_\(status)", message: "Brave answered HTTP \(status)\(envelope?.code.map { " \($0)" } ?? "")\(detail).")
+        }
+    }
+
+    static func errorEnvelope(_ body: [UInt8]) -> BraveErrorEnvelope.Body? {
+        try? JSONDecoder().decode(BraveErrorEnvelope.self, from: Data(body)).error
+    }
+
+    static func decodeOrThrow(_ body: [UInt8]) throws -> [SearchHit] {
+        do {
+            return try decode(body)
+        } catch {
+            throw ProviderError(code: "bad_response", message: "Brave's answer could not be read as search results: \(error)")
+        }
+    }
+
+    /// Hits from a web search response: titles and snippets without their `<strong>` decorations.
+    static func decode(_ body: [UInt8]) throws -> [SearchHit] {
+        let response = try JSONDecoder().decode(BraveSearchResponse.self, from: Data(body))
+        let results = response.web?.results ?? []
+        let count = Double(max(1, results.count))
+        return results.enumerated().compactMap { rank, result in
+            guard let url = result.url, !url.isEmpty else { return nil }
+            let title = stripDecorations(result.title ?? "")
+            return SearchHit(
+                url: url, title: title.isEmpty ? url : title, snippet: stripDecorations(result.description ?? ""),
+                score: (count - Double(rank)) / count, published: result.page_age ?? result.age,
+                passages: (result.extra_snippets ?? []).map(stripDecorations).filter { !$0.isEmpty },
+                collection: result.profile?.name ?? result.meta_url?.hostname)
+        }
+    }
+
+    /// Removes Brave's `<strong>` highlight tags and decodes the few entities it uses.
+    static func stripDecorations(_ text: String) -> String {
+        var out = text
+        for tag in ["<strong>", "</strong>", "<b>", "</b>"] { out = out.replacing(tag, with: "") }
+        for (entity, character) in [("&quot;", "\""), ("&#x27;", "'"), ("&#39;", "'"), ("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")] {
+            out = out.replacing(entity, with: character)
+        }
+        return out
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let ms = milliseconds(duration)
+        return ms < 10_000 ? "\((ms / 100).rounded() / 10) s" : "\(Int(ms / 1000)) s"
+    }
+
+    /// A human span: "3 days 4 hours", "12 minutes".
+    static func span(_ duration: Duration) -> String {
+        let total = max(0, Int(duration.components.seconds))
+        let days = total / 86_400, hours = total % 86_400 / 3600, minutes = total % 3600 / 60
+        if days > 0 { return "\(days) day\(days == 1 ? "" : "s") \(hours) hour\(hours == 1 ? "" : "s")" }
+        if hours > 0 { return "\(hours) hour\(hours == 1 ? "" : "s") \(minutes) minute\(minutes == 1 ? "" : "s")" }
+        return "\(max(1, minutes)) minute\(minutes == 1 ? "" : "s")"
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        Substring(self).trimmingSpaces()
+    }
+}
+
+/// The parts of a Brave web search response Sift reads; every field optional, since
+/// Brave omits what it has not got.
+struct BraveSearchResponse: Decodable {
+    struct Web: Decodable {
+        var results: [Result]?
+    }
+    struct Result: Decodable {
+        var title: String?
+        var url: String?
+        var description: String?
+        var age: String?
+        var page_age: String?
+        var extra_snippets: [String]?
+        var profile: Profile?
+        var meta_url: MetaURL?
+    }
+    struct Profile: Decodable {
+        var name: String?
+    }
+    struct MetaURL: Decodable {
+        var hostname: String?
+    }
+    var web: Web?
+}
+
+/// `{"type":"ErrorResponse","error":{"status":..,"code":..,"detail":..,"meta":{..}}}`.
+struct BraveErrorEnvelope: Decodable {
+    struct Body: Decodable {
+        var status: Int?
+        var code: String?
+        var detail: String?
+        var meta: Meta?
+    }
+    struct Meta: Decodable {
+        var errors: [Issue]?
+        var quota_limit: Int?
+        var quota_current: Int?
+    }
+    struct Issue: Decodable {
+        var loc: [String]?
+        var msg: String?
+    }
+    var error: Body?
+}

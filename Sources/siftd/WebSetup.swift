@@ -1,0 +1,78 @@
+import Logging
+import SiftCore
+import SiftHTTPClient
+import SiftProviders
+import SiftServer
+
+/// The web side of siftd, built from its configuration: one libcurl client shared by
+/// every provider and the page reader, the response cache, and the providers that
+/// have what they need (a Brave key, a SearXNG URL).
+struct WebSetup {
+    let client: HTTPClient
+    let cache: ResponseCache?
+    let providers: [any SearchProvider]
+    let fetcher: (any PageFetcher)?
+    private let settings: WebConfiguration
+
+    init(_ settings: WebConfiguration, cacheDirectory: String, metrics: SiftMetrics, logger: Logger) throws {
+        self.settings = settings
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.userAgent = "siftd/\(siftVersion) (+https://github.com/sift)"
+        clientConfiguration.allowedHosts = settings.fetchAllowHosts
+        client = try HTTPClient(configuration: clientConfiguration, logger: logger)
+
+        if settings.cacheEnabled {
+            do {
+                cache = try ResponseCache(
+                    configuration: .init(directory: cacheDirectory, maxBytes: settings.cacheMaxBytes), observer: metrics,
+                    logger: logger)
+            } catch {
+                logger.warning(
+                    "the response cache could not be opened; going on without it",
+                    metadata: ["directory": "\(cacheDirectory)", "error": "\(error)"])
+                cache = nil
+            }
+        } else {
+            cache = nil
+        }
+
+        var providers: [any SearchProvider] = []
+        if let key = settings.braveAPIKey {
+            let configuration = BraveSearchProvider.Configuration(
+                apiKey: key, baseURL: settings.braveURL, country: settings.braveCountry,
+                searchLanguage: settings.searchLanguage, safeSearch: settings.safeSearch, cacheTTL: settings.cacheTTL)
+            providers.append(BraveSearchProvider(configuration: configuration, client: client, cache: cache, logger: logger))
+        }
+        if let url = settings.searxngURL {
+            let safeSearch = ["off": 0, "moderate": 1, "strict": 2][settings.safeSearch] ?? 1
+            let configuration = SearXNGProvider.Configuration(
+                baseURL: url, language: settings.searchLanguage, safeSearch: safeSearch, cacheTTL: settings.cacheTTL)
+            providers.append(SearXNGProvider(configuration: configuration, client: client, cache: cache, logger: logger))
+        }
+        self.providers = providers
+        if providers.isEmpty || settings.maxPages == 0 {
+            fetcher = nil
+        } else {
+            fetcher = WebPageFetcher(
+                configuration: .init(cacheTTL: settings.cacheTTL), client: client, cache: cache, logger: logger)
+        }
+        logger.info(
+            "web search",
+            metadata: [
+                "providers": "\(providers.map(\.name).joined(separator: ","))",
+                "pages_per_query": "\(fetcher == nil ? 0 : settings.maxPages)", "cache": "\(cache == nil ? "off" : "on")",
+            ])
+    }
+
+    /// Component states for `/readyz`.
+    func describe() -> [String: String] {
+        var states: [String: String] = [:]
+        if settings.braveAPIKey != nil { states["brave"] = "configured, \(settings.braveURL)" }
+        if let url = settings.searxngURL { states["searxng"] = "configured, \(url)" }
+        if let cache {
+            let usage = cache.usage
+            states["cache"] = "\(usage.entries) entries, \(usage.bytes >> 10) KiB"
+        }
+        return states
+    }
+}
