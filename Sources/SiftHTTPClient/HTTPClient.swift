@@ -93,7 +93,12 @@ public final class HTTPClient: Sendable {
                     "retrying HTTP request after a server error",
                     metadata: ["host": "\(prepared.host)", "status": "\(head.status)", "attempt": "\(attempt)"])
             case .failure(let error):
-                guard RetryPolicy.isRetryable(error), attempt < attempts else { throw error }
+                guard RetryPolicy.isRetryable(error), attempt < attempts else {
+                    guard attempt > 1 else { throw error }
+                    var final = error
+                    final.message += " (after \(attempt) attempts)"
+                    throw final
+                }
                 logger.debug(
                     "retrying HTTP request after a connect failure",
                     metadata: ["host": "\(prepared.host)", "error": "\(error)", "attempt": "\(attempt)"])

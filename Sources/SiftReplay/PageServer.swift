@@ -55,16 +55,10 @@ public enum PageServer {
         router.get("huge") { request, _ -> Response in
             let size = (request.uri.queryParameters.get("mb", as: Int.self) ?? 8) * 1_048_576
             let body = ResponseBody(contentLength: size) { writer in
-                let chunkSize = 64 * 1024
                 var offset = 0
                 while offset < size {
-                    let count = min(chunkSize, size - offset)
-                    var buffer = ByteBuffer()
-                    buffer.reserveCapacity(count)
-                    for index in offset..<(offset + count) {
-                        buffer.writeInteger(hugeByte(at: index))
-                    }
-                    try await writer.write(buffer)
+                    let count = min(hugeChunkSize, size - offset)
+                    try await writer.write(hugeChunk(at: offset, count: count))
                     offset += count
                 }
                 try await writer.finish(nil)
@@ -114,6 +108,9 @@ public enum PageServer {
         router.get("plain") { _, _ in
             text(plainText)
         }
+        router.head("plain") { _, _ in
+            text(plainText)
+        }
         router.get("binary") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/octet-stream"],
@@ -141,7 +138,7 @@ public enum PageServer {
             router.on("echo", method: method) { request, _ -> Response in
                 var lines = ["\(request.method.rawValue) \(request.uri.path)"]
                 for field in request.headers {
-                    lines.append("\(field.name.canonicalName): \(field.value)")
+                    lines.append("\(field.name.rawName): \(field.value)")
                 }
                 let body = try await request.body.collect(upTo: 1 << 20)
                 return text(lines.joined(separator: "\n") + "\n\n" + String(buffer: body))
@@ -235,9 +232,33 @@ public enum PageServer {
         }
     }
 
-    /// The byte at `offset` of every `/huge` body.
+    /// The byte at `offset` of every `/huge` body: each 64 KiB block starts with its own
+    /// offset as 8 big-endian bytes (so a lost, repeated or reordered block shows), and
+    /// the rest is a 251-periodic ramp.
     public static func hugeByte(at offset: Int) -> UInt8 {
-        UInt8(truncatingIfNeeded: offset % 251 &+ offset >> 16)
+        let within = offset % hugeChunkSize
+        if within < 8 {
+            return UInt8(truncatingIfNeeded: UInt64(offset - within) >> (8 * (7 - within)))
+        }
+        return UInt8(offset % 251)
+    }
+
+    private static let hugeChunkSize = 64 * 1024
+
+    /// 64 KiB plus one period of the ramp, so any block is one slice of it.
+    private static let hugeRamp: [UInt8] = (0..<(hugeChunkSize + 251)).map { UInt8($0 % 251) }
+
+    private static func hugeChunk(at offset: Int, count: Int) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        let start = offset % 251
+        var header = ByteBuffer()
+        header.writeInteger(UInt64(offset), endianness: .big)
+        buffer.reserveCapacity(count)
+        buffer.writeImmutableBuffer(header.getSlice(at: 0, length: min(8, count))!)
+        if count > 8 {
+            buffer.writeBytes(hugeRamp[(start + 8)..<(start + count)])
+        }
+        return buffer
     }
 
     /// The text of `/plain`.
