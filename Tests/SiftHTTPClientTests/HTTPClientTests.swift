@@ -268,7 +268,7 @@ import Testing
     }
 
     @Test func aRefusedConnectionIsRetriedThenReported() async throws {
-        let closedPort = try await withPageServer { _, port, _ in port }
+        try await withRefusingPort { closedPort in
         try await withClient { client in
             var request = HTTPRequest(url: "http://127.0.0.1:\(closedPort)/")
             request.retry = RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(5), maxDelay: .milliseconds(10))
@@ -278,6 +278,7 @@ import Testing
             #expect(error?.kind == .connectFailed)
             #expect(error?.message.contains("127.0.0.1") == true)
             #expect(error?.message.contains("after 3 attempts") == true)
+        }
         }
     }
 

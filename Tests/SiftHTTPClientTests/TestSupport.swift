@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import SiftReplay
 import Testing
@@ -53,4 +56,24 @@ extension HTTPResponseBody {
     func text() async throws -> String {
         String(decoding: try await collect(upTo: 16 << 20), as: UTF8.self)
     }
+}
+
+/// Runs `body` with a loopback port that refuses connections: a socket is bound to it
+/// (so no other test can take it) but never listens.
+func withRefusingPort<Result>(_ body: (Int) async throws -> Result) async throws -> Result {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    try #require(fd >= 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+            bind(fd, generic, length) == 0 && getsockname(fd, generic, &length) == 0
+        }
+    }
+    try #require(bound)
+    return try await body(Int(UInt16(bigEndian: address.sin_port)))
 }
