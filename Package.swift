@@ -52,6 +52,7 @@ let package = Package(
             dependencies: [
                 "CCurl",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         .target(
@@ -143,7 +144,11 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SiftHTTPClientTests",
-            dependencies: ["SiftHTTPClient", "SiftReplay"],
+            dependencies: [
+                "SiftHTTPClient", "SiftReplay",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "SiftReplayTests",

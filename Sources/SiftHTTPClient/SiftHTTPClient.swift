@@ -1,1 +1,0 @@
-// The libcurl-based HTTP client: see HTTPClient.

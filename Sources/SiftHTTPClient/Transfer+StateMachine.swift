@@ -1,0 +1,219 @@
+/// The head of the final response, as the driver thread saw it.
+struct ResponseHead: Sendable, Equatable {
+    var status: Int
+    var headers: HTTPHeaders
+    var url: String
+    var httpVersion: String
+    /// New connections libcurl opened for this transfer so far (0: a cached one was reused).
+    var newConnections: Int
+}
+
+/// The state one transfer shares between the driver thread (producer of the head, the
+/// body chunks and the end) and the consuming task (waiting for the head, then for
+/// chunks), with no I/O: every method returns what its caller must do.
+///
+/// Backpressure: a chunk is refused (`.pause`) when it would lift the buffered bytes
+/// above `highWater` (unless nothing is buffered, so that one oversized chunk cannot
+/// wedge the transfer); libcurl keeps the refused chunk and offers it again after an
+/// unpause, which is asked for once the consumer has drained to half of `highWater`.
+///
+/// Generic over the waiters so that tests can use plain values for continuations.
+struct TransferStateMachine<HeadWaiter, ChunkWaiter> {
+    private enum HeadState {
+        case waiting(HeadWaiter?)
+        case ready(ResponseHead)
+        case delivered
+    }
+
+    private enum End {
+        case complete
+        case failed(HTTPClientError)
+    }
+
+    let highWater: Int
+    private var head: HeadState = .waiting(nil)
+    private var chunks: [[UInt8]] = []
+    private var chunkWaiter: ChunkWaiter?
+    private var end: End?
+    private var paused = false
+
+    /// Bytes received and not yet taken by the consumer.
+    private(set) var bufferedBytes = 0
+    /// The most bytes ever buffered at once.
+    private(set) var peakBufferedBytes = 0
+    /// How many times a chunk was refused with `.pause`.
+    private(set) var pauseCount = 0
+
+    init(highWater: Int) {
+        self.highWater = max(1, highWater)
+    }
+
+    /// Whether the transfer completed, failed or was cancelled.
+    var hasEnded: Bool { end != nil }
+
+    // MARK: head
+
+    /// What to do with a waiter for the head.
+    enum HeadWaitAction {
+        case suspend
+        case resume(HeadWaiter, Result<ResponseHead, HTTPClientError>)
+    }
+
+    /// The consumer waits for the final response head.
+    mutating func waitForHead(_ waiter: HeadWaiter) -> HeadWaitAction {
+        switch head {
+        case .ready(let value):
+            head = .delivered
+            return .resume(waiter, .success(value))
+        case .waiting(nil):
+            if case .failed(let error) = end {
+                head = .delivered
+                return .resume(waiter, .failure(error))
+            }
+            head = .waiting(waiter)
+            return .suspend
+        case .waiting(.some), .delivered:
+            return .resume(waiter, .failure(HTTPClientError(.transport, "the response head was awaited twice")))
+        }
+    }
+
+    /// The driver saw the final response head; returns a waiter to resume with it.
+    mutating func headArrived(_ value: ResponseHead) -> HeadWaiter? {
+        guard end == nil, case .waiting(let waiter) = head else { return nil }
+        guard let waiter else {
+            head = .ready(value)
+            return nil
+        }
+        head = .delivered
+        return waiter
+    }
+
+    // MARK: body
+
+    /// What the driver's write callback must answer.
+    enum BodyArrivalAction {
+        /// Taken (and handed to `waiter` when one was waiting).
+        case accepted(deliverTo: ChunkWaiter?, chunk: [UInt8])
+        /// Refused for now: return CURL_WRITEFUNC_PAUSE; libcurl offers it again later.
+        case pause
+        /// The transfer has ended (cancelled): abort it.
+        case abort
+    }
+
+    /// The driver received body bytes.
+    mutating func bodyArrived(_ chunk: [UInt8]) -> BodyArrivalAction {
+        guard end == nil else { return .abort }
+        if bufferedBytes > 0, bufferedBytes + chunk.count > highWater {
+            paused = true
+            pauseCount += 1
+            return .pause
+        }
+        if let waiter = chunkWaiter {
+            chunkWaiter = nil
+            peakBufferedBytes = max(peakBufferedBytes, chunk.count)
+            return .accepted(deliverTo: waiter, chunk: chunk)
+        }
+        chunks.append(chunk)
+        bufferedBytes += chunk.count
+        peakBufferedBytes = max(peakBufferedBytes, bufferedBytes)
+        return .accepted(deliverTo: nil, chunk: chunk)
+    }
+
+    /// What the consumer gets when it asks for the next chunk.
+    enum Poll {
+        /// A chunk; `unpause` asks the driver to resume the paused transfer.
+        case chunk([UInt8], unpause: Bool)
+        /// The body is complete.
+        case end
+        case failed(HTTPClientError)
+        /// Nothing yet: suspend with `suspend(_:)`.
+        case wait
+    }
+
+    /// The consumer asks for the next chunk without waiting.
+    mutating func poll() -> Poll {
+        if !chunks.isEmpty {
+            let chunk = chunks.removeFirst()
+            bufferedBytes -= chunk.count
+            var unpause = false
+            if paused, end == nil, bufferedBytes <= highWater / 2 {
+                paused = false
+                unpause = true
+            }
+            return .chunk(chunk, unpause: unpause)
+        }
+        switch end {
+        case .complete: return .end
+        case .failed(let error): return .failed(error)
+        case nil: return .wait
+        }
+    }
+
+    /// What to do with a waiter for a chunk.
+    enum ChunkWaitAction {
+        case suspended
+        case resume(ChunkWaiter, Result<[UInt8]?, HTTPClientError>, unpause: Bool)
+    }
+
+    /// The consumer waits for the next chunk (after `poll()` said `.wait`; the state may
+    /// have moved on since).
+    mutating func suspend(_ waiter: ChunkWaiter) -> ChunkWaitAction {
+        switch poll() {
+        case .chunk(let chunk, let unpause):
+            return .resume(waiter, .success(chunk), unpause: unpause)
+        case .end:
+            return .resume(waiter, .success(nil), unpause: false)
+        case .failed(let error):
+            return .resume(waiter, .failure(error), unpause: false)
+        case .wait:
+            guard chunkWaiter == nil else {
+                return .resume(
+                    waiter, .failure(HTTPClientError(.transport, "a response body has a single consumer")),
+                    unpause: false)
+            }
+            chunkWaiter = waiter
+            return .suspended
+        }
+    }
+
+    // MARK: end
+
+    /// Waiters to resume when the transfer ends.
+    struct EndAction {
+        var head: (HeadWaiter, HTTPClientError)?
+        var chunk: (ChunkWaiter, Result<[UInt8]?, HTTPClientError>)?
+    }
+
+    /// The driver finished the transfer (error nil: the body is complete). Ignored after a
+    /// cancellation.
+    mutating func finished(_ error: HTTPClientError?) -> EndAction {
+        guard end == nil else { return EndAction() }
+        end = error.map(End.failed) ?? .complete
+        var action = EndAction()
+        if case .waiting(let waiter?) = head {
+            head = .delivered
+            action.head = (waiter, error ?? HTTPClientError(.transport, "the transfer ended without a response"))
+        }
+        if let waiter = chunkWaiter {
+            chunkWaiter = nil
+            action.chunk = (waiter, error.map { .failure($0) } ?? .success(nil))
+        }
+        return action
+    }
+
+    /// What cancelling requires.
+    struct CancelAction {
+        /// The transfer was still running: the driver must remove it.
+        var removeFromDriver = false
+        var end = EndAction()
+    }
+
+    /// The consumer gives up (task cancelled, body dropped): buffered chunks are dropped,
+    /// and waiters fail with `error`.
+    mutating func cancel(_ error: HTTPClientError) -> CancelAction {
+        chunks.removeAll()
+        bufferedBytes = 0
+        guard end == nil else { return CancelAction() }
+        return CancelAction(removeFromDriver: true, end: finished(error))
+    }
+}
