@@ -50,8 +50,10 @@ extension BraveReplay {
     private func metaURL(_ url: String) -> BraveMetaURL {
         let parts = ReplayDocument(title: "", url: url, siteName: "", snippet: "").urlParts
         let segments = parts.path.split(separator: "/")
+        // urllib's split: netloc keeps a port, hostname does not.
+        let hostname = parts.host.split(separator: ":").first.map(String.init) ?? ""
         return BraveMetaURL(
-            scheme: parts.scheme, netloc: parts.host, hostname: parts.host,
+            scheme: parts.scheme, netloc: parts.host, hostname: hostname,
             favicon: Self.favicon(for: parts.host),
             path: segments.isEmpty ? "" : "› " + segments.joined(separator: " › "))
     }

@@ -5,24 +5,40 @@ extension ReplayCorpus {
     private struct Site {
         let host: String
         let name: String
-        let path: @Sendable (_ slug: String, _ title: String, _ index: Int) -> String
+        /// The path for a result; `round` counts how many times the generator has come back
+        /// to this site for the query, so that every URL is distinct.
+        let path: @Sendable (_ slug: String, _ title: String, _ index: Int, _ round: Int) -> String
+    }
+
+    private static func again(_ round: Int, _ separator: String = "-") -> String {
+        round == 0 ? "" : "\(separator)\(round + 1)"
     }
 
     private static let sites: [Site] = [
-        Site(host: "en.wikipedia.org", name: "Wikipedia") { _, title, _ in "/wiki/" + title.replacing(" ", with: "_") },
-        Site(host: "www.britannica.com", name: "Britannica") { slug, _, _ in "/topic/" + slug },
-        Site(host: "stackoverflow.com", name: "Stack Overflow") { slug, _, index in "/questions/\(7_000_000 + index * 7919)/\(slug)" },
-        Site(host: "github.com", name: "GitHub") { slug, _, _ in "/topics/" + slug },
-        Site(host: "developer.mozilla.org", name: "MDN Web Docs") { slug, _, _ in "/en-US/docs/Glossary/" + slug },
-        Site(host: "www.reddit.com", name: "Reddit") { slug, _, index in "/r/explainlikeimfive/comments/\(index + 100)ab/\(slug)/" },
-        Site(host: "medium.com", name: "Medium") { slug, _, index in "/@writer\(index)/\(slug)" },
-        Site(host: "arxiv.org", name: "arXiv") { _, _, index in "/abs/2\(300 + index % 90).\(10_000 + index * 37)" },
-        Site(host: "www.bbc.co.uk", name: "BBC") { slug, _, _ in "/news/articles/" + slug },
-        Site(host: "lwn.net", name: "LWN.net") { _, _, index in "/Articles/\(900_000 + index * 13)/" },
-        Site(host: "news.ycombinator.com", name: "Hacker News") { _, _, index in "/item?id=\(38_000_000 + index * 101)" },
-        Site(host: "www.khanacademy.org", name: "Khan Academy") { slug, _, _ in "/science/" + slug },
-        Site(host: "learn.microsoft.com", name: "Microsoft Learn") { slug, _, _ in "/en-us/training/" + slug },
-        Site(host: "www.nature.com", name: "Nature") { _, _, index in "/articles/s41586-0\(20 + index % 5)-\(1000 + index)-x" },
+        Site(host: "en.wikipedia.org", name: "Wikipedia") { _, title, _, round in
+            "/wiki/" + (round == 0 ? "" : "Talk:") + title.replacing(" ", with: "_") + (round > 1 ? "/Archive_\(round)" : "")
+        },
+        Site(host: "www.britannica.com", name: "Britannica") { slug, _, _, round in "/topic/" + slug + again(round) },
+        Site(host: "stackoverflow.com", name: "Stack Overflow") { slug, _, index, _ in
+            "/questions/\(7_000_000 + index * 7919)/\(slug)"
+        },
+        Site(host: "github.com", name: "GitHub") { slug, _, index, _ in "/awesome-lists/\(slug)-\(index)" },
+        Site(host: "developer.mozilla.org", name: "MDN Web Docs") { slug, _, _, round in
+            "/en-US/docs/Glossary/" + slug + again(round)
+        },
+        Site(host: "www.reddit.com", name: "Reddit") { slug, _, index, _ in
+            "/r/explainlikeimfive/comments/\(index + 100)ab/\(slug)/"
+        },
+        Site(host: "medium.com", name: "Medium") { slug, _, index, _ in "/@writer\(index)/\(slug)" },
+        Site(host: "arxiv.org", name: "arXiv") { _, _, index, _ in "/abs/2\(300 + index % 90).\(10_000 + index * 37)" },
+        Site(host: "www.bbc.co.uk", name: "BBC") { slug, _, _, round in "/news/articles/" + slug + again(round) },
+        Site(host: "lwn.net", name: "LWN.net") { _, _, index, _ in "/Articles/\(900_000 + index * 13)/" },
+        Site(host: "news.ycombinator.com", name: "Hacker News") { _, _, index, _ in "/item?id=\(38_000_000 + index * 101)" },
+        Site(host: "www.khanacademy.org", name: "Khan Academy") { slug, _, _, round in "/science/" + slug + again(round) },
+        Site(host: "learn.microsoft.com", name: "Microsoft Learn") { slug, _, _, round in
+            "/en-us/training/" + slug + again(round)
+        },
+        Site(host: "www.nature.com", name: "Nature") { _, _, index, _ in "/articles/s41586-0\(20 + index % 5)-\(1000 + index)-x" },
     ]
 
     private static let titleTemplates = [
@@ -82,7 +98,9 @@ extension ReplayCorpus {
         documents.reserveCapacity(total)
         for index in 0..<total {
             let mix = fnv1a("\(key)#\(index)")
-            let site = sites[Int((seed &+ UInt64(index) &* 7) % UInt64(sites.count))]
+            // A stride coprime with the number of sites visits every site once per round.
+            let site = sites[Int((seed &+ UInt64(index) &* 5) % UInt64(sites.count))]
+            let round = index / sites.count
             let title = fill(titleTemplates[Int(mix % UInt64(titleTemplates.count))])
             let snippet =
                 fill(openings[Int((mix >> 8) % UInt64(openings.count))]) + " "
@@ -95,7 +113,7 @@ extension ReplayCorpus {
             documents.append(
                 ReplayDocument(
                     title: title,
-                    url: "https://" + site.host + site.path(slug.isEmpty ? "page" : slug, capitalized, index),
+                    url: "https://" + site.host + site.path(slug.isEmpty ? "page" : slug, capitalized, index, round),
                     siteName: site.name,
                     snippet: snippet,
                     extraSnippets: extraSnippets,
