@@ -118,7 +118,7 @@ enum ReplayHTTP {
 
     static func json(_ value: some Encodable) -> ByteBuffer {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Every wire type here is a plain tree of strings, numbers and arrays: it cannot fail.
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return ByteBuffer(bytes: data)
