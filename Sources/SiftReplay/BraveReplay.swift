@@ -1,0 +1,193 @@
+import FoundationEssentials
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// A replay of the Brave Search web search API (`GET /res/v1/web/search`), built from its
+/// documentation and from real responses seen in the wild: authentication, validation,
+/// the per-second and monthly rate limits with their headers, the error envelopes, gzip,
+/// and deterministic results from a ``ReplayCorpus``.
+///
+/// ```swift
+/// let brave = BraveReplay(configuration: .init(validKeys: ["k"]))
+/// try await withReplayServer(brave.router()) { port in
+///     // GET http://127.0.0.1:\(port)/res/v1/web/search?q=swift with X-Subscription-Token: k
+/// }
+/// ```
+///
+/// The order a request is judged in: a missing token is a `422 VALIDATION` (with any
+/// parameter errors beside it), an unknown token `422 SUBSCRIPTION_TOKEN_INVALID` (Brave
+/// checks the key before the parameters), then any injected fault, then the per-second
+/// window (`429 RATE_LIMITED`), the monthly quota (`429 QUOTA_LIMITED`), then the
+/// parameters (`422 VALIDATION`), then the results. Every response to a known key carries
+/// the four `X-RateLimit-*` headers; only successful searches are counted.
+public final class BraveReplay: Sendable {
+    /// The path of the web search endpoint.
+    public static let searchPath = "/res/v1/web/search"
+
+    /// How the replay behaves.
+    public let configuration: Configuration
+    /// Every request the replay saw, with the status it answered.
+    public let requestLog: ReplayRequestLog
+    /// Faults and latency to inject.
+    public let scenarios: ReplayScenarios
+
+    private let now: @Sendable () -> ReplayInstant
+    private let limiters: Mutex<[String: BraveRateLimiter<ReplayInstant>]>
+
+    /// A replay whose rate-limit windows are measured on `clock` (a manual clock in tests).
+    public init<C: Clock>(configuration: Configuration = Configuration(), clock: C) where C.Duration == Duration {
+        self.configuration = configuration
+        self.requestLog = ReplayRequestLog(capacity: configuration.requestLogCapacity)
+        self.scenarios = ReplayScenarios()
+        self.now = ReplayInstant.timeline(of: clock)
+        self.limiters = Mutex([:])
+    }
+
+    /// A replay whose rate-limit windows are measured in real time.
+    public convenience init(configuration: Configuration = Configuration()) {
+        self.init(configuration: configuration, clock: ContinuousClock())
+    }
+
+    /// A router with the replay's routes.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        addRoutes(to: router)
+        return router
+    }
+
+    /// Adds `GET /res/v1/web/search` (under `prefix`, if given) to `router`.
+    public func addRoutes<Context: RequestContext>(to router: Router<Context>, prefix: String = "") {
+        router.get(RouterPath(prefix + Self.searchPath)) { request, _ in
+            await self.respond(to: request)
+        }
+    }
+
+    /// Searches counted against `key` this month.
+    public func monthlyUsage(key: String) -> Int {
+        let instant = now()
+        return limiters.withLock { $0[key]?.currentMonthUsage(at: instant) ?? configuration.monthlyUsed }
+    }
+
+    /// Answers one search request.
+    public func respond(to request: Request) async -> Response {
+        let received = now()
+        let parameters = ReplayHTTP.queryParameters(of: request)
+        let response = answer(request, parameters: parameters, at: received)
+        let latency = scenarios.latency
+        if latency > .zero {
+            try? await Task.sleep(for: latency)
+        }
+        requestLog.append(
+            RecordedRequest(
+                method: request.method, path: request.uri.path, parameters: parameters, headers: request.headers,
+                status: response.status, receivedAt: received.offset))
+        return response
+    }
+
+    private func answer(_ request: Request, parameters: [ReplayParameter], at instant: ReplayInstant) -> Response {
+        let validation = BraveSearchRequest.parse(parameters, headers: request.headers)
+        guard let token = request.headers[ReplayHTTP.subscriptionToken] else {
+            var issues = validation.issues
+            issues.append(BraveValidationIssue(type: "missing", loc: ["header", "x-subscription-token"], msg: "Field required"))
+            return error(422, "VALIDATION", "Unable to validate request parameter(s)", meta: .validation(issues), request: request)
+        }
+        guard configuration.validKeys.contains(token) else {
+            return error(
+                422, "SUBSCRIPTION_TOKEN_INVALID", "The provided subscription token is invalid.",
+                meta: .component("authentication"), request: request)
+        }
+
+        if let fault = scenarios.takeFault() {
+            switch fault.kind {
+            case .rateLimited:
+                let (headers, meta) = limiters.withLock { limiters in
+                    let limiter = limiters[token] ?? makeLimiter(at: instant)
+                    limiters[token] = limiter
+                    var headers = limiter.headers(at: instant)
+                    headers.remaining = "0, \(limiter.monthRemaining(at: instant))"
+                    return (headers, limitMeta(limiter, at: instant))
+                }
+                return error(
+                    429, "RATE_LIMITED", "Request rate limit exceeded for plan.", meta: .limits(meta),
+                    headers: rateLimitFields(headers), request: request)
+            case .status(let status):
+                return ReplayHTTP.response(
+                    status: status, contentType: "text/html", body: ReplayHTTP.gatewayErrorPage(status),
+                    compression: configuration.compression, request: request)
+            }
+        }
+
+        let searchRequest = try? validation.get()
+        let (verdict, headers, meta) = limiters.withLock { limiters in
+            var limiter = limiters[token] ?? makeLimiter(at: instant)
+            let verdict = limiter.admit(at: instant, billable: searchRequest != nil)
+            limiters[token] = limiter
+            return (verdict, limiter.headers(at: instant), limitMeta(limiter, at: instant))
+        }
+        let fields = rateLimitFields(headers)
+        switch verdict {
+        case .rateLimited:
+            return error(
+                429, "RATE_LIMITED", "Request rate limit exceeded for plan.", meta: .limits(meta), headers: fields,
+                request: request)
+        case .quotaExceeded:
+            return error(
+                429, "QUOTA_LIMITED", "Request quota limit exceeded for plan.", meta: .limits(meta), headers: fields,
+                request: request)
+        case .allowed:
+            break
+        }
+        guard let searchRequest else {
+            return error(
+                422, "VALIDATION", "Unable to validate request parameter(s)", meta: .validation(validation.issues),
+                headers: fields, request: request)
+        }
+        let body = searchResponse(for: searchRequest)
+        return ReplayHTTP.response(
+            status: .ok, contentType: "application/json", headers: fields, body: ReplayHTTP.json(body),
+            compression: configuration.compression, request: request)
+    }
+
+    private func makeLimiter(at instant: ReplayInstant) -> BraveRateLimiter<ReplayInstant> {
+        BraveRateLimiter(
+            perSecond: configuration.perSecondLimit, monthlyQuota: configuration.monthlyQuota,
+            monthUsed: configuration.monthlyUsed, monthWindow: configuration.monthlyWindow,
+            monthRemaining: configuration.monthlyRemaining, now: instant)
+    }
+
+    private func limitMeta(_ limiter: BraveRateLimiter<ReplayInstant>, at instant: ReplayInstant) -> BraveLimitMeta {
+        BraveLimitMeta(
+            plan: configuration.plan, rate_limit: limiter.perSecond, rate_current: limiter.currentRate(at: instant),
+            quota_limit: limiter.monthlyQuota, quota_current: limiter.currentMonthUsage(at: instant))
+    }
+
+    private func rateLimitFields(_ headers: BraveRateLimiter<ReplayInstant>.Headers) -> HTTPFields {
+        var fields = HTTPFields()
+        fields[ReplayHTTP.rateLimitLimit] = headers.limit
+        fields[ReplayHTTP.rateLimitPolicy] = headers.policy
+        fields[ReplayHTTP.rateLimitRemaining] = headers.remaining
+        fields[ReplayHTTP.rateLimitReset] = headers.reset
+        return fields
+    }
+
+    private func error(
+        _ status: Int, _ code: String, _ detail: String, meta: BraveErrorMeta, headers: HTTPFields = [:],
+        request: Request
+    ) -> Response {
+        let envelope = BraveErrorEnvelope(
+            error: BraveError(id: UUID().uuidString.lowercased(), status: status, code: code, detail: detail, meta: meta),
+            time: Int(Date().timeIntervalSince1970))
+        return ReplayHTTP.response(
+            status: HTTPResponse.Status(code: status), contentType: "application/json", headers: headers,
+            body: ReplayHTTP.json(envelope), compression: configuration.compression, request: request)
+    }
+}
+
+extension Result where Failure == BraveIssues {
+    fileprivate var issues: [BraveValidationIssue] {
+        if case .failure(let failure) = self { return failure.issues }
+        return []
+    }
+}

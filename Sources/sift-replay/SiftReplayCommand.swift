@@ -1,0 +1,149 @@
+import ArgumentParser
+import Hummingbird
+import Logging
+import SiftReplay
+
+/// `sift-replay`: the Brave and SearXNG replay servers (and, once it lands, the page
+/// server) as a process, so that an operator can try Sift's web mode without a key.
+@main
+struct SiftReplayCommand: AsyncParsableCommand {
+    enum Service: String, ExpressibleByArgument, CaseIterable {
+        case brave, searxng, pages, all
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "sift-replay",
+        abstract: "Serve faithful replays of the Brave Search API and a SearXNG instance on loopback.",
+        discussion: """
+            One service listens on --port. With --service all, each service has its own port:
+              brave    on PORT      GET /res/v1/web/search  (header X-Subscription-Token: a --brave-key)
+              searxng  on PORT + 1  GET|POST /search?q=...&format=json, / redirects there
+              pages    on PORT + 2  (the page server; not in this build yet, see --service pages)
+            Example: sift-replay --port 8091 --service all, then give siftd
+              SIFT_BRAVE_URL=http://127.0.0.1:8091 SIFT_BRAVE_API_KEY=replay-key
+              SIFT_SEARXNG_URL=http://127.0.0.1:8092
+            Results are deterministic; the query "xss" returns hostile markup for testing clients.
+            One line per request is logged to stderr.
+            """)
+
+    @Option(help: "The port of the first service.")
+    var port = 8091
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Which replay to serve: \(Service.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var service: Service = .all
+
+    @Option(help: "Base URL of a page server; result URLs become {base}/{host}{path} so a fetcher can read them.")
+    var pagesBase: String?
+
+    @Option(name: .customLong("brave-key"), help: "A subscription token Brave accepts (repeatable; default replay-key).")
+    var braveKeys: [String] = []
+
+    @Option(help: "Brave requests allowed per second (Free plan: 1).")
+    var bravePerSecond = 1
+
+    @Option(help: "Brave requests allowed per month; 0 is uncapped (Free plan: 2000).")
+    var braveMonthlyQuota = 2_000
+
+    @Option(help: "Brave requests already counted this month.")
+    var braveMonthlyUsed = 0
+
+    @Option(help: "SearXNG output formats allowed, comma-separated (its shipped default is html only).")
+    var searxngFormats = "html,json"
+
+    @Flag(help: "Turn on SearXNG's bot-detecting limiter (browser-like headers required, 4 API requests an hour).")
+    var searxngLimiter = false
+
+    @Option(name: .customLong("searxng-unresponsive"), help: "An engine SearXNG reports as failed, as name:reason (repeatable).")
+    var searxngUnresponsive: [String] = []
+
+    @Option(help: "Milliseconds added before every response.")
+    var latencyMs = 0
+
+    func validate() throws {
+        guard (1...65_535).contains(port), service != .all || port <= 65_533 else {
+            throw ValidationError("--port must leave room for the services it serves")
+        }
+        if service == .pages {
+            throw ValidationError("the page server is not part of this build yet; serve brave or searxng")
+        }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "sift-replay")
+        logger.logLevel = .info
+
+        var servers: [(name: String, port: Int, router: Router<BasicRequestContext>)] = []
+        if service == .brave || service == .all {
+            let brave = BraveReplay(
+                configuration: .init(
+                    validKeys: Set(braveKeys.isEmpty ? [BraveReplay.Configuration.defaultKey] : braveKeys),
+                    perSecondLimit: bravePerSecond, monthlyQuota: braveMonthlyQuota, monthlyUsed: braveMonthlyUsed,
+                    pagesBaseURL: pagesBase))
+            brave.scenarios.latency = .milliseconds(latencyMs)
+            let router = Router()
+            router.add(middleware: RequestLineMiddleware(service: "brave", logger: logger))
+            brave.addRoutes(to: router)
+            servers.append(("brave", port, router))
+        }
+        if service == .searxng || service == .all {
+            let unresponsive = searxngUnresponsive.map { item in
+                let parts = item.split(separator: ":", maxSplits: 1)
+                return SearXNGReplay.UnresponsiveEngine(String(parts[0]), parts.count > 1 ? String(parts[1]) : "timeout")
+            }
+            let searxng = SearXNGReplay(
+                configuration: .init(
+                    formats: Set(searxngFormats.split(separator: ",").map { String($0.trimmingPrefix(" ")) }),
+                    limiter: searxngLimiter, unresponsiveEngines: unresponsive, pagesBaseURL: pagesBase))
+            searxng.scenarios.latency = .milliseconds(latencyMs)
+            let router = Router()
+            router.add(middleware: RequestLineMiddleware(service: "searxng", logger: logger))
+            searxng.addRoutes(to: router)
+            servers.append(("searxng", service == .all ? port + 1 : port, router))
+        }
+        // PAGES: the page server (PageServer.router(), written in another worktree) is
+        // mounted here when it lands: for --service pages on `port`, for all on `port + 2`.
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for server in servers {
+                let app = Application(
+                    router: server.router,
+                    configuration: .init(address: .hostname(host, port: server.port), serverName: "sift-replay"),
+                    logger: logger)
+                logger.info("\(server.name) replay on http://\(host):\(server.port)")
+                group.addTask { try await app.runService() }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
+
+/// Logs one line per request: service, method, path and query, status, milliseconds.
+struct RequestLineMiddleware<Context: RequestContext>: RouterMiddleware {
+    let service: String
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let clock = ContinuousClock()
+        let start = clock.now
+        func line(_ status: HTTPResponse.Status) {
+            let elapsed = start.duration(to: clock.now)
+            let milliseconds = elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            logger.info("\(service) \(request.method) \(request.uri) \(status.code) \(milliseconds)ms")
+        }
+        do {
+            let response = try await next(request, context)
+            line(response.status)
+            return response
+        } catch let error as any HTTPResponseError {
+            line(error.status)
+            throw error
+        }
+    }
+}
+
