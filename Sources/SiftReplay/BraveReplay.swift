@@ -21,7 +21,11 @@ import Synchronization
 /// checks the key before the parameters), then any injected fault, then the per-second
 /// window (`429 RATE_LIMITED`), the monthly quota (`429 QUOTA_LIMITED`), then the
 /// parameters (`422 VALIDATION`), then the results. Every response to a known key carries
-/// the four `X-RateLimit-*` headers; only successful searches are counted.
+/// the four `X-RateLimit-*` headers (but an injected server error, which stands for a proxy
+/// failing in front of Brave); only successful searches are counted.
+///
+/// Not modelled: `POST` searches, `Api-Version`, goggles, the other endpoints (news,
+/// images, local, summarizer), and location headers, which are accepted and ignored.
 public final class BraveReplay: Sendable {
     /// The path of the web search endpoint.
     public static let searchPath = "/res/v1/web/search"

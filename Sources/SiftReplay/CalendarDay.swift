@@ -78,6 +78,7 @@ public struct CalendarDay: Sendable, Hashable, Comparable {
         return "\(names[month - 1]) \(day), \(year)"
     }
 
+    /// Whether `lhs` is an earlier day than `rhs`.
     public static func < (lhs: CalendarDay, rhs: CalendarDay) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }

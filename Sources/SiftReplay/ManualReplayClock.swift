@@ -16,6 +16,11 @@ public final class ManualReplayClock: Clock, Sendable {
         /// Time since the clock's start.
         public var offset: Duration
 
+        /// The instant `offset` after the clock's start.
+        public init(offset: Duration) {
+            self.offset = offset
+        }
+
         /// The instant `duration` later.
         public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
         /// The duration from this instant to `other`.
