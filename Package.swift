@@ -140,7 +140,11 @@ let package = Package(
         .testTarget(name: "SiftTextTests", dependencies: ["SiftText", "SiftCore"], swiftSettings: strict),
         .testTarget(
             name: "SiftProvidersTests",
-            dependencies: ["SiftProviders", "SiftText", "SiftCore", "SiftHTTPClient", "SiftReplay"],
+            dependencies: [
+                "SiftProviders", "SiftText", "SiftCore", "SiftHTTPClient", "SiftReplay",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "SiftHTTPClientTests",

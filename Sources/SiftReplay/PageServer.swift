@@ -28,10 +28,27 @@ import Synchronization
 /// | `/gzip` | text, gzip-encoded when the client accepts gzip |
 /// | `/concurrency?ms=N` | holds each request N ms (default 100), counting how many overlap |
 /// | `/echo` | the method, headers and body it received, as text (GET and POST) |
+/// | `/{host}/{path}` | the corpus document with that URL, as an article page among boilerplate (see ``ReplayDocument/url(servedFrom:)``) |
 public enum PageServer {
-    /// A router serving the pages, reporting to `counters`.
-    public static func router(counters: Counters = Counters()) -> Router<BasicRequestContext> {
+    /// A router serving the pages, reporting to `counters`; corpus documents come from `corpus`.
+    public static func router(counters: Counters = Counters(), corpus: ReplayCorpus = .standard) -> Router<BasicRequestContext> {
         let router = Router()
+        addRoutes(to: router, counters: counters, corpus: corpus)
+        return router
+    }
+
+    /// Adds the pages to `router` (after its middleware), reporting to `counters`.
+    public static func addRoutes<Context: RequestContext>(
+        to router: Router<Context>, counters: Counters = Counters(), corpus: ReplayCorpus = .standard
+    ) {
+        let documents = corpusPages(corpus)
+        router.get("**") { _, context -> Response in
+            let path = context.parameters.getCatchAll().joined(separator: "/")
+            guard let document = documents[path] ?? documents[path + "/"] else {
+                return text("No page at /\(path)\n", status: .notFound)
+            }
+            return html(page(for: document))
+        }
         router.get("article") { _, _ in
             html(articleHTML)
         }
@@ -163,7 +180,6 @@ public enum PageServer {
             try await Task.sleep(for: .milliseconds(ms))
             return text("max concurrency \(counters.maxConcurrent)\n")
         }
-        return router
     }
 
     /// What the server has counted; safe to read from any task.
@@ -259,6 +275,60 @@ public enum PageServer {
             buffer.writeBytes(hugeRamp[(start + 8)..<(start + count)])
         }
         return buffer
+    }
+
+    /// Corpus documents by `host/path`, the form ``ReplayDocument/url(servedFrom:)`` gives them.
+    static func corpusPages(_ corpus: ReplayCorpus) -> [String: ReplayDocument] {
+        var pages: [String: ReplayDocument] = [:]
+        for entry in corpus.entries.values where !entry.isHostile {
+            for document in entry.documents + entry.news {
+                let parts = document.urlParts
+                guard !parts.host.isEmpty else { continue }
+                var path = parts.path
+                while path.hasPrefix("/") { path.removeFirst() }
+                pages[parts.host + "/" + path] = document
+            }
+        }
+        return pages
+    }
+
+    /// A corpus document as a page: its text inside `<article>`, between a cookie
+    /// banner, navigation, related links and a footer that a reader must drop.
+    static func page(for document: ReplayDocument) -> String {
+        let paragraphs = ([document.snippet] + document.extraSnippets).map { "<p>\(escape($0))</p>" }.joined(separator: "\n")
+        return """
+            <!DOCTYPE html>
+            <html lang="\(escape(document.language))">
+            <head><meta charset="utf-8"><title>\(escape(document.title)) - \(escape(document.siteName))</title>
+            <script>var tracking = "not content";</script></head>
+            <body>
+            <div id="cookie-banner">This site uses cookies. <button>OK</button></div>
+            <nav><a href="/">\(escape(document.siteName))</a> <a href="/about">About</a> <a href="/contact">Contact</a></nav>
+            <article>
+            <h1>\(escape(document.title))</h1>
+            \(paragraphs)
+            </article>
+            <aside class="related"><ul><li><a href="/more">More from \(escape(document.siteName))</a></li></ul></aside>
+            <footer>&copy; \(escape(document.siteName))</footer>
+            </body>
+            </html>
+
+            """
+    }
+
+    private static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 
     /// The text of `/plain`.

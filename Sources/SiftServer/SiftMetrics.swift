@@ -1,5 +1,6 @@
 import Prometheus
 import SiftCore
+import SiftProviders
 
 /// Sift's Prometheus metrics. The pipeline reports through ``PipelineObserver``;
 /// the HTTP layer and stream writer call the `record…` methods. Labels are
@@ -170,9 +171,11 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, Sendable {
             labels: [("provider", provider)])
     }
 
-    static let providerRequestsDescriptor = MetricNameDescriptor(
+    static var providerRequestsDescriptor: MetricNameDescriptor {
+        MetricNameDescriptor(
         namespace: "sift", metricName: "provider_requests", unitName: "total",
-        helpText: "Search provider requests, by provider and status (ok, empty, or an error code).")
+            helpText: "Search provider requests, by provider and status (ok, empty, or an error code).")
+    }
 
     // MARK: Transport
 

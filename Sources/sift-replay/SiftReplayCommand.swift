@@ -3,8 +3,8 @@ import Hummingbird
 import Logging
 import SiftReplay
 
-/// `sift-replay`: the Brave and SearXNG replay servers (and, once it lands, the page
-/// server) as a process, so that an operator can try Sift's web mode without a key.
+/// `sift-replay`: the Brave and SearXNG replay servers and the page server as a
+/// process, so that an operator can try Sift's web mode without a key.
 @main
 struct SiftReplayCommand: AsyncParsableCommand {
     enum Service: String, ExpressibleByArgument, CaseIterable {
@@ -18,10 +18,11 @@ struct SiftReplayCommand: AsyncParsableCommand {
             One service listens on --port. With --service all, each service has its own port:
               brave    on PORT      GET /res/v1/web/search  (header X-Subscription-Token: a --brave-key)
               searxng  on PORT + 1  GET|POST /search?q=...&format=json, / redirects there
-              pages    on PORT + 2  (the page server; not in this build yet, see --service pages)
+              pages    on PORT + 2  the result pages, at /{host}/{path}, and the misbehaving test pages
+            With --service all, result URLs point at the page server unless --pages-base says otherwise.
             Example: sift-replay --port 8091 --service all, then give siftd
               SIFT_BRAVE_URL=http://127.0.0.1:8091 SIFT_BRAVE_API_KEY=replay-key
-              SIFT_SEARXNG_URL=http://127.0.0.1:8092
+              SIFT_SEARXNG_URL=http://127.0.0.1:8092 SIFT_FETCH_ALLOW_HOSTS=127.0.0.1
             Results are deterministic; the query "xss" returns hostile markup for testing clients.
             One line per request is logged to stderr.
             """)
@@ -66,9 +67,6 @@ struct SiftReplayCommand: AsyncParsableCommand {
         guard (1...65_535).contains(port), service != .all || port <= 65_533 else {
             throw ValidationError("--port must leave room for the services it serves")
         }
-        if service == .pages {
-            throw ValidationError("the page server is not part of this build yet; serve brave or searxng")
-        }
     }
 
     func run() async throws {
@@ -77,6 +75,7 @@ struct SiftReplayCommand: AsyncParsableCommand {
         logger.logLevel = .info
 
         var servers: [(name: String, port: Int, router: Router<BasicRequestContext>)] = []
+        let pagesBase = self.pagesBase ?? (service == .all ? "http://\(host):\(port + 2)" : nil)
         if service == .brave || service == .all {
             let brave = BraveReplay(
                 configuration: .init(
@@ -104,8 +103,12 @@ struct SiftReplayCommand: AsyncParsableCommand {
             searxng.addRoutes(to: router)
             servers.append(("searxng", service == .all ? port + 1 : port, router))
         }
-        // PAGES: the page server (PageServer.router(), written in another worktree) is
-        // mounted here when it lands: for --service pages on `port`, for all on `port + 2`.
+        if service == .pages || service == .all {
+            let router = Router()
+            router.add(middleware: RequestLineMiddleware(service: "pages", logger: logger))
+            PageServer.addRoutes(to: router)
+            servers.append(("pages", service == .all ? port + 2 : port, router))
+        }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
             for server in servers {

@@ -132,7 +132,7 @@ struct Siftd: AsyncParsableCommand {
         let pipeline = Pipeline(
             analyzer: QueryAnalyzer(), providers: providers, fetcher: web.fetcher, ranker: BM25Ranker(),
             synthesizer: ExtractiveSynthesizer(), observer: metrics, configuration: pipelineConfiguration,
-            sourceKey: { URLNormalizer.key(for: $0) }, logger: logger)
+            sourceKey: { URLNormalizer.fusionKey($0) }, logger: logger)
 
         let registry = StreamRegistry(capacity: settings.server.maxStreams, metrics: metrics, logger: logger)
         let routes = SiftRoutes(

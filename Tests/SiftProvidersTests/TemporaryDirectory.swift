@@ -46,12 +46,8 @@ final class TemporaryDirectory {
                 }
                 if name == "." || name == ".." { continue }
                 let child = path + "/" + name
-                var st = stat()
-                if lstat(child, &st) == 0, st.st_mode & S_IFMT == S_IFDIR {
-                    remove(child)
-                } else {
-                    unlink(child)
-                }
+                // A directory cannot be unlinked: then it is emptied and removed.
+                if unlink(child) != 0 { remove(child) }
             }
             closedir(dir)
         }

@@ -70,8 +70,26 @@ struct WebPageFetcherTests {
             #expect(loop?.code == "redirects")
             let slow = await failure { try await fetcher.fetch(base + "/slow?ms=3000") }
             #expect(slow?.code == "timeout")
-            let endless = await failure { try await fetcher.fetch(base + "/endless") }
-            #expect(endless?.code == "timeout")
+        }
+    }
+
+    @Test func readsAnEndlessPageUpToTheCapAndHangsUp() async throws {
+        let counters = PageServer.Counters()
+        try await withReplayServer(PageServer.router(counters: counters), logger: quiet("pages")) { port in
+            try await withHTTPClient(allowedHosts: ["127.0.0.1"]) { client in
+                let fetcher = WebPageFetcher(
+                    configuration: .init(maxBytes: 256 << 10), client: client, cache: nil, logger: quiet("fetch"))
+                let outcome: Result<FetchedPage, any Error>
+                do {
+                    outcome = .success(try await fetcher.fetch("http://127.0.0.1:\(port)/endless"))
+                } catch {
+                    outcome = .failure(error)
+                }
+                // Whatever the bytes are, no more than the cap were taken, and the server saw the client go.
+                if case .success(let page) = outcome { #expect(page.bytes == 256 << 10) }
+                let ended = try await counters.wait(upTo: .seconds(3)) { $0.endlessEndedCount == 1 }
+                #expect(ended)
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Logging
 import SiftCore
 import SiftHTTPClient
@@ -51,15 +52,14 @@ struct BraveProviderTests {
                     #expect(hit.url.hasPrefix("http"))
                 }
                 let seen = try #require(brave.requestLog.last)
-                let parameters = Dictionary(seen.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-                #expect(parameters["q"] == "what is the capital of australia")
-                #expect(parameters["count"] == "5")
-                #expect(parameters["country"] == "us" && parameters["search_lang"] == "en")
-                #expect(parameters["safesearch"] == "moderate" && parameters["extra_snippets"] == "true")
-                #expect(parameters["result_filter"] == "web")
-                #expect(seen.headers[.init("X-Subscription-Token")!] == BraveReplay.Configuration.defaultKey)
-                #expect(seen.headers[.acceptEncoding]?.contains("gzip") == true)
-                #expect(seen.status == .ok)
+                #expect(seen.parameter("q") == "what is the capital of australia")
+                #expect(seen.parameter("count") == "5")
+                #expect(seen.parameter("country") == "us" && seen.parameter("search_lang") == "en")
+                #expect(seen.parameter("safesearch") == "moderate" && seen.parameter("extra_snippets") == "true")
+                #expect(seen.parameter("result_filter") == "web")
+                #expect(seen.header("X-Subscription-Token") == BraveReplay.Configuration.defaultKey)
+                #expect(seen.header("Accept-Encoding")?.contains("gzip") == true)
+                #expect(seen.status.code == 200)
             }
         }
     }
@@ -76,7 +76,7 @@ struct BraveProviderTests {
                 #expect(start.duration(to: clock.now) > .milliseconds(300))
                 #expect(!second.hits.isEmpty && second.rateLimited)
                 // Paced, so Brave never had to refuse one.
-                #expect(brave.requestLog.entries.allSatisfy { $0.status == .ok })
+                #expect(brave.requestLog.entries.allSatisfy { $0.status.code == 200 })
             }
         }
     }
@@ -189,10 +189,20 @@ struct RateLimitWindowTests {
 
 @Suite("SearXNG provider, against the SearXNG replay over loopback")
 struct SearXNGProviderTests {
-    func provider(port: Int, client: HTTPClient) -> SearXNGProvider {
+    func provider(port: Int, client: HTTPClient, timeRange: String? = nil) -> SearXNGProvider {
         SearXNGProvider(
-            configuration: .init(baseURL: "http://127.0.0.1:\(port)/", timeRange: "year"), client: client, cache: nil,
+            configuration: .init(baseURL: "http://127.0.0.1:\(port)/", timeRange: timeRange), client: client, cache: nil,
             logger: quiet("test.searxng"))
+    }
+
+    @Test func asksForTheTimeRangeWhenOneIsSet() async throws {
+        let searxng = SearXNGReplay()
+        try await withReplayServer(searxng.router(), logger: quiet("replay")) { port in
+            try await withHTTPClient { client in
+                _ = try await provider(port: port, client: client, timeRange: "year").search(question("swift concurrency"), limit: 5)
+                #expect(searxng.requestLog.last?.parameter("time_range") == "year")
+            }
+        }
     }
 
     @Test func searchesAndReportsUnresponsiveEnginesAsWarnings() async throws {
@@ -206,11 +216,10 @@ struct SearXNGProviderTests {
                 #expect(results.warnings.map(\.code) == ["engine_unresponsive"])
                 #expect(results.warnings.first?.message.contains("google") == true)
                 let seen = try #require(searxng.requestLog.last)
-                let parameters = Dictionary(seen.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-                #expect(parameters["format"] == "json" && parameters["pageno"] == "1")
-                #expect(parameters["categories"] == "general" && parameters["time_range"] == "year")
-                #expect(parameters["safesearch"] == "1" && parameters["language"] == "en")
-                #expect(seen.headers[.acceptLanguage] != nil && seen.headers[.acceptEncoding] != nil)
+                #expect(seen.parameter("format") == "json" && seen.parameter("pageno") == "1")
+                #expect(seen.parameter("categories") == "general" && seen.parameter("time_range") == nil)
+                #expect(seen.parameter("safesearch") == "1" && seen.parameter("language") == "en")
+                #expect(seen.header("Accept-Language") != nil && seen.header("Accept-Encoding") != nil)
             }
         }
     }

@@ -74,7 +74,8 @@ public struct SearXNGProvider: SearchProvider {
         var request = HTTPRequest(url: url)
         let language = configuration.language == "auto" ? "en" : configuration.language
         request.headers = [
-            "Accept": "application/json", "Accept-Language": "\(language),en;q=0.8", "Accept-Encoding": "gzip, deflate",
+            // The limiter's bot detection wants text/html among the accepted types.
+            "Accept": "application/json, text/html;q=0.9", "Accept-Language": "\(language),en;q=0.8", "Accept-Encoding": "gzip, deflate",
         ]
         request.totalTimeout = configuration.timeout
         request.connectTimeout = min(configuration.timeout, .seconds(3))
