@@ -31,6 +31,7 @@ build: deps
 
 build-debug: deps
 	$(SWIFT) build --product siftd
+	$(SWIFT) build --product sift-replay
 
 run: kb-sources build
 	$(RELEASE_BIN)

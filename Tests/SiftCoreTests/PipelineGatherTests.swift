@@ -31,8 +31,10 @@ struct PipelineGatherTests {
         _ = await pipeline(providers: [slow, fast]).run(id: QueryID(), text: "a") { log.append($0) }
         let found = sources(log)
         #expect(found.map(\.url) == ["https://a.example/1", "https://b.example/1"])
-        let first = log.all.first { $0.type == .source }
-        #expect((first?.elapsedMs ?? .infinity) < 150)
+        // The fast provider's source left before the slow one had answered (no fixed bound: a
+        // loaded machine may stall the whole run, but never reorders it).
+        let times = log.all.filter { $0.type == .source }.map(\.elapsedMs)
+        #expect(times.count == 2 && times[0] < times[1])
     }
 
     @Test func duplicatesMergeUnderTheSourceKeyAndFusionRanksAgreement() async {
@@ -150,7 +152,8 @@ struct PipelineGatherTests {
             id: QueryID(), text: "page"
         ) { log.append($0) }
         #expect(outcome == .complete)
-        #expect(start.duration(to: clock.now) < .seconds(5))
+        // Far less than the 30 s page timeout: the 100 ms deadline ended the wait.
+        #expect(start.duration(to: clock.now) < .seconds(20))
         let events = fetches(log)
         #expect(events.contains { $0.n == 1 && $0.state == .failed && ($0.reason ?? "").contains("deadline") })
         #expect(events.contains { $0.n == 2 && $0.state == .done })

@@ -62,13 +62,13 @@ struct WebPageFetcherTests {
     }
 
     @Test func failsHTTPErrorsRedirectLoopsAndSlowPagesWithReasons() async throws {
-        let configuration = WebPageFetcher.Configuration(timeout: .milliseconds(400), idleTimeout: .seconds(1))
+        let configuration = WebPageFetcher.Configuration(timeout: .seconds(2), idleTimeout: .seconds(2))
         try await withFetcher(configuration: configuration) { fetcher, base in
             let missing = await failure { try await fetcher.fetch(base + "/status/404") }
             #expect(missing == FetchFailure(code: "http_status", reason: "HTTP 404"))
             let loop = await failure { try await fetcher.fetch(base + "/redirect-loop") }
             #expect(loop?.code == "redirects")
-            let slow = await failure { try await fetcher.fetch(base + "/slow?ms=3000") }
+            let slow = await failure { try await fetcher.fetch(base + "/slow?ms=6000") }
             #expect(slow?.code == "timeout")
         }
     }
