@@ -220,7 +220,9 @@ final class DriverLoop {
             finish(easy, HTTPClientError(.cancelled, "the request to \(transfer.request.host) was cancelled"))
         case .unpause(let transfer):
             guard let easy = byTransfer[ObjectIdentifier(transfer)] else { return }
-            easy.unpause(now: clock.now)
+            if let error = easy.unpause(now: clock.now) {
+                finish(easy, error)
+            }
         }
     }
 

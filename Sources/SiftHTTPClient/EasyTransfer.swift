@@ -163,22 +163,21 @@ final class EasyTransfer {
 
     // MARK: backpressure
 
-    /// Resumes a transfer the write callback paused. libcurl may call the write callback
-    /// from inside `curl_easy_pause`, which may pause it again.
-    func unpause(now: ContinuousClock.Instant) {
-        guard isPaused, !released else { return }
+    /// Resumes a transfer the write callback paused; an error if libcurl refuses. libcurl
+    /// may call the write callback from inside `curl_easy_pause`, which may pause it again.
+    func unpause(now: ContinuousClock.Instant) -> HTTPClientError? {
+        guard isPaused, !released else { return nil }
         isPaused = false
         lastActivity = now
         let code = curl_easy_pause(easy, sift_curl_pause_cont())
-        if code != CURLE_OK {
-            transferFailedToUnpause = HTTPClientError(
-                .transport, "libcurl could not resume the transfer from \(request.host): \(String(cString: curl_easy_strerror(code)))",
+        guard code == CURLE_OK else {
+            return HTTPClientError(
+                .transport,
+                "libcurl could not resume the transfer from \(request.host): \(String(cString: curl_easy_strerror(code)))",
                 curlCode: Int(code.rawValue))
         }
+        return nil
     }
-
-    /// Recorded if an unpause fails; the transfer then ends with this error.
-    private(set) var transferFailedToUnpause: HTTPClientError?
 
     // MARK: callbacks
 
@@ -318,7 +317,6 @@ final class EasyTransfer {
     /// The transfer's result once libcurl reports it done.
     func outcome(_ code: CURLcode) -> HTTPClientError? {
         if code == CURLE_OK {
-            if let transferFailedToUnpause { return transferFailedToUnpause }
             if !headDelivered, sawStatusLine { deliverHead() }
             return headDelivered ? nil : HTTPClientError(.transport, "\(request.host) sent no HTTP response")
         }
