@@ -338,7 +338,7 @@ final class EasyTransfer {
         }
         switch code {
         case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT:
-            return error(.invalidURL, "cannot fetch \(request.url)")
+            return error(.invalidURL, "cannot fetch \(request.url) or a URL it redirected to")
         case CURLE_COULDNT_RESOLVE_HOST:
             return error(.resolveFailed, "could not resolve \(currentHost)")
         case CURLE_COULDNT_CONNECT:

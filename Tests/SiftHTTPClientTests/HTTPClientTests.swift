@@ -98,6 +98,19 @@ import Testing
         }
     }
 
+    @Test(arguments: ["file:///etc/passwd", "ftp://127.0.0.1/file", "gopher://127.0.0.1/"])
+    func neverFollowsARedirectOutOfHTTP(_ target: String) async throws {
+        try await withPageServer { base, _, _ in
+            try await withClient { client in
+                let error = await #expect(throws: HTTPClientError.self) {
+                    try await client.execute(get("\(base)/redirect?to=\(target)"))
+                }
+                #expect(error?.kind == .invalidURL)
+                #expect(error?.curlCode == 1)  // CURLE_UNSUPPORTED_PROTOCOL
+            }
+        }
+    }
+
     @Test func decodesGzipTransparently() async throws {
         try await withPageServer { base, _, _ in
             try await withClient { client in
