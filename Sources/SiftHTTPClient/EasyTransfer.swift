@@ -344,6 +344,16 @@ final class EasyTransfer {
         case CURLE_COULDNT_CONNECT:
             return error(.connectFailed, "could not connect to \(currentHost)")
         case CURLE_OPERATION_TIMEDOUT:
+            // No prereq callback yet: the request never went onto a connection. Within the
+            // total timeout, that is the connect timeout.
+            let elapsed = addedAt.map { ContinuousClock.now - $0 } ?? .zero
+            if lastActivity == nil, milliseconds(elapsed) < request.totalTimeoutMilliseconds {
+                var timeout = error(
+                    .timedOut,
+                    "could not connect to \(currentHost) within \(request.connectTimeoutMilliseconds) ms (connect timeout)")
+                timeout.isConnectTimeout = true
+                return timeout
+            }
             return error(
                 .timedOut,
                 "request to \(host) timed out (connect timeout \(request.connectTimeoutMilliseconds) ms, "

@@ -295,6 +295,24 @@ import Testing
         }
     }
 
+    @Test func aConnectTimeoutIsRetriedThenReported() async throws {
+        try await withBlackholePort { port in
+            try await withClient { client in
+                var request = HTTPRequest(url: "http://127.0.0.1:\(port)/")
+                request.connectTimeout = .milliseconds(150)
+                request.retry = RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(5), maxDelay: .milliseconds(10))
+                let started = ContinuousClock.now
+                let error = await #expect(throws: HTTPClientError.self) {
+                    try await client.execute(request)
+                }
+                #expect(error?.kind == .timedOut)
+                #expect(error?.message.contains("connect timeout") == true)
+                #expect(error?.message.contains("after 2 attempts") == true)
+                #expect(ContinuousClock.now - started >= .milliseconds(300))
+            }
+        }
+    }
+
     @Test func shutdownFailsTransfersInFlightAndLaterRequests() async throws {
         try await withPageServer { base, _, counters in
             let client = try HTTPClient(logger: .init(label: "test"))
