@@ -163,22 +163,21 @@ final class EasyTransfer {
 
     // MARK: backpressure
 
-    /// Resumes a transfer the write callback paused. libcurl may call the write callback
-    /// from inside `curl_easy_pause`, which may pause it again.
-    func unpause(now: ContinuousClock.Instant) {
-        guard isPaused, !released else { return }
+    /// Resumes a transfer the write callback paused; an error if libcurl refuses. libcurl
+    /// may call the write callback from inside `curl_easy_pause`, which may pause it again.
+    func unpause(now: ContinuousClock.Instant) -> HTTPClientError? {
+        guard isPaused, !released else { return nil }
         isPaused = false
         lastActivity = now
         let code = curl_easy_pause(easy, sift_curl_pause_cont())
-        if code != CURLE_OK {
-            transferFailedToUnpause = HTTPClientError(
-                .transport, "libcurl could not resume the transfer from \(request.host): \(String(cString: curl_easy_strerror(code)))",
+        guard code == CURLE_OK else {
+            return HTTPClientError(
+                .transport,
+                "libcurl could not resume the transfer from \(request.host): \(String(cString: curl_easy_strerror(code)))",
                 curlCode: Int(code.rawValue))
         }
+        return nil
     }
-
-    /// Recorded if an unpause fails; the transfer then ends with this error.
-    private(set) var transferFailedToUnpause: HTTPClientError?
 
     // MARK: callbacks
 
@@ -318,7 +317,6 @@ final class EasyTransfer {
     /// The transfer's result once libcurl reports it done.
     func outcome(_ code: CURLcode) -> HTTPClientError? {
         if code == CURLE_OK {
-            if let transferFailedToUnpause { return transferFailedToUnpause }
             if !headDelivered, sawStatusLine { deliverHead() }
             return headDelivered ? nil : HTTPClientError(.transport, "\(request.host) sent no HTTP response")
         }
@@ -340,12 +338,22 @@ final class EasyTransfer {
         }
         switch code {
         case CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT:
-            return error(.invalidURL, "cannot fetch \(request.url)")
+            return error(.invalidURL, "cannot fetch \(request.url) or a URL it redirected to")
         case CURLE_COULDNT_RESOLVE_HOST:
             return error(.resolveFailed, "could not resolve \(currentHost)")
         case CURLE_COULDNT_CONNECT:
             return error(.connectFailed, "could not connect to \(currentHost)")
         case CURLE_OPERATION_TIMEDOUT:
+            // No prereq callback yet: the request never went onto a connection. Within the
+            // total timeout, that is the connect timeout.
+            let elapsed = addedAt.map { ContinuousClock.now - $0 } ?? .zero
+            if lastActivity == nil, milliseconds(elapsed) < request.totalTimeoutMilliseconds {
+                var timeout = error(
+                    .timedOut,
+                    "could not connect to \(currentHost) within \(request.connectTimeoutMilliseconds) ms (connect timeout)")
+                timeout.isConnectTimeout = true
+                return timeout
+            }
             return error(
                 .timedOut,
                 "request to \(host) timed out (connect timeout \(request.connectTimeoutMilliseconds) ms, "

@@ -16,10 +16,10 @@ public final class HTTPClient: Sendable {
     /// Client-wide settings.
     public struct Configuration: Sendable {
         /// Most connections open to one host (name and port) at once; requests beyond
-        /// wait for one (CURLMOPT_MAX_HOST_CONNECTIONS). With HTTP/2 a connection
-        /// carries many requests.
+        /// wait for one (CURLMOPT_MAX_HOST_CONNECTIONS); 0 is no limit. With HTTP/2 a
+        /// connection carries many requests.
         public var maxConnectionsPerHost: Int = 4
-        /// Most connections open at once (CURLMOPT_MAX_TOTAL_CONNECTIONS).
+        /// Most connections open at once (CURLMOPT_MAX_TOTAL_CONNECTIONS); 0 is no limit.
         public var maxTotalConnections: Int = 64
         /// The `User-Agent` of every request that sets none.
         public var userAgent: String = "siftd"

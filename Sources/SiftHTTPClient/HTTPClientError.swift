@@ -54,6 +54,8 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The libcurl result code behind this error, when there is one.
     public var curlCode: Int?
+    /// Set for a timeout that passed before any connection was made (nothing was sent).
+    var isConnectTimeout = false
 
     /// An error of `kind` with `message`.
     public init(_ kind: Kind, _ message: String, curlCode: Int? = nil) {
@@ -69,8 +71,9 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         return "\(kind): \(message)"
     }
 
-    /// A connect-stage failure that a later attempt may not meet (resolve or connect).
+    /// A connect-stage failure that a later attempt may not meet: resolve, connect, or a
+    /// timeout before any connection was made. Nothing of the request was sent.
     var isConnectFailure: Bool {
-        kind == .resolveFailed || kind == .connectFailed
+        kind == .resolveFailed || kind == .connectFailed || (kind == .timedOut && isConnectTimeout)
     }
 }

@@ -1,6 +1,7 @@
-/// How an idempotent request is retried: on resolve and connect failures and on 5xx
-/// responses, never on 4xx, timeouts or other transport errors, with full-jitter
-/// exponential backoff between attempts.
+/// How an idempotent request is retried: on resolve and connect failures (a connect
+/// timeout included: nothing was sent) and on 5xx responses; never on 4xx, on a timeout
+/// once connected, on a refused (blocked) address or on other transport errors. Attempts
+/// are separated by full-jitter exponential backoff.
 public struct RetryPolicy: Sendable, Hashable {
     /// Attempts in total, the first included; 1 never retries.
     public var maxAttempts: Int

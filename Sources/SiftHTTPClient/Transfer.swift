@@ -22,6 +22,9 @@ final class Transfer: Sendable {
 
     /// Hands the transfer to the driver and waits for the final response head.
     func start() async throws -> ResponseHead {
+        guard !Task.isCancelled else {
+            throw HTTPClientError(.cancelled, "the request to \(request.host) was cancelled before it started")
+        }
         guard driver.submit(.add(self)) else {
             throw HTTPClientError(.shutdown, "the HTTP client was shut down before the request to \(request.host)")
         }

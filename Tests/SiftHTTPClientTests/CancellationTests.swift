@@ -27,7 +27,7 @@ import Testing
                     group.cancelAll()
                     let error = try await group.next() ?? nil
                     #expect(error?.kind == .cancelled)
-                    #expect(ContinuousClock.now - started < .milliseconds(500))
+                    #expect(ContinuousClock.now - started < .seconds(1))
                 }
                 #expect(try await counters.wait { $0.endlessEndedCount == 1 }, "the server saw the client go")
             }
@@ -54,7 +54,7 @@ import Testing
                     group.cancelAll()
                     let error = try await group.next() ?? nil
                     #expect(error?.kind == .cancelled)
-                    #expect(ContinuousClock.now - started < .milliseconds(500))
+                    #expect(ContinuousClock.now - started < .seconds(1))
                 }
             }
         }

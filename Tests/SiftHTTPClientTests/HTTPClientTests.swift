@@ -98,6 +98,19 @@ import Testing
         }
     }
 
+    @Test(arguments: ["file:///etc/passwd", "ftp://127.0.0.1/file", "gopher://127.0.0.1/"])
+    func neverFollowsARedirectOutOfHTTP(_ target: String) async throws {
+        try await withPageServer { base, _, _ in
+            try await withClient { client in
+                let error = await #expect(throws: HTTPClientError.self) {
+                    try await client.execute(get("\(base)/redirect?to=\(target)"))
+                }
+                #expect(error?.kind == .invalidURL)
+                #expect(error?.curlCode == 1)  // CURLE_UNSUPPORTED_PROTOCOL
+            }
+        }
+    }
+
     @Test func decodesGzipTransparently() async throws {
         try await withPageServer { base, _, _ in
             try await withClient { client in
@@ -279,6 +292,24 @@ import Testing
             #expect(error?.message.contains("127.0.0.1") == true)
             #expect(error?.message.contains("after 3 attempts") == true)
         }
+        }
+    }
+
+    @Test func aConnectTimeoutIsRetriedThenReported() async throws {
+        try await withBlackholePort { port in
+            try await withClient { client in
+                var request = HTTPRequest(url: "http://127.0.0.1:\(port)/")
+                request.connectTimeout = .milliseconds(150)
+                request.retry = RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(5), maxDelay: .milliseconds(10))
+                let started = ContinuousClock.now
+                let error = await #expect(throws: HTTPClientError.self) {
+                    try await client.execute(request)
+                }
+                #expect(error?.kind == .timedOut)
+                #expect(error?.message.contains("connect timeout") == true)
+                #expect(error?.message.contains("after 2 attempts") == true)
+                #expect(ContinuousClock.now - started >= .milliseconds(300))
+            }
         }
     }
 

@@ -26,6 +26,9 @@ import Testing
     @Test func retriesConnectFailuresAnd5xxOnly() {
         #expect(RetryPolicy.isRetryable(HTTPClientError(.connectFailed, "")))
         #expect(RetryPolicy.isRetryable(HTTPClientError(.resolveFailed, "")))
+        var connectTimeout = HTTPClientError(.timedOut, "")
+        connectTimeout.isConnectTimeout = true
+        #expect(RetryPolicy.isRetryable(connectTimeout))
         for kind in [
             HTTPClientError.Kind.timedOut, .transport, .tls, .blockedAddress, .bodyTooLarge, .cancelled, .shutdown,
             .invalidURL, .tooManyRedirects,

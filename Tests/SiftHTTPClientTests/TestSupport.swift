@@ -77,3 +77,28 @@ func withRefusingPort<Result>(_ body: (Int) async throws -> Result) async throws
     try #require(bound)
     return try await body(Int(UInt16(bigEndian: address.sin_port)))
 }
+
+/// Runs `body` with a loopback port where connecting hangs: a listener with a backlog
+/// of one that never accepts, its queue already filled by a connection of ours, so
+/// the kernel drops further SYNs.
+func withBlackholePort<Result>(_ body: (Int) async throws -> Result) async throws -> Result {
+    let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    try #require(listener >= 0 && filler >= 0)
+    defer {
+        close(filler)
+        close(listener)
+    }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ready = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+            bind(listener, generic, length) == 0 && listen(listener, 0) == 0
+                && getsockname(listener, generic, &length) == 0 && connect(filler, generic, length) == 0
+        }
+    }
+    try #require(ready)
+    return try await body(Int(UInt16(bigEndian: address.sin_port)))
+}
