@@ -124,6 +124,26 @@ enum ReplayHTTP {
         return ByteBuffer(bytes: data)
     }
 
+    /// A 200 whose chunked body stops after a few bytes with the connection closed, as
+    /// when a connection is reset mid-response.
+    static func resetResponse() -> Response {
+        struct ConnectionReset: Error {}
+        let body = ResponseBody { writer in
+            try await writer.write(ByteBuffer(string: "{\"type\":\"search\",\"web\":{\"results\":["))
+            throw ConnectionReset()
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
+    }
+
+    /// A 200 whose body sends nothing for `duration`: a client's timeout should fire first.
+    static func stalledResponse(_ duration: Duration) -> Response {
+        let body = ResponseBody { writer in
+            try await Task.sleep(for: duration)
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
+    }
+
     /// The kind of page a reverse proxy in front of a service sends for an upstream failure.
     static func gatewayErrorPage(_ status: HTTPResponse.Status) -> ByteBuffer {
         let line = "\(status.code) \(status.reasonPhrase)"

@@ -6,6 +6,8 @@ public struct ReplayFault: Sendable, Hashable {
     enum Kind: Sendable, Hashable {
         case rateLimited
         case status(HTTPResponse.Status)
+        case stall(Duration)
+        case reset
     }
 
     let kind: Kind
@@ -19,6 +21,14 @@ public struct ReplayFault: Sendable, Hashable {
     public static func serverError(_ status: HTTPResponse.Status = .internalServerError) -> ReplayFault {
         ReplayFault(kind: .status(status))
     }
+
+    /// No answer for `duration` (then the normal one): the client's timeout should fire first.
+    public static func stall(_ duration: Duration = .seconds(30)) -> ReplayFault {
+        ReplayFault(kind: .stall(duration))
+    }
+
+    /// The connection drops in the middle of the body, as after a reset.
+    public static var reset: ReplayFault { ReplayFault(kind: .reset) }
 }
 
 /// Scenario switches for tests: faults to inject into the next responses, and added latency.
@@ -29,6 +39,8 @@ public final class ReplayScenarios: Sendable {
     private struct State {
         var faults: [ReplayFault] = []
         var latency: Duration = .zero
+        var randomRate = 0.0
+        var random = SplitMix64(seed: 0x5157_4654)
     }
 
     private let state = Mutex(State())
@@ -67,7 +79,45 @@ public final class ReplayScenarios: Sendable {
         state.withLock { $0 = State() }
     }
 
+    /// Makes each search request fail with probability `rate` (0 to 1), at random but the
+    /// same way on every run: a 503, a stall longer than any client waits, or a connection
+    /// reset in the middle of the body, in equal shares. Queued faults come first.
+    public func failAtRandom(rate: Double, seed: UInt64 = 0x5157_4654) {
+        state.withLock {
+            $0.randomRate = min(1, max(0, rate))
+            $0.random = SplitMix64(seed: seed)
+        }
+    }
+
     func takeFault() -> ReplayFault? {
-        state.withLock { $0.faults.isEmpty ? nil : $0.faults.removeFirst() }
+        state.withLock { state in
+            if !state.faults.isEmpty { return state.faults.removeFirst() }
+            guard state.randomRate > 0, state.random.nextUnit() < state.randomRate else { return nil }
+            switch state.random.next() % 3 {
+            case 0: return .serverError(.serviceUnavailable)
+            case 1: return .stall()
+            default: return .reset
+            }
+        }
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so random faults repeat run to run.
+struct SplitMix64: Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A number in 0..<1.
+    mutating func nextUnit() -> Double {
+        Double(next() >> 11) / Double(1 << 53)
     }
 }

@@ -131,6 +131,10 @@ public final class SearXNGReplay: Sendable {
                 return ReplayHTTP.response(
                     status: status, contentType: "text/html", body: ReplayHTTP.gatewayErrorPage(status),
                     compression: configuration.compression, request: request)
+            case .stall(let duration):
+                return ReplayHTTP.stalledResponse(duration)
+            case .reset:
+                return ReplayHTTP.resetResponse()
             }
         }
 

@@ -63,6 +63,9 @@ struct SiftReplayCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds added before every response.")
     var latencyMs = 0
 
+    @Option(help: "Share of search requests (0 to 1) that fail at random: a 503, a 30 s stall or a reset connection.")
+    var faultRate = 0.0
+
     func validate() throws {
         guard (1...65_535).contains(port), service != .all || port <= 65_533 else {
             throw ValidationError("--port must leave room for the services it serves")
@@ -83,6 +86,7 @@ struct SiftReplayCommand: AsyncParsableCommand {
                     perSecondLimit: bravePerSecond, monthlyQuota: braveMonthlyQuota, monthlyUsed: braveMonthlyUsed,
                     pagesBaseURL: pagesBase))
             brave.scenarios.latency = .milliseconds(latencyMs)
+            brave.scenarios.failAtRandom(rate: faultRate)
             let router = Router()
             router.add(middleware: RequestLineMiddleware(service: "brave", logger: logger))
             brave.addRoutes(to: router)
@@ -98,6 +102,7 @@ struct SiftReplayCommand: AsyncParsableCommand {
                     formats: Set(searxngFormats.split(separator: ",").map { String($0.trimmingPrefix(" ")) }),
                     limiter: searxngLimiter, unresponsiveEngines: unresponsive, pagesBaseURL: pagesBase))
             searxng.scenarios.latency = .milliseconds(latencyMs)
+            searxng.scenarios.failAtRandom(rate: faultRate, seed: 0x5345_4152)
             let router = Router()
             router.add(middleware: RequestLineMiddleware(service: "searxng", logger: logger))
             searxng.addRoutes(to: router)

@@ -47,8 +47,13 @@ class Replay:
         return [line for line in self.text().splitlines() if f" {service} GET " in line or line.startswith(f"{service} GET")]
 
     def stop(self):
+        # Stalled fault responses hold a graceful shutdown for their whole 30 s: don't wait for them.
         self.proc.terminate()
-        self.proc.wait(timeout=10)
+        try:
+            self.proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
         self.log.close()
 
 
@@ -177,3 +182,33 @@ def test_result_pages_on_private_addresses_are_refused_without_the_allow_list(tm
         assert by_type(events, "done")[0]["outcome"] == "complete"
     finally:
         daemon.stop()
+
+
+def test_with_ten_percent_of_upstream_requests_failing_every_stream_ends_with_one_done(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    replay = Replay(tmp_path, "--fault-rate", "0.1", "--brave-per-second", "1000", "--brave-monthly-quota", "0")
+    daemon = Daemon(tmp_path, {**replay.env(), "SIFT_FETCH_ALLOW_HOSTS": "127.0.0.1", "SIFT_CACHE": "off"})
+    try:
+        questions = [f"fault injection question number {i}" for i in range(40)]
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            streams = list(pool.map(lambda q: ask(daemon, q), questions))
+        for events in streams:
+            types = [e["event"] for e in events]
+            assert types.count("done") == 1 and types[-1] == "done", types
+            assert by_type(events, "done")[0]["outcome"] == "complete"
+        warned = [w for events in streams for w in by_type(events, "warning")]
+        assert warned, "no upstream failure reached a client"
+        assert all(w["message"] for w in warned)
+        # /metrics counts the failures by provider and kind.
+        _, _, body = daemon.get("/metrics")
+        failures = {}
+        for line in body.decode().splitlines():
+            match = re.match(r'sift_provider_requests_total\{provider="(\w+)",status="(\w+)"\} (\S+)', line)
+            if match and match.group(2) not in ("ok", "empty"):
+                failures[(match.group(1), match.group(2))] = float(match.group(3))
+        assert failures and sum(failures.values()) == len([w for w in warned if w["code"].startswith("provider_")])
+        assert {provider for provider, _ in failures} <= {"brave", "searxng"}
+    finally:
+        daemon.stop()
+        replay.stop()
