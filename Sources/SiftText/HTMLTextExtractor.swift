@@ -72,6 +72,34 @@ public struct ReadableDocument: Sendable, Equatable {
 /// `itemprop="articleBody"`), only that content is kept. Entities are decoded (common
 /// named ones and all numeric ones) and whitespace is collapsed outside `<pre>`.
 ///
+/// Pages that mark nothing, and boilerplate inside the marked content, are cleaned by two
+/// heuristics decided when an element closes:
+///
+/// - **Boilerplate names.** A container whose class or id words (split at `-`, `_`, digits
+///   and camelCase) name boilerplate is dropped: cookie and consent notices, share and
+///   social bars, related links, comments, newsletter and subscription boxes, ads and
+///   promos, popups and modals, sidebars, menus, breadcrumbs, pagination, footers. The
+///   words `header`, `banner` and `branding` count only outside marked main content,
+///   without a content word in the element's names (`site-header` goes, `article-header`
+///   and `page-header` stay), and around no heading (`card-header` with its `<h4>` stays).
+///   Only containers (`div`, `section`, lists, tables, …) are judged, never `<html>`,
+///   `<body>`, `<main>`, role `main`, headings, paragraphs, list items or inline elements
+///   (their ids are often API anchors such as `http.cookiejar.CookieJar`), nor anything in
+///   `<pre>`, a container holding the main content, or a name that describes a state or a
+///   layout (`has-sidebar`, `wy-grid-for-nav`, `content-sidebar-wrap`). Ids are not read
+///   on sections, tables and docutils `section` elements: they come from headings
+///   ("Comments"); for the same reason the fixed list of boilerplate ids (`comments`,
+///   `sidebar`, `toc`, …) does not apply to sections and headings either.
+/// - **Headers.** A `<header>` outside marked main content is dropped unless one of its
+///   names has a content word (`<header class="entry-header">` holds a post's title).
+/// - **Link density.** Outside marked main content, a list, table, `div` or `section`
+///   whose text is mostly link text with few other words (a menu, a tag cloud, a list
+///   of related links) is dropped, unless it holds an `<h1>` or is one heading (a linked
+///   title). Inside it, lists of links are often content and are kept.
+///
+/// When the heuristics would leave almost nothing (under 50 words and a quarter of the
+/// text), what they dropped is kept after all: a page of links is better read as links.
+///
 /// The scanner works on bytes in one pass without a regex engine and never fails:
 /// malformed HTML (unclosed or stray tags, unterminated comments, bad entities) yields
 /// the best text it can. Input is taken as UTF-8; invalid bytes become U+FFFD.
@@ -110,7 +138,45 @@ private struct HTMLScanner {
         var name: String
         var skips: Bool
         var isMain: Bool
+        var isLink = false
         var blockKind: ReadableDocument.Block.Kind?
+        /// Set for containers the boilerplate heuristics judge when they close.
+        var region: Region?
+    }
+
+    /// What the heuristics need to judge a container when it closes: the counters when it opened.
+    struct Region {
+        var boilerplate: Boilerplate.Mark
+        var judgesLinkDensity: Bool
+        var firstBlock: Int
+        var stats: TextStats
+        var dropped: TextStats
+        var mainOpened: Int
+    }
+
+    /// Running counts of the text gathered (characters, not bytes; words; blocks).
+    struct TextStats {
+        var characters = 0
+        var linkCharacters = 0
+        var words = 0
+        var linkWords = 0
+        var blocks = 0
+        var headings = 0
+        var level1Headings = 0
+
+        static func - (a: TextStats, b: TextStats) -> TextStats {
+            TextStats(
+                characters: a.characters - b.characters, linkCharacters: a.linkCharacters - b.linkCharacters,
+                words: a.words - b.words, linkWords: a.linkWords - b.linkWords, blocks: a.blocks - b.blocks,
+                headings: a.headings - b.headings, level1Headings: a.level1Headings - b.level1Headings)
+        }
+
+        static func + (a: TextStats, b: TextStats) -> TextStats {
+            TextStats(
+                characters: a.characters + b.characters, linkCharacters: a.linkCharacters + b.linkCharacters,
+                words: a.words + b.words, linkWords: a.linkWords + b.linkWords, blocks: a.blocks + b.blocks,
+                headings: a.headings + b.headings, level1Headings: a.level1Headings + b.level1Headings)
+        }
     }
 
     let input: UnsafeBufferPointer<UInt8>
@@ -120,11 +186,17 @@ private struct HTMLScanner {
     var skipDepth = 0
     var mainDepth = 0
     var preDepth = 0
+    var linkDepth = 0
+    /// Counts of all text gathered, and of the text in dropped containers.
+    var stats = TextStats()
+    var droppedStats = TextStats()
+    /// How many main-content elements have opened so far.
+    var mainOpened = 0
 
     var text: [UInt8] = []
     var pendingSpace = false
     var currentKind: ReadableDocument.Block.Kind = .paragraph
-    var blocks: [(block: ReadableDocument.Block, inMain: Bool)] = []
+    var blocks: [(block: ReadableDocument.Block, inMain: Bool, dropped: Bool)] = []
     var sawMain = false
     var title: [UInt8] = []
     var haveTitle = false
@@ -154,7 +226,20 @@ private struct HTMLScanner {
 
     func document() -> ReadableDocument {
         let keepAll = !sawMain || !blocks.contains { $0.inMain }
-        let kept = blocks.compactMap { keepAll || $0.inMain ? $0.block : nil }
+        let candidates = blocks.filter { keepAll || $0.inMain }
+        var kept = candidates.compactMap { $0.dropped ? nil : $0.block }
+        if kept.count < candidates.count {
+            // The heuristics must not empty a page: a page of links is better read as links.
+            var totalBytes = 0
+            for candidate in candidates { totalBytes += candidate.block.text.utf8.count }
+            var keptBytes = 0
+            var keptWords = 0
+            for block in kept {
+                keptBytes += block.text.utf8.count
+                keptWords += PassageSplitter.wordCount(block.text)
+            }
+            if keptWords < 50 && keptBytes * 4 < totalBytes { kept = candidates.map(\.block) }
+        }
         return ReadableDocument(title: collapse(title), blocks: kept)
     }
 
@@ -165,18 +250,35 @@ private struct HTMLScanner {
     mutating func appendText(_ byte: UInt8) {
         if preDepth > 0 {
             if byte == UInt8(ascii: "\r") { return }
-            if text.count < maxPreformattedBytes { text.append(byte) }
+            if text.count < maxPreformattedBytes {
+                if !isSpace(byte) { count(byte, startsWord: text.isEmpty || isSpace(text[text.count - 1])) }
+                text.append(byte)
+            }
             return
         }
         if isSpace(byte) {
             if !text.isEmpty { pendingSpace = true }
             return
         }
+        count(byte, startsWord: pendingSpace || text.isEmpty)
         if pendingSpace {
             text.append(0x20)
             pendingSpace = false
         }
         text.append(byte)
+    }
+
+    /// Counts a non-space byte of body text in ``stats``: a character unless it continues
+    /// a UTF-8 sequence, and a word when it follows a space.
+    mutating func count(_ byte: UInt8, startsWord: Bool) {
+        guard byte & 0xC0 != 0x80 else { return }
+        stats.characters += 1
+        if startsWord { stats.words += 1 }
+        // Code with cross-reference links is code, not a list of links.
+        if linkDepth > 0 && preDepth == 0 {
+            stats.linkCharacters += 1
+            if startsWord { stats.linkWords += 1 }
+        }
     }
 
     mutating func appendScalar(_ scalar: Unicode.Scalar, into sink: Sink) {
@@ -211,7 +313,12 @@ private struct HTMLScanner {
         if case .preformatted = currentKind, string.utf8.count >= maxPreformattedBytes {
             string += "\n…"
         }
-        blocks.append((ReadableDocument.Block(kind: currentKind, text: string), mainDepth > 0))
+        blocks.append((ReadableDocument.Block(kind: currentKind, text: string), mainDepth > 0, false))
+        stats.blocks += 1
+        if case .heading(let level) = currentKind {
+            stats.headings += 1
+            if level == 1 { stats.level1Headings += 1 }
+        }
     }
 
     // MARK: Markup
@@ -268,6 +375,7 @@ private struct HTMLScanner {
         var role: String = ""
         var itemprop: String = ""
         var hidden = false
+        var hasHref = false
     }
 
     mutating func startTag(_ name: String, attributes: Attributes, selfClosing: Bool) {
@@ -325,15 +433,33 @@ private struct HTMLScanner {
         }
 
         let skips = shouldSkip(name, attributes)
-        let isMain =
-            name == "main" || name == "article" || attributes.role == "main" || attributes.itemprop == "articleBody"
+        let marksMain = name == "main" || attributes.role == "main" || attributes.itemprop == "articleBody"
         let kind = blockKind(name)
+        let judged = skipDepth == 0 && !skips && preDepth == 0 && kind != nil
+        // Pages that mark their main content drop what is outside it; inside it, lists of
+        // links are often content ("these modules are deprecated: …").
+        let judgesLinkDensity = judged && mainDepth == 0 && linkDensityTags.contains(name)
+        let mark =
+            judged && !marksMain
+            ? Boilerplate.mark(element: name, classes: attributes.classes, id: attributes.id) : .none
+        // A comment's `<article>` is not the page's main content.
+        let isMain = marksMain || (name == "article" && mark != .strong)
         if kind != nil, skipDepth == 0 { flush() }
         guard stack.count < 512 else { return }
-        stack.append(OpenElement(name: name, skips: skips, isMain: isMain, blockKind: kind))
+        var region: Region?
+        if mark != .none || judgesLinkDensity {
+            region = Region(
+                boilerplate: mark, judgesLinkDensity: judgesLinkDensity, firstBlock: blocks.count, stats: stats,
+                dropped: droppedStats, mainOpened: mainOpened)
+        }
+        let isLink = name == "a" && attributes.hasHref
+        stack.append(
+            OpenElement(name: name, skips: skips, isMain: isMain, isLink: isLink, blockKind: kind, region: region))
         if skips { skipDepth += 1 }
+        if isLink { linkDepth += 1 }
         if isMain {
             mainDepth += 1
+            mainOpened += 1
             sawMain = true
         }
         if let kind {
@@ -382,11 +508,41 @@ private struct HTMLScanner {
             }
             if element.skips { skipDepth -= 1 }
             if element.isMain { mainDepth -= 1 }
+            if element.isLink { linkDepth -= 1 }
             if case .preformatted = element.blockKind { preDepth -= 1 }
+            if let region = element.region, skipDepth == 0 { judge(region) }
         }
         if flushed || skipDepth == 0 {
             currentKind = enclosingKind()
         }
+    }
+
+    /// Drops the blocks of a closing container when its name marks boilerplate or it is a
+    /// list of links, and counts its text as dropped so the containers around it do not.
+    mutating func judge(_ region: Region) {
+        let inside = (stats - region.stats) - (droppedStats - region.dropped)
+        guard inside.characters > 0, mainOpened == region.mainOpened else { return }
+        let drop: Bool
+        switch region.boilerplate {
+        case .strong: drop = true
+        case .weak: drop = inside.headings == 0 && mainDepth == 0
+        case .none: drop = region.judgesLinkDensity && isLinkList(inside)
+        }
+        guard drop else { return }
+        for i in region.firstBlock..<blocks.count where !blocks[i].dropped {
+            blocks[i].dropped = true
+        }
+        droppedStats = droppedStats + inside
+    }
+
+    /// Whether text with counts `inside` is mostly link text with few other words: a menu,
+    /// a tag cloud, a list of related links; never a lone heading or one holding an `<h1>`.
+    func isLinkList(_ inside: TextStats) -> Bool {
+        guard inside.linkCharacters > 0, inside.level1Headings == 0 else { return false }
+        if inside.blocks == 1 && inside.headings == 1 { return false }
+        let density = Double(inside.linkCharacters) / Double(inside.characters)
+        let otherWords = inside.words - inside.linkWords
+        return (density >= 0.5 && otherWords < 8) || (density >= 0.75 && otherWords < 30)
     }
 
     /// Closes an open `li`/`dt`/`dd`/`tr`/`option` that a new one of the same family ends.
@@ -457,17 +613,24 @@ private struct HTMLScanner {
 
     func shouldSkip(_ name: String, _ attributes: Attributes) -> Bool {
         if skippedTags.contains(name) { return true }
-        if (name == "header" || name == "footer") && mainDepth == 0 { return true }
+        if name == "footer" && mainDepth == 0 { return true }
+        if name == "header" && mainDepth == 0,
+            !Boilerplate.namesContent(classes: attributes.classes, id: attributes.id)
+        {
+            return true
+        }
         if attributes.hidden { return true }
         if !attributes.role.isEmpty, skippedRoles.contains(attributes.role) { return true }
-        if !attributes.id.isEmpty, skippedIDs.contains(attributes.id.lowercased()) { return true }
+        // Ids of sections and headings come from heading text: `<section id="comments">` is about comments.
+        if !attributes.id.isEmpty, skippedIDs.contains(attributes.id.lowercased()), name != "section",
+            !headingTags.contains(name), !Boilerplate.isDocutilsSection(classes: attributes.classes)
+        {
+            return true
+        }
         if !attributes.classes.isEmpty {
             for token in attributes.classes.split(separator: " ") {
                 let token = token.lowercased()
                 if skippedClasses.contains(token) { return true }
-                if token.contains("sidebar") || token.hasPrefix("breadcrumb") || token.hasPrefix("cookie") {
-                    return true
-                }
             }
         }
         return false
@@ -675,6 +838,7 @@ private struct HTMLScanner {
         case "role": attributes.role = valueString().lowercased()
         case "itemprop": attributes.itemprop = valueString()
         case "hidden": attributes.hidden = true
+        case "href": attributes.hasHref = true
         case "aria-hidden": attributes.hidden = valueString().lowercased() == "true"
         default: break
         }
@@ -743,21 +907,10 @@ private func lowercase(_ b: UInt8) -> UInt8 {
     b >= 0x41 && b <= 0x5A ? b + 0x20 : b
 }
 
-/// Numeric references to C1 controls mean Windows-1252 characters, as browsers read them.
+/// Numeric references to C1 controls mean windows-1252 characters, as browsers read them.
 private func windows1252(_ value: UInt32) -> UInt32 {
     switch value {
-    case 0x80: 0x20AC
-    case 0x82: 0x201A
-    case 0x84: 0x201E
-    case 0x85: 0x2026
-    case 0x91: 0x2018
-    case 0x92: 0x2019
-    case 0x93: 0x201C
-    case 0x94: 0x201D
-    case 0x95: 0x2022
-    case 0x96: 0x2013
-    case 0x97: 0x2014
-    case 0x99: 0x2122
+    case 0x80...0x9F: UInt32(windows1252C1[Int(value) - 0x80])
     case 0xD800...0xDFFF: 0xFFFD
     case 0x110000...: 0xFFFD
     default: value
@@ -778,7 +931,13 @@ private let skippedTags: Set<String> = [
 
 private let skippedRoles: Set<String> = [
     "navigation", "search", "banner", "contentinfo", "complementary", "menu", "menubar", "toolbar", "dialog",
+    "alertdialog",
 ]
+
+private let headingTags: Set<String> = ["h1", "h2", "h3", "h4", "h5", "h6"]
+
+/// Containers judged by their link density.
+private let linkDensityTags: Set<String> = ["div", "section", "ul", "ol", "menu", "table", "center"]
 
 private let skippedIDs: Set<String> = [
     "sidebar", "nav", "navigation", "navbar", "footer", "header", "menu", "toc", "breadcrumbs", "comments",
