@@ -50,6 +50,7 @@ bench: kb-sources
 	$(SWIFT) build -c release --product siftd
 	$(SWIFT) build -c release --product sift-bench
 	$(SWIFT) build -c release --product sift-floor
+	$(SWIFT) build -c release --product sift-replay
 	scripts/bench.sh
 
 install: kb-sources build

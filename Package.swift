@@ -120,6 +120,8 @@ let package = Package(
         .executableTarget(
             name: "sift-bench",
             dependencies: [
+                "SiftHTTPClient",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
