@@ -317,18 +317,7 @@ public enum PageServer {
     }
 
     private static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
+        ReplayHTTP.escapeHTML(text)
     }
 
     /// The text of `/plain`.
