@@ -40,6 +40,21 @@ struct Siftd: AsyncParsableCommand {
     var heartbeatSeconds: String?
     @Option(name: .customLong("max-sources"), help: ArgumentHelp(ConfigKeys.maxSources.helpText)) var maxSources: String?
     @Option(name: .customLong("max-passages"), help: ArgumentHelp(ConfigKeys.maxPassages.helpText)) var maxPassages: String?
+    @Option(name: .customLong("brave-api-key"), help: ArgumentHelp(ConfigKeys.braveAPIKey.helpText)) var braveAPIKey: String?
+    @Option(name: .customLong("brave-url"), help: ArgumentHelp(ConfigKeys.braveURL.helpText)) var braveURL: String?
+    @Option(name: .customLong("brave-country"), help: ArgumentHelp(ConfigKeys.braveCountry.helpText)) var braveCountry: String?
+    @Option(name: .customLong("searxng-url"), help: ArgumentHelp(ConfigKeys.searxngURL.helpText)) var searxngURL: String?
+    @Option(name: .customLong("search-lang"), help: ArgumentHelp(ConfigKeys.searchLanguage.helpText)) var searchLang: String?
+    @Option(help: ArgumentHelp(ConfigKeys.safeSearch.helpText)) var safesearch: String?
+    @Option(name: .customLong("fetch-allow-hosts"), help: ArgumentHelp(ConfigKeys.fetchAllowHosts.helpText))
+    var fetchAllowHosts: String?
+    @Option(name: .customLong("max-pages"), help: ArgumentHelp(ConfigKeys.maxPages.helpText)) var maxPages: String?
+    @Option(name: .customLong("fetch-deadline-ms"), help: ArgumentHelp(ConfigKeys.fetchDeadlineMs.helpText))
+    var fetchDeadlineMs: String?
+    @Option(help: ArgumentHelp(ConfigKeys.cache.helpText)) var cache: String?
+    @Option(name: .customLong("cache-max-mb"), help: ArgumentHelp(ConfigKeys.cacheMaxMB.helpText)) var cacheMaxMB: String?
+    @Option(name: .customLong("cache-ttl-seconds"), help: ArgumentHelp(ConfigKeys.cacheTTLSeconds.helpText))
+    var cacheTTLSeconds: String?
     @Flag(name: .customLong("index-only"), help: "Build or refresh the knowledge-base index, then exit.") var indexOnly = false
     @Flag(name: .customLong("reindex"), help: "Rebuild the index even when it is up to date.") var reindex = false
     @Flag(name: .customLong("check-config"), help: "Resolve the configuration, print it, and exit (2 when it is bad).")
@@ -53,6 +68,11 @@ struct Siftd: AsyncParsableCommand {
             (ConfigKeys.log, log), (ConfigKeys.logLevel, logLevel), (ConfigKeys.maxStreams, maxStreams),
             (ConfigKeys.streamBuffer, streamBuffer), (ConfigKeys.heartbeatSeconds, heartbeatSeconds),
             (ConfigKeys.maxSources, maxSources), (ConfigKeys.maxPassages, maxPassages),
+            (ConfigKeys.braveAPIKey, braveAPIKey), (ConfigKeys.braveURL, braveURL), (ConfigKeys.braveCountry, braveCountry),
+            (ConfigKeys.searxngURL, searxngURL), (ConfigKeys.searchLanguage, searchLang), (ConfigKeys.safeSearch, safesearch),
+            (ConfigKeys.fetchAllowHosts, fetchAllowHosts), (ConfigKeys.maxPages, maxPages),
+            (ConfigKeys.fetchDeadlineMs, fetchDeadlineMs), (ConfigKeys.cache, cache), (ConfigKeys.cacheMaxMB, cacheMaxMB),
+            (ConfigKeys.cacheTTLSeconds, cacheTTLSeconds),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key.name, $0) } })
     }
