@@ -17,7 +17,7 @@ struct WebSetup {
     init(_ settings: WebConfiguration, cacheDirectory: String, metrics: SiftMetrics, logger: Logger) throws {
         self.settings = settings
         var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.userAgent = "siftd/\(siftVersion) (+https://github.com/sift)"
+        clientConfiguration.userAgent = "siftd/\(siftVersion)"
         clientConfiguration.allowedHosts = settings.fetchAllowHosts
         client = try HTTPClient(configuration: clientConfiguration, logger: logger)
 
