@@ -57,7 +57,6 @@ extension Pipeline {
         var running = 0
         var started = 0
         var deadlinePassed = false
-        var searchStart = clock.now
         var fetchStart: C.Instant?
         let clock = self.clock
         let configuration = self.configuration
@@ -65,7 +64,7 @@ extension Pipeline {
 
         let names = providers.map(\.name).joined(separator: ", ")
         await run.send(.status(.init(stage: .searching, message: "Searching \(names)")))
-        searchStart = clock.now
+        let searchStart = clock.now
 
         try await withThrowingTaskGroup(of: GatherEvent.self) { group in
             for provider in providers {

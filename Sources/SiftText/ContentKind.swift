@@ -54,6 +54,15 @@ public enum ContentKind: Sendable, Hashable {
         self = Self.sniff(sample)
     }
 
+    /// The kind the `Content-Type` value names by itself, before any byte has arrived;
+    /// `nil` when the label says nothing (missing, `application/octet-stream` and the
+    /// like) and only the body's first bytes can tell.
+    public init?(label contentType: String?) {
+        guard let kind = Self.kind(ofMediaType: MediaType.essence(contentType), sample: UnsafeBufferPointer(start: nil, count: 0))
+        else { return nil }
+        self = kind
+    }
+
     /// Whether Sift reads this content as text (every kind but ``pdf`` and ``binary(mediaType:)``).
     public var isText: Bool {
         switch self {

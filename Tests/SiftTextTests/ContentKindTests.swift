@@ -3,6 +3,16 @@ import Testing
 
 @Suite("ContentKind: classifying fetched bodies")
 struct ContentKindTests {
+    @Test func aLabelAloneDecidesOnlyWhenItSaysSomething() {
+        #expect(ContentKind(label: "image/png") == .binary(mediaType: "image/png"))
+        #expect(ContentKind(label: "application/pdf") == .pdf)
+        #expect(ContentKind(label: "text/html; charset=utf-8") == .html)
+        #expect(ContentKind(label: "text/plain") == .plainText)
+        #expect(ContentKind(label: "application/octet-stream") == nil)
+        #expect(ContentKind(label: nil) == nil)
+        #expect(ContentKind(label: "") == nil)
+    }
+
     static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52]
     static let html = Array("<!DOCTYPE html>\n<html><head><title>t</title></head><body><p>Hello</p></body></html>".utf8)
 

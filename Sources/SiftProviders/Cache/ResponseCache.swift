@@ -105,6 +105,7 @@ private final class Store {
     let insert: SQLiteStatement
     let oldest: SQLiteStatement
     let remove: SQLiteStatement
+    let size: SQLiteStatement
     var bytes: Int
     var entries: Int
 
@@ -136,6 +137,7 @@ private final class Store {
         oldest = try connection.prepare(
             "SELECT namespace, key, size FROM entries ORDER BY expires_at <= ?1 DESC, stored_at LIMIT 64")
         remove = try connection.prepare("DELETE FROM entries WHERE namespace = ?1 AND key = ?2")
+        size = try connection.prepare("SELECT size FROM entries WHERE namespace = ?1 AND key = ?2")
         bytes = Int(try connection.scalarInt("SELECT coalesce(sum(size), 0) FROM entries") ?? 0)
         entries = Int(try connection.scalarInt("SELECT count(*) FROM entries") ?? 0)
     }
@@ -189,9 +191,9 @@ private final class Store {
     }
 
     private func sizeOf(namespace: String, key: String) throws(SQLiteError) -> Int? {
-        let statement = try connection.prepare("SELECT size FROM entries WHERE namespace = ?1 AND key = ?2")
-        try statement.bind(namespace, at: 1)
-        try statement.bind(key, at: 2)
-        return try statement.step() ? statement.int(0) : nil
+        defer { size.reset() }
+        try size.bind(namespace, at: 1)
+        try size.bind(key, at: 2)
+        return try size.step() ? size.int(0) : nil
     }
 }

@@ -184,7 +184,7 @@ public struct BraveSearchProvider: SearchProvider {
 
     /// `Retry-After` in seconds, else the reset of the shortest exhausted window.
     static func retryAfter(_ headers: HTTPHeaders) -> Duration? {
-        if let value = headers["Retry-After"], let seconds = Int(value.trimmingCharacters()) { return .seconds(max(1, seconds)) }
+        if let value = headers["Retry-After"], let seconds = Int(value.trimmingSpaces()) { return .seconds(max(1, seconds)) }
         let windows = windows(headers)
         if let spent = windows.first(where: { !$0.isQuota && $0.remaining == 0 }) { return .seconds(max(1, spent.reset)) }
         return nil
@@ -274,12 +274,6 @@ public struct BraveSearchProvider: SearchProvider {
         if days > 0 { return "\(days) day\(days == 1 ? "" : "s") \(hours) hour\(hours == 1 ? "" : "s")" }
         if hours > 0 { return "\(hours) hour\(hours == 1 ? "" : "s") \(minutes) minute\(minutes == 1 ? "" : "s")" }
         return "\(max(1, minutes)) minute\(minutes == 1 ? "" : "s")"
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        Substring(self).trimmingSpaces()
     }
 }
 

@@ -48,15 +48,6 @@ public struct RateLimitWindow: Sendable, Equatable {
     }
 }
 
-extension Substring {
-    func trimmingSpaces() -> String {
-        var slice = self[...]
-        while slice.first == " " || slice.first == "\t" { slice = slice.dropFirst() }
-        while slice.last == " " || slice.last == "\t" { slice = slice.dropLast() }
-        return String(slice)
-    }
-}
-
 /// Paces requests to an upstream by the rate-limit windows it reports, so that a
 /// plan of one request a second sees one request a second, not a storm of 429s.
 ///

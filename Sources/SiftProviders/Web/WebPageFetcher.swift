@@ -59,8 +59,7 @@ public struct WebPageFetcher: PageFetcher {
     }
 
     public func canFetch(_ url: String) -> Bool {
-        let lower = url.prefix(8).lowercased()
-        return lower.hasPrefix("http://") || lower.hasPrefix("https://")
+        URLNormalizer.isHTTP(url)
     }
 
     public func fetch(_ url: String) async throws -> FetchedPage {
@@ -93,8 +92,7 @@ public struct WebPageFetcher: PageFetcher {
         }
         let contentType = response.headers["Content-Type"]
         // The label alone can rule a page out before a byte of it is read.
-        let labelled = ContentKind(contentType: contentType, prefix: [])
-        if let reason = Self.skipReason(labelled), Self.trustsLabel(contentType) {
+        if let labelled = ContentKind(label: contentType), let reason = Self.skipReason(labelled) {
             throw FetchFailure(code: "unsupported", reason: reason, skipped: true)
         }
         var body: [UInt8] = []
@@ -154,14 +152,6 @@ public struct WebPageFetcher: PageFetcher {
         case .json, .xml: "structured data (\(kind.mediaType)) is not read"
         default: kind.skipReason
         }
-    }
-
-    /// Whether a label is specific enough to skip on before sniffing (an
-    /// `application/octet-stream` label says nothing; `image/png` does).
-    static func trustsLabel(_ contentType: String?) -> Bool {
-        guard let contentType, !contentType.isEmpty else { return false }
-        let essence = contentType.split(separator: ";").first.map { Substring($0).trimmingSpaces().lowercased() } ?? ""
-        return !["application/octet-stream", "unknown/unknown", "application/unknown", "*/*", ""].contains(essence)
     }
 
     /// The fetch failure for a client error, in words for the `fetch` event.
