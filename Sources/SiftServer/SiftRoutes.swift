@@ -176,7 +176,13 @@ struct AnswerDocument: Encodable, Sendable {
     mutating func add(_ event: PipelineEvent) {
         switch event.payload {
         case .query(let info): query = info
-        case .source(let source): sources.append(source)
+        case .source(let source):
+            // A source already announced comes again when another provider also found it.
+            if let known = sources.firstIndex(where: { $0.n == source.n }) {
+                sources[known] = source
+            } else {
+                sources.append(source)
+            }
         case .ranked(let ranked): passages = ranked.passages
         case .delta(let delta): answer += delta.text
         case .warning(let warning): warnings.append(warning)

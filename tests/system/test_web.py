@@ -136,6 +136,13 @@ def test_answers_from_brave_searxng_and_the_pages_they_found(tmp_path, replay):
         assert len(replay.requests("pages")) == pages_calls
         assert metric(daemon, "sift_cache_requests_total", cache="search", result="hit") >= 2
         assert metric(daemon, "sift_cache_requests_total", cache="page", result="hit") >= len(done)
+
+        # The one-shot document lists each source once, as last announced.
+        status, _, document = daemon.post_json("/v1/answer", {"q": "capital of australia"})
+        assert status == 200 and document["outcome"] == "complete"
+        numbers = [s["n"] for s in document["sources"]]
+        assert len(numbers) == len(set(numbers)) == len(sources)
+        assert any({"brave", "searxng"} <= set(s["providers"]) for s in document["sources"])
     finally:
         daemon.stop()
 
