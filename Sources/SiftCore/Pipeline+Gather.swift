@@ -47,7 +47,9 @@ extension Pipeline {
     /// answered and every started page has finished, or when
     /// ``PipelineConfiguration/fetchDeadline`` has passed since the last provider
     /// answered, whichever comes first.
-    func gather(_ query: AnalyzedQuery, run: inout Run, logger: Logger) async throws -> [GatheredSource] {
+    func gather(
+        _ query: AnalyzedQuery, providers: [any SearchProvider], run: inout Run, logger: Logger
+    ) async throws -> [GatheredSource] {
         var fusion = SourceFusion(
             providers: providers.map(\.name), capacity: configuration.maxSources, k: configuration.fusionK,
             key: sourceKey)

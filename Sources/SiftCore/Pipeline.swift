@@ -59,7 +59,16 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     public func run(
         id: QueryID, query: AnalyzedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void
     ) async -> PipelineEvent.Outcome {
-        await run(id: id, input: .analyzed(query), emit: emit)
+        await run(id: id, input: .analyzed(query), context: QueryContext(), emit: emit)
+    }
+
+    /// Runs an analyzed query in its session `context` (earlier turns, requested models).
+    @discardableResult
+    public func run(
+        id: QueryID, query: AnalyzedQuery, context: QueryContext,
+        emit: @escaping @Sendable (PipelineEvent) async -> Void
+    ) async -> PipelineEvent.Outcome {
+        await run(id: id, input: .analyzed(query), context: context, emit: emit)
     }
 
     private enum Input {
@@ -68,7 +77,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     private func run(
-        id: QueryID, input: Input, emit: @escaping @Sendable (PipelineEvent) async -> Void
+        id: QueryID, input: Input, context: QueryContext = .init(), emit: @escaping @Sendable (PipelineEvent) async -> Void
     ) async -> PipelineEvent.Outcome {
         var run = Run(id: id, start: clock.now, clock: clock, observer: observer, emit: emit)
         var logger = self.logger
@@ -78,7 +87,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
 
         let outcome: PipelineEvent.Outcome
         do {
-            try await answer(input, run: &run, logger: logger)
+            try await answer(input, context: context, run: &run, logger: logger)
             outcome = .complete
         } catch let error as QueryError {
             logger.notice(
@@ -98,12 +107,12 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             "query finished",
             metadata: [
                 "outcome": "\(outcome.rawValue)", "duration_ms": "\(milliseconds(total))",
-                "sources": "\(run.sources)",
+                "sources": "\(run.sources)", "synthesizer": "\(run.synthesizer ?? "none")",
             ])
         return outcome
     }
 
-    private func answer(_ input: Input, run: inout Run, logger: Logger) async throws {
+    private func answer(_ input: Input, context: QueryContext, run: inout Run, logger: Logger) async throws {
         // Analyze, unless the caller already did.
         var stageStart = clock.now
         let analyzed: AnalyzedQuery
@@ -119,13 +128,21 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             }
             observer.stageCompleted(run.id, stage: .analyzing, duration: stageStart.duration(to: clock.now))
         }
-        await run.send(.query(.init(id: run.id, analyzed: analyzed)))
+        var info = PipelineEvent.QueryInfo(
+            id: run.id, analyzed: analyzed, session: context.session, context: context.carriedTerms)
+        if let question = context.question { info.original = question }
+        await run.send(.query(info))
         logger.debug("query analyzed", metadata: ["kind": "\(analyzed.kind.rawValue)", "terms": "\(analyzed.terms)"])
 
         // Search, streaming each source as its provider answers, and read web pages
         // as soon as their results are known.
         try Task.checkCancellation()
-        let gathered = try await gather(analyzed, run: &run, logger: logger)
+        var providers = self.providers
+        if let previous = context.history.last, !previous.sources.isEmpty {
+            // A follow-up starts from the sources the previous answer stood on.
+            providers.append(EarlierTurnProvider(turn: previous))
+        }
+        let gathered = try await gather(analyzed, providers: providers, run: &run, logger: logger)
         let sources = gathered.map(\.source)
 
         // Rank.
@@ -150,14 +167,27 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         try Task.checkCancellation()
         stageStart = clock.now
         await run.send(.status(.init(stage: .synthesizing, message: "Writing the answer")))
+        let request = SynthesisRequest(
+            question: context.question ?? analyzed.original, query: analyzed, sources: sources, passages: passages,
+            history: context.history, models: context.models, merge: context.merge)
         do {
-            for try await piece in synthesizer.synthesize(
-                query: analyzed, sources: sources, passages: passages)
-            {
-                if let delay = configuration.debugDeltaDelay { try await clock.sleep(for: delay) }
+            for try await output in synthesizer.synthesize(request) {
                 try Task.checkCancellation()
-                run.tokens += approximateTokens(piece)
-                await run.send(.delta(.init(text: piece)))
+                switch output {
+                case .text(let piece, let model):
+                    if let delay = configuration.debugDeltaDelay { try await clock.sleep(for: delay) }
+                    try Task.checkCancellation()
+                    if model == nil { run.answerTokens += approximateTokens(piece) }
+                    await run.send(.delta(.init(text: piece, model: model)))
+                case .warning(let warning):
+                    await run.send(.warning(warning))
+                case .lane(let lane):
+                    await run.send(.lane(lane))
+                case .finished(let summary):
+                    run.synthesizer = summary.synthesizer
+                    run.modelTokens = summary.tokens
+                    run.tokensPerSecond = summary.tokensPerSecond
+                }
             }
             try Task.checkCancellation()
         } catch let error as CancellationError {
@@ -183,7 +213,11 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         var firstDelta: Duration?
         var sources = 0
         var passages = 0
-        var tokens = 0
+        /// Answer tokens estimated from the text, used when the synthesizer reports none.
+        var answerTokens = 0
+        var modelTokens: Int?
+        var synthesizer: String?
+        var tokensPerSecond: Double?
         var pages = 0
         var bytes = 0
 
@@ -219,7 +253,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             PipelineEvent.Metrics(
                 firstStatusMs: milliseconds(firstStatus ?? .zero), firstSourceMs: firstSource.map(milliseconds),
                 firstDeltaMs: firstDelta.map(milliseconds), totalMs: milliseconds(elapsed()), sources: sources,
-                passages: passages, pages: pages, bytes: bytes, tokens: tokens)
+                passages: passages, pages: pages, bytes: bytes, tokens: modelTokens ?? answerTokens,
+                synthesizer: synthesizer, tokensPerSecond: tokensPerSecond)
         }
     }
 }

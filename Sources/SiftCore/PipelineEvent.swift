@@ -15,7 +15,7 @@ public struct PipelineEvent: Sendable, Equatable {
 
     /// The wire event types, in the order a normal stream uses them.
     public enum EventType: String, Sendable, CaseIterable, Codable {
-        case status, query, source, fetch, ranked, delta, warning, metrics, error, done
+        case status, query, source, fetch, ranked, lane, delta, warning, metrics, error, done
     }
 
     /// What the event says.
@@ -25,6 +25,7 @@ public struct PipelineEvent: Sendable, Equatable {
         case source(Source)
         case fetch(Fetch)
         case ranked(Ranked)
+        case lane(Lane)
         case delta(Delta)
         case warning(Warning)
         case metrics(Metrics)
@@ -38,6 +39,7 @@ public struct PipelineEvent: Sendable, Equatable {
             case .source: .source
             case .fetch: .fetch
             case .ranked: .ranked
+            case .lane: .lane
             case .delta: .delta
             case .warning: .warning
             case .metrics: .metrics
@@ -70,8 +72,12 @@ public struct PipelineEvent: Sendable, Equatable {
         public var subQueries: [String]
         public var suitable: Bool
         public var reason: String?
+        /// The session the query belongs to; pass it as `session` to ask a follow-up.
+        public var session: String?
+        /// Words a follow-up carried over from the session's earlier questions into the search.
+        public var context: String?
 
-        public init(id: QueryID, analyzed: AnalyzedQuery) {
+        public init(id: QueryID, analyzed: AnalyzedQuery, session: String? = nil, context: String? = nil) {
             self.id = id
             self.original = analyzed.original
             self.normalized = analyzed.normalized
@@ -83,13 +89,15 @@ public struct PipelineEvent: Sendable, Equatable {
             self.subQueries = analyzed.subQueries
             self.suitable = true
             self.reason = nil
+            self.session = session
+            self.context = context
         }
 
         enum CodingKeys: String, CodingKey {
             case id, original, normalized, kind, terms, focus, complexity
             case ambiguousTerms = "ambiguous_terms"
             case subQueries = "sub_queries"
-            case suitable, reason
+            case suitable, reason, session, context
         }
     }
 
@@ -119,7 +127,45 @@ public struct PipelineEvent: Sendable, Equatable {
     /// `delta`: the next piece of answer text (never the whole text again).
     public struct Delta: Sendable, Equatable, Codable {
         public var text: String
-        public init(text: String) { self.text = text }
+        /// In compare mode, the model whose lane this text belongs to; absent for the answer itself.
+        public var model: String?
+        public init(text: String, model: String? = nil) {
+            self.text = text
+            self.model = model
+        }
+    }
+
+    /// `lane`: in compare mode, one model's answer started or finished.
+    public struct Lane: Sendable, Equatable, Codable {
+        public enum State: String, Sendable, Codable, CaseIterable { case started, done, failed }
+        public var model: String
+        public var state: State
+        /// Answer tokens the model generated (when done).
+        public var tokens: Int?
+        /// Milliseconds from the lane's request to its first token.
+        public var firstTokenMs: Double?
+        public var tokensPerSecond: Double?
+        /// Why the lane failed, in words.
+        public var reason: String?
+
+        public init(
+            model: String, state: State, tokens: Int? = nil, firstTokenMs: Double? = nil,
+            tokensPerSecond: Double? = nil, reason: String? = nil
+        ) {
+            self.model = model
+            self.state = state
+            self.tokens = tokens
+            self.firstTokenMs = firstTokenMs
+            self.tokensPerSecond = tokensPerSecond
+            self.reason = reason
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case model, state, tokens
+            case firstTokenMs = "first_token_ms"
+            case tokensPerSecond = "tokens_per_second"
+            case reason
+        }
     }
 
     /// `warning`: something degraded, the query goes on.
@@ -127,10 +173,13 @@ public struct PipelineEvent: Sendable, Equatable {
         public var code: String
         public var message: String
         public var provider: String?
-        public init(code: String, message: String, provider: String? = nil) {
+        /// The model a synthesis warning is about.
+        public var model: String?
+        public init(code: String, message: String, provider: String? = nil, model: String? = nil) {
             self.code = code
             self.message = message
             self.provider = provider
+            self.model = model
         }
     }
 
@@ -145,10 +194,15 @@ public struct PipelineEvent: Sendable, Equatable {
         public var pages: Int
         public var bytes: Int
         public var tokens: Int
+        /// Who wrote the answer: `extractive` or the model.
+        public var synthesizer: String?
+        /// The answer's generation rate, when an LLM wrote it.
+        public var tokensPerSecond: Double?
 
         public init(
             firstStatusMs: Double, firstSourceMs: Double?, firstDeltaMs: Double?, totalMs: Double, sources: Int,
-            passages: Int, pages: Int, bytes: Int, tokens: Int
+            passages: Int, pages: Int, bytes: Int, tokens: Int, synthesizer: String? = nil,
+            tokensPerSecond: Double? = nil
         ) {
             self.firstStatusMs = firstStatusMs
             self.firstSourceMs = firstSourceMs
@@ -159,6 +213,8 @@ public struct PipelineEvent: Sendable, Equatable {
             self.pages = pages
             self.bytes = bytes
             self.tokens = tokens
+            self.synthesizer = synthesizer
+            self.tokensPerSecond = tokensPerSecond
         }
 
         enum CodingKeys: String, CodingKey {
@@ -166,7 +222,8 @@ public struct PipelineEvent: Sendable, Equatable {
             case firstSourceMs = "first_source_ms"
             case firstDeltaMs = "first_delta_ms"
             case totalMs = "total_ms"
-            case sources, passages, pages, bytes, tokens
+            case sources, passages, pages, bytes, tokens, synthesizer
+            case tokensPerSecond = "tokens_per_second"
         }
     }
 
@@ -218,6 +275,7 @@ extension PipelineEvent: Codable {
         case .source(let value): try value.encode(to: encoder)
         case .fetch(let value): try value.encode(to: encoder)
         case .ranked(let value): try value.encode(to: encoder)
+        case .lane(let value): try value.encode(to: encoder)
         case .delta(let value): try value.encode(to: encoder)
         case .warning(let value): try value.encode(to: encoder)
         case .metrics(let value): try value.encode(to: encoder)
@@ -247,6 +305,7 @@ extension PipelineEvent: Codable {
         case .source: payload = .source(try Source(from: decoder))
         case .fetch: payload = .fetch(try Fetch(from: decoder))
         case .ranked: payload = .ranked(try Ranked(from: decoder))
+        case .lane: payload = .lane(try Lane(from: decoder))
         case .delta: payload = .delta(try Delta(from: decoder))
         case .warning: payload = .warning(try Warning(from: decoder))
         case .metrics: payload = .metrics(try Metrics(from: decoder))

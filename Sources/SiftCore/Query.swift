@@ -50,4 +50,12 @@ public struct AnalyzedQuery: Sendable, Equatable {
 public protocol QueryAnalyzing: Sendable {
     /// Analyzes `text`; throws ``QueryError`` for input that cannot be a query.
     func analyze(_ text: String) throws(QueryError) -> AnalyzedQuery
+    /// The words of earlier questions that a follow-up needs in order to be searched on its
+    /// own ("its population" after "the capital of Australia" needs "australia"), or nil when
+    /// `followUp` stands alone. `earlier` is oldest first.
+    func carriedTerms(for followUp: AnalyzedQuery, earlier: [String]) -> String?
+}
+
+extension QueryAnalyzing {
+    public func carriedTerms(for followUp: AnalyzedQuery, earlier: [String]) -> String? { nil }
 }

@@ -15,6 +15,8 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
         case shuttingDown = "shutting_down"
         case internalError = "internal"
         case badRequest = "bad_request"
+        case sessionNotFound = "session_not_found"
+        case sessionExpired = "session_expired"
     }
 
     private let _code: Code
@@ -44,7 +46,8 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     public var httpStatus: Int {
         switch _code {
         case .emptyQuery, .queryTooLong, .invalidCharacters, .invalidEncoding, .badRequest: 400
-        case .noSources: 404
+        case .noSources, .sessionNotFound: 404
+        case .sessionExpired: 410
         case .overloaded: 429
         case .providersFailed: 502
         case .shuttingDown: 503
@@ -117,5 +120,21 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An unexpected failure inside Sift.
     public static func internalError(_ detail: String, stage: Stage) -> QueryError {
         QueryError(.internalError, "Sift failed unexpectedly: \(detail)", stage: stage)
+    }
+
+    /// A follow-up named a session this daemon never issued.
+    public static func sessionNotFound(_ id: String) -> QueryError {
+        QueryError(
+            .sessionNotFound,
+            "There is no session “\(id.prefix(64))”. Ask the question without a session to start a new one.",
+            stage: .accepting)
+    }
+
+    /// A follow-up named a session that has expired or was evicted.
+    public static func sessionExpired(_ id: String, detail: String) -> QueryError {
+        QueryError(
+            .sessionExpired,
+            "The session “\(id.prefix(64))” \(detail), so its earlier answers are gone. Ask the question again without a session to start a new one.",
+            stage: .accepting)
     }
 }

@@ -73,11 +73,3 @@ public protocol PassageRanking: Sendable {
     /// Returns at most `limit` passages, best first, numbered from 1.
     func rank(_ candidates: [CandidatePassage], for query: AnalyzedQuery, limit: Int) -> [Passage]
 }
-
-/// Writes the answer from ranked passages, streaming text pieces.
-public protocol Synthesizer: Sendable {
-    /// Short name for logs and metrics (`extractive`, or an LLM model).
-    var name: String { get }
-    /// Streams the answer as text deltas; citations are `[n]` with ``Source/n``.
-    func synthesize(query: AnalyzedQuery, sources: [Source], passages: [Passage]) -> AsyncThrowingStream<String, any Error>
-}

@@ -44,4 +44,6 @@ extension HTTPField.Name {
     static let requestID = HTTPField.Name("X-Request-Id")!
     /// `X-Accel-Buffering`: tells nginx-style proxies not to buffer the stream.
     static let accelBuffering = HTTPField.Name("X-Accel-Buffering")!
+    /// `Sift-Session`: the session a query belongs to; send it back as `session` for a follow-up.
+    static let siftSession = HTTPField.Name("Sift-Session")!
 }

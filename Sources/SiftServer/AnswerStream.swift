@@ -21,7 +21,7 @@ struct AnswerStream: Sendable {
     struct SlowClient: Error {}
 
     let id: QueryID
-    let query: AnalyzedQuery
+    let query: PreparedQuery
     let runner: any QueryRunning
     let registry: StreamRegistry
     let metrics: SiftMetrics?
@@ -61,7 +61,7 @@ struct AnswerStream: Sendable {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    _ = await runner.run(id: id, query: query) { event in
+                    _ = await runner.run(id: id, prepared: query) { event in
                         if case .dropped = continuation.yield(.event(event)) {
                             // The client is too slow: stop producing for it.
                             overflow.withLock { $0 += 1 }

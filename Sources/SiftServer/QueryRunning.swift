@@ -11,11 +11,66 @@ public protocol QueryRunning: Sendable {
     /// Runs the validated `query`; `emit` receives every event, ending with exactly one `done`.
     func run(id: QueryID, query: AnalyzedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
         -> PipelineEvent.Outcome
+    /// Validates a whole request (its question, session and synthesis choices) before any stream starts.
+    func prepare(_ request: QueryRequest) throws(QueryError) -> PreparedQuery
+    /// Runs a prepared query; `emit` receives every event, ending with exactly one `done`.
+    func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
+        -> PipelineEvent.Outcome
+}
+
+/// What a client asked: the question's bytes and its options.
+public struct QueryRequest: Sendable, Equatable {
+    public var bytes: [UInt8]
+    /// The session to continue, when the question is a follow-up.
+    public var session: String?
+    /// Models to answer with, overriding the configured ones.
+    public var models: [String]?
+    /// Whether compare mode ends with a merged answer.
+    public var merge: Bool
+
+    public init(bytes: [UInt8], session: String? = nil, models: [String]? = nil, merge: Bool = true) {
+        self.bytes = bytes
+        self.session = session
+        self.models = models
+        self.merge = merge
+    }
+}
+
+/// A request that passed validation: its analysis and its context.
+public struct PreparedQuery: Sendable, Equatable {
+    public var query: AnalyzedQuery
+    public var context: QueryContext
+
+    public init(query: AnalyzedQuery, context: QueryContext = .init()) {
+        self.query = query
+        self.context = context
+    }
+}
+
+extension QueryRunning {
+    /// Validates the question only; sessions need a ``SessionRunner``.
+    public func prepare(_ request: QueryRequest) throws(QueryError) -> PreparedQuery {
+        if request.session != nil { throw QueryError.sessionNotFound(request.session ?? "") }
+        return PreparedQuery(
+            query: try validate(request.bytes), context: QueryContext(models: request.models, merge: request.merge))
+    }
+
+    public func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
+        -> PipelineEvent.Outcome
+    {
+        await run(id: id, query: prepared.query, emit: emit)
+    }
 }
 
 extension Pipeline: QueryRunning {
     public func validate(_ bytes: [UInt8]) throws(QueryError) -> AnalyzedQuery {
         guard let text = String(validating: bytes, as: UTF8.self) else { throw QueryError.invalidEncoding }
         return try analyzer.analyze(text)
+    }
+
+    public func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
+        -> PipelineEvent.Outcome
+    {
+        await run(id: id, query: prepared.query, context: prepared.context, emit: emit)
     }
 }

@@ -5,7 +5,7 @@ import SiftProviders
 /// Sift's Prometheus metrics. The pipeline reports through ``PipelineObserver``;
 /// the HTTP layer and stream writer call the `record…` methods. Labels are
 /// low-cardinality enums and provider names, never a query or a URL.
-public final class SiftMetrics: PipelineObserver, CacheObserver, Sendable {
+public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Sendable {
     /// The registry rendered at `/metrics`.
     public let registry: PrometheusCollectorRegistry
     private let process: ProcessMetrics
@@ -23,6 +23,7 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, Sendable {
     private let fetchBytes: Counter
     private let fetchDuration: DurationHistogram
     private let cacheLookups: [String: Counter]
+    private let sessionsActive: Gauge
 
     static let latencyBuckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
@@ -103,6 +104,8 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, Sendable {
             }
         }
         self.cacheLookups = lookups
+        self.sessionsActive = registry.makeGauge(
+            descriptor: descriptor("sessions_active", "", "Sessions kept for follow-up questions."))
         registry.makeGauge(
             descriptor: descriptor("build", "info", "Build information; the value is always 1."),
             labels: [("version", version)]
@@ -176,6 +179,94 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, Sendable {
         namespace: "sift", metricName: "provider_requests", unitName: "total",
             helpText: "Search provider requests, by provider and status (ok, empty, or an error code).")
     }
+
+    // MARK: LLMObserver
+
+    static let tokenRateBuckets: [Double] = [1, 2, 5, 10, 20, 35, 50, 75, 100, 150, 250, 500, 1000]
+    static let llmErrorKinds = [
+        "unauthorized", "rate_limited", "context_overflow", "bad_request", "model_not_found", "server_error",
+        "first_token_timeout", "token_timeout", "connection", "malformed", "upstream_error", "empty_answer",
+    ]
+    static let llmFallbackReasons = ["not_configured", "no_sources"] + llmErrorKinds
+
+    public func llmRequestFinished(model: String, outcome: String) {
+        registry.makeCounter(
+            descriptor: Self.llmDescriptor("requests", "total", "LLM chat requests, by model and outcome (ok, error, cancelled)."),
+            labels: [("model", model), ("outcome", outcome)]
+        ).increment()
+    }
+
+    public func llmTokens(model: String, prompt: Int, completion: Int) {
+        let descriptor = Self.llmDescriptor(
+            "tokens", "total", "Tokens an LLM read (kind=prompt) and wrote (kind=completion), by model.")
+        if prompt > 0 {
+            registry.makeCounter(descriptor: descriptor, labels: [("model", model), ("kind", "prompt")]).increment(by: Int64(prompt))
+        }
+        if completion > 0 {
+            registry.makeCounter(descriptor: descriptor, labels: [("model", model), ("kind", "completion")])
+                .increment(by: Int64(completion))
+        }
+    }
+
+    public func llmFirstToken(model: String, after: Duration) {
+        registry.makeDurationHistogram(
+            descriptor: Self.llmDescriptor(
+                "time_to_first_token", "seconds", "Time from sending a chat request to its first answer token, by model."),
+            labels: [("model", model)], buckets: Self.latencyBuckets
+        ).record(after)
+    }
+
+    public func llmGenerationRate(model: String, tokensPerSecond: Double) {
+        registry.makeValueHistogram(
+            descriptor: Self.llmDescriptor(
+                "generation_rate", "tokens_per_second", "Answer tokens a second, from first token to last, by model."),
+            labels: [("model", model)], buckets: Self.tokenRateBuckets
+        ).record(tokensPerSecond)
+    }
+
+    public func llmFailed(model: String, kind: String) {
+        registry.makeCounter(
+            descriptor: Self.llmDescriptor("errors", "total", "LLM request failures, by model and kind."),
+            labels: [("model", model), ("kind", kind)]
+        ).increment()
+    }
+
+    public func llmFellBack(reason: String) {
+        registry.makeCounter(
+            descriptor: Self.llmDescriptor(
+                "fallbacks", "total", "Answers the extractive synthesizer wrote because the LLM failed or is not set up, by reason."),
+            labels: [("reason", reason)]
+        ).increment()
+    }
+
+    /// Creates the per-model series at zero, so dashboards and alerts see them before the first answer.
+    public func registerModels(_ models: [String]) {
+        for model in models {
+            for outcome in ["ok", "error", "cancelled"] {
+                _ = registry.makeCounter(
+                    descriptor: Self.llmDescriptor("requests", "total", "LLM chat requests, by model and outcome (ok, error, cancelled)."),
+                    labels: [("model", model), ("outcome", outcome)])
+            }
+            let descriptor = Self.llmDescriptor(
+                "tokens", "total", "Tokens an LLM read (kind=prompt) and wrote (kind=completion), by model.")
+            for kind in ["prompt", "completion"] {
+                _ = registry.makeCounter(descriptor: descriptor, labels: [("model", model), ("kind", kind)])
+            }
+        }
+        for reason in Self.llmFallbackReasons {
+            _ = registry.makeCounter(
+                descriptor: Self.llmDescriptor(
+                    "fallbacks", "total", "Answers the extractive synthesizer wrote because the LLM failed or is not set up, by reason."),
+                labels: [("reason", reason)])
+        }
+    }
+
+    private static func llmDescriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "sift", metricName: "llm_\(name)", unitName: unit, helpText: help)
+    }
+
+    /// Publishes how many sessions are kept.
+    public func recordSessions(_ count: Int) { sessionsActive.set(Double(count)) }
 
     // MARK: Transport
 

@@ -57,9 +57,11 @@ public struct SiftRoutes: Sendable {
         let id = context.requestID
         let bytes = QueryString.parameter("q", in: request.uri.query) ?? []
         let wantsEvents = request.headers[.accept]?.contains("text/event-stream") ?? false
-        let analyzed: AnalyzedQuery
+        let prepared: PreparedQuery
         do {
-            analyzed = try runner.validate(bytes)
+            let options = try QueryOptions.parse(query: request.uri.query)
+            prepared = try runner.prepare(
+                QueryRequest(bytes: bytes, session: options.session, models: options.models, merge: options.merge))
         } catch {
             // EventSource cannot read an error body, so it gets the error as events; other clients get JSON.
             if wantsEvents { return eventResponse(id: id, body: failureStream(error)) }
@@ -71,7 +73,7 @@ public struct SiftRoutes: Sendable {
             return .error(error, id: id)
         }
         let stream = AnswerStream(
-            id: id, query: analyzed, runner: runner, registry: registry, metrics: metrics,
+            id: id, query: prepared, runner: runner, registry: registry, metrics: metrics,
             bufferCapacity: configuration.streamBuffer, heartbeat: configuration.heartbeat, logger: context.logger)
         let body = ResponseBody { writer in
             try await request.body.consumeWithCancellationOnInboundClose { _ in
@@ -79,17 +81,16 @@ public struct SiftRoutes: Sendable {
             }
             try await writer.finish(nil)
         }
-        return eventResponse(id: id, body: body)
+        return eventResponse(id: id, body: body, session: prepared.context.session)
     }
 
-    private func eventResponse(id: QueryID, body: ResponseBody) -> Response {
-        Response(
-            status: .ok,
-            headers: [
-                .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .accelBuffering: "no",
-                .requestID: id.rawValue,
-            ],
-            body: body)
+    private func eventResponse(id: QueryID, body: ResponseBody, session: String? = nil) -> Response {
+        var headers: HTTPFields = [
+            .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .accelBuffering: "no",
+            .requestID: id.rawValue,
+        ]
+        if let session { headers[.siftSession] = session }
+        return Response(status: .ok, headers: headers, body: body)
     }
 
     /// A complete stream for a query rejected before it started: `error`, then `done`.
@@ -112,11 +113,42 @@ public struct SiftRoutes: Sendable {
     struct AnswerRequest: Decodable {
         var q: String?
         var query: String?
+        var session: String?
+        /// A JSON list of names, or a comma list in one string.
+        var models: ModelList?
+        var merge: Bool?
+    }
+
+    enum ModelList: Decodable {
+        case list([String])
+        case text(String)
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let list = try? container.decode([String].self) {
+                self = .list(list)
+            } else {
+                self = .text(try container.decode(String.self))
+            }
+        }
+
+        var names: [String] {
+            switch self {
+            case .list(let names): names
+            case .text(let text): text.split(separator: ",").map(String.init)
+            }
+        }
     }
 
     func answer(_ request: Request, context: SiftRequestContext) async throws -> Response {
         let id = context.requestID
         var bytes = QueryString.parameter("q", in: request.uri.query)
+        var options: QueryOptions
+        do {
+            options = try QueryOptions.parse(query: request.uri.query)
+        } catch {
+            return .error(error, id: id)
+        }
         if bytes == nil {
             let body: ByteBuffer
             do {
@@ -126,26 +158,42 @@ public struct SiftRoutes: Sendable {
             }
             let raw = Array(body.readableBytesView)
             guard String(validating: raw, as: UTF8.self) != nil else { return .error(.invalidEncoding, id: id) }
+            let decoded: AnswerRequest
             do {
-                let decoded = try JSONDecoder().decode(AnswerRequest.self, from: Data(raw))
-                bytes = (decoded.q ?? decoded.query).map { Array($0.utf8) }
+                decoded = try JSONDecoder().decode(AnswerRequest.self, from: Data(raw))
             } catch {
                 return .error(
-                    .badRequest(#"The body must be JSON like {"q": "what is photosynthesis"}, or pass ?q= in the URL."#),
+                    .badRequest(
+                        #"The body must be JSON like {"q": "what is photosynthesis"} (optionally with "session", "models" and "merge"), or pass ?q= in the URL."#
+                    ),
                     id: id)
+            }
+            bytes = (decoded.q ?? decoded.query).map { Array($0.utf8) }
+            do {
+                let fromBody = try QueryOptions(
+                    session: decoded.session, models: decoded.models.map { $0.names.joined(separator: ",") },
+                    merge: decoded.merge.map { $0 ? "true" : "false" })
+                options.session = fromBody.session ?? options.session
+                options.models = fromBody.models ?? options.models
+                if decoded.merge != nil { options.merge = fromBody.merge }
+            } catch {
+                return .error(error, id: id)
             }
         }
         guard let bytes else {
             return .error(.badRequest(#"Missing the question: send {"q": "…"} or ?q=…"#), id: id)
         }
-        let analyzed: AnalyzedQuery
+        let prepared: PreparedQuery
         do {
-            analyzed = try runner.validate(bytes)
+            prepared = try runner.prepare(
+                QueryRequest(bytes: bytes, session: options.session, models: options.models, merge: options.merge))
         } catch {
             return .error(error, id: id)
         }
-        let collected = LockedValue(AnswerDocument(id: id))
-        let outcome = await runner.run(id: id, query: analyzed) { event in
+        var initial = AnswerDocument(id: id)
+        initial.session = prepared.context.session
+        let collected = LockedValue(initial)
+        let outcome = await runner.run(id: id, prepared: prepared) { event in
             collected.withLock { $0.add(event) }
         }
         let document = collected.withLock { document -> AnswerDocument in
@@ -163,8 +211,12 @@ public struct SiftRoutes: Sendable {
 struct AnswerDocument: Encodable, Sendable {
     var id: QueryID
     var outcome: PipelineEvent.Outcome = .failed
+    /// Pass it as `session` to ask a follow-up.
+    var session: String?
     var query: PipelineEvent.QueryInfo?
     var answer = ""
+    /// In compare mode, each model's own answer and how its lane ended.
+    var lanes: [LaneDocument] = []
     var sources: [Source] = []
     var passages: [Passage] = []
     var warnings: [PipelineEvent.Warning] = []
@@ -184,12 +236,53 @@ struct AnswerDocument: Encodable, Sendable {
                 sources.append(source)
             }
         case .ranked(let ranked): passages = ranked.passages
-        case .delta(let delta): answer += delta.text
+        case .delta(let delta):
+            if let model = delta.model {
+                lane(model) { $0.answer += delta.text }
+            } else {
+                answer += delta.text
+            }
+        case .lane(let event):
+            lane(event.model) { lane in
+                lane.state = event.state
+                lane.tokens = event.tokens ?? lane.tokens
+                lane.firstTokenMs = event.firstTokenMs ?? lane.firstTokenMs
+                lane.tokensPerSecond = event.tokensPerSecond ?? lane.tokensPerSecond
+                lane.reason = event.reason ?? lane.reason
+            }
         case .warning(let warning): warnings.append(warning)
         case .metrics(let value): metrics = value
         case .error(let info): error = info
         case .done(let done): outcome = done.outcome
         case .status, .fetch: break
         }
+    }
+
+    private mutating func lane(_ model: String, _ change: (inout LaneDocument) -> Void) {
+        if let index = lanes.firstIndex(where: { $0.model == model }) {
+            change(&lanes[index])
+        } else {
+            var lane = LaneDocument(model: model)
+            change(&lane)
+            lanes.append(lane)
+        }
+    }
+}
+
+/// One compare-mode lane in the answer document.
+struct LaneDocument: Encodable, Sendable, Equatable {
+    var model: String
+    var state: PipelineEvent.Lane.State = .started
+    var answer = ""
+    var tokens: Int?
+    var firstTokenMs: Double?
+    var tokensPerSecond: Double?
+    var reason: String?
+
+    enum CodingKeys: String, CodingKey {
+        case model, state, answer, tokens
+        case firstTokenMs = "first_token_ms"
+        case tokensPerSecond = "tokens_per_second"
+        case reason
     }
 }

@@ -57,6 +57,22 @@ public struct ExtractiveSynthesizer: Synthesizer {
         return stream
     }
 
+    /// Streams the answer as ``SynthesisOutput/text(_:model:)`` pieces, then a summary.
+    public func synthesize(_ request: SynthesisRequest) -> AsyncThrowingStream<SynthesisOutput, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: SynthesisOutput.self, throwing: (any Error).self)
+        if Task.isCancelled {
+            continuation.finish(throwing: CancellationError())
+            return stream
+        }
+        let text = answer(query: request.query, sources: request.sources, passages: request.passages)
+        for delta in Self.deltas(of: text, wordsPerDelta: wordsPerDelta) {
+            if case .terminated = continuation.yield(.text(delta, model: nil)) { break }
+        }
+        continuation.yield(.finished(SynthesisSummary(synthesizer: name)))
+        continuation.finish()
+        return stream
+    }
+
     /// The whole answer text; never empty.
     public func answer(query: AnalyzedQuery, sources: [Source], passages: [Passage]) -> String {
         if query.kind == .arithmetic, let expression = ArithmeticExpression(query: query.normalized),

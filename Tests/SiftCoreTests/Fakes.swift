@@ -48,9 +48,10 @@ struct KeepOrderRanker: PassageRanking {
 
 struct EchoSynthesizer: Synthesizer {
     var name = "echo"
-    func synthesize(query: AnalyzedQuery, sources: [Source], passages: [Passage]) -> AsyncThrowingStream<String, any Error> {
+    func synthesize(_ request: SynthesisRequest) -> AsyncThrowingStream<SynthesisOutput, any Error> {
         AsyncThrowingStream { continuation in
-            for passage in passages { continuation.yield("\(passage.text) [\(passage.sourceN)] ") }
+            for passage in request.passages { continuation.yield(.text("\(passage.text) [\(passage.sourceN)] ", model: nil)) }
+            continuation.yield(.finished(SynthesisSummary(synthesizer: name)))
             continuation.finish()
         }
     }
@@ -60,10 +61,10 @@ struct EchoSynthesizer: Synthesizer {
 struct StallingSynthesizer: Synthesizer {
     var name = "stall"
     let started: AsyncStream<Void>.Continuation
-    func synthesize(query: AnalyzedQuery, sources: [Source], passages: [Passage]) -> AsyncThrowingStream<String, any Error> {
+    func synthesize(_ request: SynthesisRequest) -> AsyncThrowingStream<SynthesisOutput, any Error> {
         let started = self.started
-        let (stream, continuation) = AsyncThrowingStream<String, any Error>.makeStream()
-        continuation.yield("first ")
+        let (stream, continuation) = AsyncThrowingStream<SynthesisOutput, any Error>.makeStream()
+        continuation.yield(.text("first ", model: nil))
         started.yield()
         // Left open: the consumer's cancellation ends the iteration.
         _ = continuation
@@ -74,8 +75,24 @@ struct StallingSynthesizer: Synthesizer {
 struct ThrowingSynthesizer: Synthesizer {
     var name = "broken"
     struct Broken: Error {}
-    func synthesize(query: AnalyzedQuery, sources: [Source], passages: [Passage]) -> AsyncThrowingStream<String, any Error> {
+    func synthesize(_ request: SynthesisRequest) -> AsyncThrowingStream<SynthesisOutput, any Error> {
         AsyncThrowingStream { $0.finish(throwing: Broken()) }
+    }
+}
+
+/// Plays a fixed list of outputs, recording the request it was given.
+final class ScriptedSynthesizer: Synthesizer {
+    let name = "scripted"
+    let outputs: [SynthesisOutput]
+    let requests = Mutex<[SynthesisRequest]>([])
+    init(_ outputs: [SynthesisOutput]) { self.outputs = outputs }
+    func synthesize(_ request: SynthesisRequest) -> AsyncThrowingStream<SynthesisOutput, any Error> {
+        requests.withLock { $0.append(request) }
+        let outputs = self.outputs
+        return AsyncThrowingStream { continuation in
+            for output in outputs { continuation.yield(output) }
+            continuation.finish()
+        }
     }
 }
 

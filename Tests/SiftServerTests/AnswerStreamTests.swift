@@ -13,7 +13,7 @@ struct AnswerStreamTests {
         heartbeat: Duration = .seconds(60)
     ) -> AnswerStream {
         AnswerStream(
-            id: QueryID(), query: AnalyzedQuery(original: "q", normalized: "q", kind: .keywords, terms: ["q"]), runner: runner, registry: registry, metrics: metrics, bufferCapacity: buffer,
+            id: QueryID(), query: PreparedQuery(query: AnalyzedQuery(original: "q", normalized: "q", kind: .keywords, terms: ["q"])), runner: runner, registry: registry, metrics: metrics, bufferCapacity: buffer,
             heartbeat: heartbeat, logger: testLogger())
     }
 

@@ -51,6 +51,14 @@ struct MetricsGoldenTests {
         metrics.recordStreamDropped(reason: "slow_client", undelivered: 1)
         metrics.recordHTTPRequest(route: "/v1/answer/stream", status: 200)
         metrics.recordKnowledgeBase(documents: 1, passages: 2)
+        metrics.recordSessions(1)
+        metrics.registerModels(["model"])
+        metrics.llmRequestFinished(model: "model", outcome: "ok")
+        metrics.llmTokens(model: "model", prompt: 10, completion: 5)
+        metrics.llmFirstToken(model: "model", after: .milliseconds(20))
+        metrics.llmGenerationRate(model: "model", tokensPerSecond: 50)
+        metrics.llmFailed(model: "model", kind: "connection")
+        metrics.llmFellBack(reason: "connection")
         let shape = Self.shape(of: String(decoding: metrics.render(), as: UTF8.self))
 
         if getenv("SIFT_UPDATE_GOLDEN") != nil {

@@ -1,0 +1,81 @@
+import SiftCore
+
+/// The options a query request may carry besides its question, from the URL
+/// (`session`, `models`, `merge`) or from a JSON body.
+struct QueryOptions: Sendable, Equatable {
+    var session: String?
+    var models: [String]?
+    var merge = true
+
+    /// Most models one request may compare.
+    static let maxModels = 4
+
+    /// Reads the URL parameters; a malformed value is a typed `bad_request`.
+    static func parse(query: String?) throws(QueryError) -> QueryOptions {
+        func text(_ name: String) throws(QueryError) -> String? {
+            guard let bytes = QueryString.parameter(name, in: query) else { return nil }
+            guard let value = String(validating: bytes, as: UTF8.self) else {
+                throw QueryError.badRequest("The `\(name)` parameter is not valid UTF-8.")
+            }
+            return value
+        }
+        return try QueryOptions(session: text("session"), models: text("models"), merge: text("merge"))
+    }
+
+    init(session: String? = nil, models: [String]? = nil, merge: Bool = true) {
+        self.session = session
+        self.models = models
+        self.merge = merge
+    }
+
+    /// Validates raw values: `models` is a comma list, `merge` a boolean word.
+    init(session: String?, models: String?, merge: String?) throws(QueryError) {
+        if let session, !session.isEmpty {
+            guard QueryID(session) != nil else {
+                throw QueryError.badRequest(
+                    "The `session` parameter must be the id a `query` event gave (letters, digits, - and _).")
+            }
+            self.session = session
+        }
+        if let models {
+            self.models = try Self.validate(models: models.split(separator: ",").map(String.init))
+        }
+        if let merge {
+            switch merge.lowercased() {
+            case "", "1", "true", "yes", "on": self.merge = true
+            case "0", "false", "no", "off": self.merge = false
+            default: throw QueryError.badRequest("The `merge` parameter must be true or false, not “\(merge.prefix(40))”.")
+            }
+        }
+    }
+
+    /// Trims the names and checks each: 1–128 characters of letters, digits and `._:/@+-`.
+    static func validate(models names: [String]) throws(QueryError) -> [String]? {
+        let names = names.map { $0.trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
+        guard !names.isEmpty else { return nil }
+        guard names.count <= maxModels else {
+            throw QueryError.badRequest("At most \(maxModels) models can answer one question; \(names.count) were asked for.")
+        }
+        for name in names {
+            let allowed = name.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || "._:/@+-".utf8.contains(byte)
+            }
+            guard allowed, name.utf8.count <= 128 else {
+                throw QueryError.badRequest(
+                    "The model name “\(name.prefix(40))” is not valid: use up to 128 letters, digits and . _ : / @ + -.")
+            }
+        }
+        var seen = Set<String>()
+        return names.filter { seen.insert($0).inserted }
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: Character) -> String {
+        var slice = self[...]
+        while slice.first == set { slice.removeFirst() }
+        while slice.last == set { slice.removeLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,75 @@
+import SiftCore
+
+/// Gives every query a session, so that any answer can be followed up: a request
+/// naming a session continues it (its earlier turns go to the pipeline), one that
+/// names none starts a new one. A turn that completes is kept for the next.
+public struct SessionRunner: QueryRunning {
+    let inner: any QueryRunning
+    let analyzer: any QueryAnalyzing
+    public let store: SessionStore
+
+    public init(inner: any QueryRunning, analyzer: any QueryAnalyzing, store: SessionStore) {
+        self.inner = inner
+        self.analyzer = analyzer
+        self.store = store
+    }
+
+    public func validate(_ bytes: [UInt8]) throws(QueryError) -> AnalyzedQuery {
+        try inner.validate(bytes)
+    }
+
+    public func run(id: QueryID, query: AnalyzedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
+        -> PipelineEvent.Outcome
+    {
+        await inner.run(id: id, query: query, emit: emit)
+    }
+
+    /// Resolves the session (a typed error when it is unknown or expired) and, for a
+    /// follow-up that refers back, searches with the words it carries over.
+    public func prepare(_ request: QueryRequest) throws(QueryError) -> PreparedQuery {
+        var query = try inner.validate(request.bytes)
+        var context = QueryContext(models: request.models, merge: request.merge)
+        guard let session = request.session else {
+            context.session = store.create()
+            return PreparedQuery(query: query, context: context)
+        }
+        context.session = session
+        context.history = try store.history(of: session)
+        if let carried = analyzer.carriedTerms(for: query, earlier: context.history.map(\.question)),
+            let searched = try? inner.validate(Array((query.original + " " + carried).utf8))
+        {
+            context.question = query.original
+            context.carriedTerms = carried
+            query = searched
+        }
+        return PreparedQuery(query: query, context: context)
+    }
+
+    /// Runs the query and keeps its turn in the session when it completes.
+    public func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
+        -> PipelineEvent.Outcome
+    {
+        let recorder = LockedValue(
+            ConversationTurn(question: prepared.context.question ?? prepared.query.original, answer: "", sources: [], passages: []))
+        let outcome = await inner.run(id: id, prepared: prepared) { event in
+            switch event.payload {
+            case .source(let source):
+                recorder.withLock { turn in
+                    if let index = turn.sources.firstIndex(where: { $0.n == source.n }) {
+                        turn.sources[index] = source
+                    } else {
+                        turn.sources.append(source)
+                    }
+                }
+            case .ranked(let ranked): recorder.withLock { $0.passages = ranked.passages }
+            case .delta(let delta) where delta.model == nil: recorder.withLock { $0.answer += delta.text }
+            default: break
+            }
+            await emit(event)
+        }
+        if outcome == .complete, let session = prepared.context.session {
+            store.append(recorder.withLock { $0 }, to: session)
+        }
+        return outcome
+    }
+}

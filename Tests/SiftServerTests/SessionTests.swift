@@ -1,0 +1,147 @@
+import SiftCore
+import Synchronization
+import Testing
+
+@testable import SiftServer
+
+/// A clock the test moves by hand.
+final class HandClock: Sendable {
+    let start = ContinuousClock.now
+    let offset = Mutex(Duration.zero)
+    func advance(_ by: Duration) { offset.withLock { $0 += by } }
+    var now: @Sendable () -> ContinuousClock.Instant {
+        { [self] in start.advanced(by: offset.withLock { $0 }) }
+    }
+}
+
+@Suite("Sessions")
+struct SessionTests {
+    func turn(_ question: String, answer: String = "Canberra [1].", sources: Int = 1) -> ConversationTurn {
+        ConversationTurn(
+            question: question, answer: answer,
+            sources: (1...sources).map {
+                Source(n: $0, url: "kb://s/\($0)", title: "S\($0)", snippet: "snippet", providers: ["kb"], score: 1)
+            },
+            passages: [Passage(n: 1, sourceN: 1, score: 1, text: "Canberra is the capital of Australia.")])
+    }
+
+    @Test func aSessionKeepsItsTurnsInOrderUpToTheLimit() throws {
+        let store = SessionStore(limits: .init(maxTurns: 2))
+        let id = store.create()
+        #expect(try store.history(of: id).isEmpty)
+        for question in ["one", "two", "three"] { store.append(turn(question), to: id) }
+        #expect(try store.history(of: id).map(\.question) == ["two", "three"])
+    }
+
+    @Test func anUnknownSessionIsNotFoundAndAnIdleOneExpires() throws {
+        let clock = HandClock()
+        let store = SessionStore(limits: .init(idleTimeout: .seconds(60)), now: clock.now)
+        #expect(throws: QueryError.sessionNotFound("nope")) { try store.history(of: "nope") }
+        let id = store.create()
+        clock.advance(.seconds(30))
+        #expect(try store.history(of: id).isEmpty)  // use keeps it alive
+        clock.advance(.seconds(59))
+        #expect(try store.history(of: id).isEmpty)
+        clock.advance(.seconds(61))
+        do {
+            _ = try store.history(of: id)
+            Issue.record("an idle session should have expired")
+        } catch {
+            #expect(error.code == "session_expired")
+            #expect(error.httpStatus == 410)
+            #expect(error.message.contains("60 seconds"))
+        }
+        // Still "expired", not "not found", when asked again.
+        #expect(throws: QueryError.self) { try store.history(of: id) }
+        #expect(store.count == 0)
+    }
+
+    @Test func theLeastRecentlyUsedSessionMakesRoomAndSaysSo() throws {
+        let clock = HandClock()
+        let store = SessionStore(limits: .init(maxSessions: 2), now: clock.now)
+        let first = store.create()
+        clock.advance(.seconds(1))
+        let second = store.create()
+        clock.advance(.seconds(1))
+        _ = try store.history(of: first)  // first is now the more recent
+        clock.advance(.seconds(1))
+        _ = store.create()
+        #expect(store.count == 2)
+        #expect(try store.history(of: first).isEmpty)
+        do {
+            _ = try store.history(of: second)
+            Issue.record("the least recently used session should have been evicted")
+        } catch {
+            #expect(error.code == "session_expired")
+            #expect(error.message.contains("keeps 2 sessions"))
+        }
+    }
+
+    @Test func aTurnIsTrimmedToWhatAFollowUpNeedsCitedSourcesFirst() throws {
+        let store = SessionStore(limits: .init(maxAnswerCharacters: 20, maxSources: 2, maxPassageCharacters: 10))
+        let id = store.create()
+        store.append(turn("q", answer: "Canberra is the capital [3] of Australia [1], long answer.", sources: 5), to: id)
+        let kept = try #require(try store.history(of: id).first)
+        #expect(kept.answer.count == 20)
+        #expect(kept.sources.map(\.n) == [1, 3])
+        #expect(kept.passages.map(\.text) == ["Canberra i"])
+    }
+
+    @Test func theRunnerGivesEveryQueryASessionAndKeepsCompletedTurns() async throws {
+        let store = SessionStore()
+        let runner = SessionRunner(inner: ScriptedRunner.answering(deltas: 2), analyzer: FollowUpAnalyzer(), store: store)
+        let prepared = try runner.prepare(QueryRequest(bytes: Array("capital of australia".utf8)))
+        let session = try #require(prepared.context.session)
+        #expect(prepared.context.history.isEmpty)
+        let outcome = await runner.run(id: QueryID(), prepared: prepared) { _ in }
+        #expect(outcome == .complete)
+        let history = try store.history(of: session)
+        #expect(history.count == 1)
+        #expect(history[0].question == "capital of australia")
+        #expect(history[0].answer == "w0 w1 ")
+        #expect(history[0].sources.map(\.n) == [1])
+
+        // A follow-up that refers back is searched with the carried words, and keeps its own wording.
+        let followUp = try runner.prepare(QueryRequest(bytes: Array("its population".utf8), session: session))
+        #expect(followUp.context.history.count == 1)
+        #expect(followUp.context.carriedTerms == "australia")
+        #expect(followUp.context.question == "its population")
+        #expect(followUp.query.original == "its population australia")
+    }
+
+    @Test func aFailedOrCancelledRunLeavesNoTurn() async throws {
+        let store = SessionStore()
+        let failing = ScriptedRunner { id, emit in
+            await emit(PipelineEvent(elapsedMs: 0, payload: .delta(.init(text: "half"))))
+            await emit(PipelineEvent(elapsedMs: 1, payload: .done(.init(outcome: .cancelled))))
+            return .cancelled
+        }
+        let runner = SessionRunner(inner: failing, analyzer: FollowUpAnalyzer(), store: store)
+        let prepared = try runner.prepare(QueryRequest(bytes: Array("q".utf8)))
+        _ = await runner.run(id: QueryID(), prepared: prepared) { _ in }
+        #expect(try store.history(of: try #require(prepared.context.session)).isEmpty)
+    }
+
+    @Test func optionsAreValidatedWithClearErrors() throws {
+        let options = try QueryOptions.parse(query: "q=x&session=abc_1&models=a,%20b,a&merge=false")
+        #expect(options.session == "abc_1")
+        #expect(options.models == ["a", "b"])
+        #expect(options.merge == false)
+        #expect(try QueryOptions.parse(query: "q=x").models == nil)
+        for bad in ["models=a,b,c,d,e", "models=a%20b", "merge=perhaps", "session=no%20spaces"] {
+            #expect(throws: QueryError.self) { try QueryOptions.parse(query: bad) }
+        }
+    }
+}
+
+/// Carries the last word of the earlier question when the follow-up says "its".
+struct FollowUpAnalyzer: QueryAnalyzing {
+    func analyze(_ text: String) throws(QueryError) -> AnalyzedQuery {
+        AnalyzedQuery(original: text, normalized: text, kind: .question, terms: text.split(separator: " ").map(String.init))
+    }
+
+    func carriedTerms(for followUp: AnalyzedQuery, earlier: [String]) -> String? {
+        guard followUp.original.contains("its"), let last = earlier.last?.split(separator: " ").last else { return nil }
+        return String(last)
+    }
+}
