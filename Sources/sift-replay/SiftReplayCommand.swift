@@ -3,23 +3,27 @@ import Hummingbird
 import Logging
 import SiftReplay
 
-/// `sift-replay`: the Brave and SearXNG replay servers and the page server as a
-/// process, so that an operator can try Sift's web mode without a key.
+/// `sift-replay`: the Brave and SearXNG replay servers, the page server and the scripted
+/// chat server as a process, so that an operator can try Sift's web mode without a key
+/// and benchmark its LLM path without a model.
 @main
 struct SiftReplayCommand: AsyncParsableCommand {
     enum Service: String, ExpressibleByArgument, CaseIterable {
-        case brave, searxng, pages, all
+        case brave, searxng, pages, llm, all
     }
 
     static let configuration = CommandConfiguration(
         commandName: "sift-replay",
-        abstract: "Serve faithful replays of the Brave Search API and a SearXNG instance on loopback.",
+        abstract: "Serve faithful replays of the Brave Search API and a SearXNG instance, and a scripted chat server, on loopback.",
         discussion: """
             One service listens on --port. With --service all, each service has its own port:
               brave    on PORT      GET /res/v1/web/search  (header X-Subscription-Token: a --brave-key)
               searxng  on PORT + 1  GET|POST /search?q=...&format=json, / redirects there
               pages    on PORT + 2  the result pages, at /{host}/{path}, and the misbehaving test pages
             With --service all, result URLs point at the page server unless --pages-base says otherwise.
+            --service llm (not part of all) serves a scripted OpenAI-compatible chat server on PORT:
+              POST /v1/chat/completions streams --llm-tokens tokens, --llm-token-interval-ms apart;
+              GET /v1/models; GET /stats reports each request's timings as JSON; POST /stats/reset.
             Example: sift-replay --port 8091 --service all, then give siftd
               SIFT_BRAVE_URL=http://127.0.0.1:8091 SIFT_BRAVE_API_KEY=replay-key
               SIFT_SEARXNG_URL=http://127.0.0.1:8092 SIFT_FETCH_ALLOW_HOSTS=127.0.0.1
@@ -60,6 +64,12 @@ struct SiftReplayCommand: AsyncParsableCommand {
     @Option(name: .customLong("searxng-unresponsive"), help: "An engine SearXNG reports as failed, as name:reason (repeatable).")
     var searxngUnresponsive: [String] = []
 
+    @Option(help: "Tokens in each scripted LLM answer (--service llm).")
+    var llmTokens = 200
+
+    @Option(help: "Milliseconds between two tokens of a scripted LLM answer (--service llm).")
+    var llmTokenIntervalMs = 0
+
     @Option(help: "Milliseconds added before every response.")
     var latencyMs = 0
 
@@ -69,6 +79,9 @@ struct SiftReplayCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...65_535).contains(port), service != .all || port <= 65_533 else {
             throw ValidationError("--port must leave room for the services it serves")
+        }
+        guard llmTokens >= 0, llmTokenIntervalMs >= 0 else {
+            throw ValidationError("--llm-tokens and --llm-token-interval-ms cannot be negative")
         }
     }
 
@@ -113,6 +126,16 @@ struct SiftReplayCommand: AsyncParsableCommand {
             router.add(middleware: RequestLineMiddleware(service: "pages", logger: logger))
             PageServer.addRoutes(to: router)
             servers.append(("pages", service == .all ? port + 2 : port, router))
+        }
+
+        if service == .llm {
+            let llm = ScriptedChatServer(
+                script: ChatScript(
+                    tokens: ChatScript.answerTokens(count: llmTokens), tokenInterval: .milliseconds(llmTokenIntervalMs)))
+            let router = Router()
+            router.add(middleware: RequestLineMiddleware(service: "llm", logger: logger))
+            llm.addRoutes(to: router)
+            servers.append(("llm", port, router))
         }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
