@@ -11,10 +11,11 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= $(SYSCONFDIR)/systemd/system
 DESTDIR ?=
 
-.PHONY: help deps kb-sources build build-debug run check test system-test bench install install-files clean
+.PHONY: help deps kb-sources llm build build-debug run run-llm check test system-test bench install install-files clean
 
 help:
 	@echo "make run     install what is missing, build (release), serve http://127.0.0.1:8080"
+	@echo "make run-llm the same, with answers written by a local LLM (llama-server + SmolLM2-135M, built once)"
 	@echo "make test    install what is missing and run every test (unit, in-process, system)"
 	@echo "make check   unit and in-process tests only (the fast inner loop)"
 	@echo "make bench   benchmarks; results go to docs/benchmarks.md"
@@ -26,6 +27,10 @@ deps:
 kb-sources: deps
 	@scripts/fetch-wiki.sh "$(DATA_DIR)"
 
+# llama.cpp's llama-server and SmolLM2-135M-Instruct, built once into ~/.cache/sift (scripts/llm-setup.sh).
+llm:
+	@scripts/llm-setup.sh >/dev/null
+
 build: deps
 	$(SWIFT) build -c release --product siftd
 
@@ -36,12 +41,16 @@ build-debug: deps
 run: kb-sources build
 	$(RELEASE_BIN)
 
+run-llm: kb-sources build llm
+	scripts/run-llm.sh $(RELEASE_BIN)
+
 check: deps
 	$(SWIFT) test
 
-system-test: kb-sources build-debug
+system-test: kb-sources build-debug llm
 	@scripts/install-deps.sh test
-	SIFTD=$(DEBUG_BIN) python3 -m pytest -q tests/system
+	eval "$$(scripts/llm-setup.sh)" && export LLAMA_SERVER LLM_MODEL && \
+		SIFTD=$(DEBUG_BIN) python3 -m pytest -q tests/system
 
 test: check system-test
 

@@ -7,11 +7,13 @@ public struct SessionRunner: QueryRunning {
     let inner: any QueryRunning
     let analyzer: any QueryAnalyzing
     public let store: SessionStore
+    let metrics: SiftMetrics?
 
-    public init(inner: any QueryRunning, analyzer: any QueryAnalyzing, store: SessionStore) {
+    public init(inner: any QueryRunning, analyzer: any QueryAnalyzing, store: SessionStore, metrics: SiftMetrics? = nil) {
         self.inner = inner
         self.analyzer = analyzer
         self.store = store
+        self.metrics = metrics
     }
 
     public func validate(_ bytes: [UInt8]) throws(QueryError) -> AnalyzedQuery {
@@ -31,6 +33,7 @@ public struct SessionRunner: QueryRunning {
         var context = QueryContext(models: request.models, merge: request.merge)
         guard let session = request.session else {
             context.session = store.create()
+            metrics?.recordSessions(store.count)
             return PreparedQuery(query: query, context: context)
         }
         context.session = session
@@ -70,6 +73,7 @@ public struct SessionRunner: QueryRunning {
         if outcome == .complete, let session = prepared.context.session {
             store.append(recorder.withLock { $0 }, to: session)
         }
+        metrics?.recordSessions(store.count)
         return outcome
     }
 }

@@ -100,16 +100,62 @@ public enum ConfigKeys {
         name: "cache_ttl_seconds", environment: "SIFT_CACHE_TTL_SECONDS", defaultText: "21600",
         help: "Seconds a cached search result or page is used before it is fetched again.")
 
+    public static let llmURL = ConfigKey(
+        name: "llm_url", environment: "SIFT_LLM_URL", defaultText: "unset (answers are extractive)",
+        help: "OpenAI-compatible base URL ending in /v1 (OpenAI, Groq, OpenRouter, vLLM, llama-server, Ollama); setting it enables LLM synthesis.")
+    public static let llmModel = ConfigKey(
+        name: "llm_model", environment: "SIFT_LLM_MODEL", defaultText: "unset",
+        help: "Model name; a comma list (a,b,c) answers with each in parallel and merges them (compare mode).")
+    public static let llmAPIKey = ConfigKey(
+        name: "llm_api_key", environment: "SIFT_LLM_API_KEY",
+        defaultText: "unset; also read from the systemd credential llm-api-key",
+        help: "Bearer key for the LLM API (local servers need none).")
+    public static let llmContextTokens = ConfigKey(
+        name: "llm_context_tokens", environment: "SIFT_LLM_CONTEXT_TOKENS", defaultText: "4096",
+        help: "The model's context window in tokens; the prompt is cut to fit it with the answer.")
+    public static let llmMaxTokens = ConfigKey(
+        name: "llm_max_tokens", environment: "SIFT_LLM_MAX_TOKENS", defaultText: "400",
+        help: "Most tokens an answer may have.")
+    public static let llmTimeoutMs = ConfigKey(
+        name: "llm_timeout_ms", environment: "SIFT_LLM_TIMEOUT_MS", defaultText: "60000",
+        help: "How long the first token may take; after it, a gap of more than a quarter of this (at least 5 s) between tokens fails the answer.")
+    public static let llmMerge = ConfigKey(
+        name: "llm_merge", environment: "SIFT_LLM_MERGE", defaultText: "on",
+        help: "In compare mode, end with a merged answer written by the first model: on or off.")
+    public static let sessionsMax = ConfigKey(
+        name: "sessions_max", environment: "SIFT_SESSIONS_MAX", defaultText: "256",
+        help: "Sessions kept for follow-up questions; the least recently used goes first.")
+    public static let sessionTTLSeconds = ConfigKey(
+        name: "session_ttl_seconds", environment: "SIFT_SESSION_TTL_SECONDS", defaultText: "1800",
+        help: "Seconds a session lives without a question.")
+
     /// All keys, in `--help` order.
     public static let all: [ConfigKey] = [
         config, listen, stateDir, cacheDir, dataDir, kbSources, log, logLevel, maxStreams, streamBuffer,
         heartbeatSeconds, maxSources, maxPassages, braveAPIKey, braveURL, braveCountry, searxngURL, searchLanguage,
-        safeSearch, fetchAllowHosts, maxPages, fetchDeadlineMs, cache, cacheMaxMB, cacheTTLSeconds,
+        safeSearch, fetchAllowHosts, maxPages, fetchDeadlineMs, cache, cacheMaxMB, cacheTTLSeconds, llmURL, llmModel,
+        llmAPIKey, llmContextTokens, llmMaxTokens, llmTimeoutMs, llmMerge, sessionsMax, sessionTTLSeconds,
     ]
+}
 
-    /// Keys of later capabilities: named in design.md's contract but not built into this version.
-    /// siftd warns when one is set instead of silently ignoring it.
-    public static let notYetSupported = ["SIFT_LLM_URL", "SIFT_LLM_MODEL", "SIFT_LLM_API_KEY"]
+/// LLM synthesis.
+public struct LLMConfiguration: Sendable, Equatable {
+    /// Enables LLM synthesis when set.
+    public var url: String?
+    public var models: [String] = []
+    public var apiKey: String?
+    public var contextTokens = 4096
+    public var maxTokens = 400
+    public var firstTokenTimeout: Duration = .seconds(60)
+    public var merge = true
+
+    public init() {}
+
+    /// Whether answers are written by an LLM.
+    public var enabled: Bool { url != nil && !models.isEmpty }
+
+    /// The gap allowed between two tokens: a quarter of the first-token timeout, at least 5 s.
+    public var tokenTimeout: Duration { max(.seconds(5), firstTokenTimeout / 4) }
 }
 
 /// Web search, page reading and the cache.
@@ -158,6 +204,9 @@ public struct SiftdConfiguration: Sendable, Equatable {
     public var maxPassages: Int
     public var server: SiftServerConfiguration
     public var web: WebConfiguration
+    public var llm = LLMConfiguration()
+    public var sessionsMax = 256
+    public var sessionTTL: Duration = .seconds(1800)
 
     /// Resolves every key from `flags` (by key name), `environment`, and the config file read with `readFile`.
     ///
@@ -300,6 +349,49 @@ public struct SiftdConfiguration: Sendable, Equatable {
         web.cacheMaxBytes = try integer(ConfigKeys.cacheMaxMB, default: 256, range: 1...1_000_000) << 20
         web.cacheTTL = .seconds(try integer(ConfigKeys.cacheTTLSeconds, default: 21_600, range: 1...31_536_000))
         configuration.web = web
+
+        // LLM synthesis and sessions.
+        var llm = LLMConfiguration()
+        llm.url = try url(ConfigKeys.llmURL)
+        if let (text, origin) = value(ConfigKeys.llmModel) {
+            llm.models = text.split(separator: ",").map { $0.trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
+            guard llm.models.count <= 4 else {
+                throw ConfigurationError("\(origin) names \(llm.models.count) models; compare mode takes at most 4.")
+            }
+        }
+        if let (text, _) = value(ConfigKeys.llmAPIKey) {
+            llm.apiKey = text.trimmingCharacters(in: " \n")
+        } else if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty,
+            let key = try readFile(directory + "/llm-api-key")
+        {
+            llm.apiKey = key.trimmingCharacters(in: " \n")
+        }
+        if llm.apiKey?.isEmpty == true { llm.apiKey = nil }
+        if llm.url != nil && llm.models.isEmpty {
+            throw ConfigurationError(
+                "\(ConfigKeys.llmURL.environment) is set but no model is: set \(ConfigKeys.llmModel.environment) to the model's name (a comma list compares several).")
+        }
+        if llm.url == nil && !llm.models.isEmpty {
+            throw ConfigurationError(
+                "\(ConfigKeys.llmModel.environment) is set but \(ConfigKeys.llmURL.environment) is not: set it to the API's base URL, like http://127.0.0.1:8081/v1.")
+        }
+        llm.contextTokens = try integer(ConfigKeys.llmContextTokens, default: 4096, range: 256...2_000_000)
+        llm.maxTokens = try integer(ConfigKeys.llmMaxTokens, default: 400, range: 16...32_768)
+        guard llm.maxTokens * 2 <= llm.contextTokens else {
+            throw ConfigurationError(
+                "\(ConfigKeys.llmMaxTokens.environment) = \(llm.maxTokens) leaves too little of the \(llm.contextTokens)-token context for the sources: keep it at most half of \(ConfigKeys.llmContextTokens.environment).")
+        }
+        llm.firstTokenTimeout = .milliseconds(try integer(ConfigKeys.llmTimeoutMs, default: 60_000, range: 500...600_000))
+        if let (text, origin) = value(ConfigKeys.llmMerge) {
+            switch text.lowercased() {
+            case "on", "true", "yes", "1": llm.merge = true
+            case "off", "false", "no", "0": llm.merge = false
+            default: throw ConfigurationError("\(origin) = “\(text)”: expected on or off.")
+            }
+        }
+        configuration.llm = llm
+        configuration.sessionsMax = try integer(ConfigKeys.sessionsMax, default: 256, range: 1...100_000)
+        configuration.sessionTTL = .seconds(try integer(ConfigKeys.sessionTTLSeconds, default: 1800, range: 10...604_800))
         return configuration
     }
 

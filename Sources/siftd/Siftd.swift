@@ -55,6 +55,17 @@ struct Siftd: AsyncParsableCommand {
     @Option(name: .customLong("cache-max-mb"), help: ArgumentHelp(ConfigKeys.cacheMaxMB.helpText)) var cacheMaxMB: String?
     @Option(name: .customLong("cache-ttl-seconds"), help: ArgumentHelp(ConfigKeys.cacheTTLSeconds.helpText))
     var cacheTTLSeconds: String?
+    @Option(name: .customLong("llm-url"), help: ArgumentHelp(ConfigKeys.llmURL.helpText)) var llmURL: String?
+    @Option(name: .customLong("llm-model"), help: ArgumentHelp(ConfigKeys.llmModel.helpText)) var llmModel: String?
+    @Option(name: .customLong("llm-api-key"), help: ArgumentHelp(ConfigKeys.llmAPIKey.helpText)) var llmAPIKey: String?
+    @Option(name: .customLong("llm-context-tokens"), help: ArgumentHelp(ConfigKeys.llmContextTokens.helpText))
+    var llmContextTokens: String?
+    @Option(name: .customLong("llm-max-tokens"), help: ArgumentHelp(ConfigKeys.llmMaxTokens.helpText)) var llmMaxTokens: String?
+    @Option(name: .customLong("llm-timeout-ms"), help: ArgumentHelp(ConfigKeys.llmTimeoutMs.helpText)) var llmTimeoutMs: String?
+    @Option(name: .customLong("llm-merge"), help: ArgumentHelp(ConfigKeys.llmMerge.helpText)) var llmMerge: String?
+    @Option(name: .customLong("sessions-max"), help: ArgumentHelp(ConfigKeys.sessionsMax.helpText)) var sessionsMax: String?
+    @Option(name: .customLong("session-ttl-seconds"), help: ArgumentHelp(ConfigKeys.sessionTTLSeconds.helpText))
+    var sessionTTLSeconds: String?
     @Flag(name: .customLong("index-only"), help: "Build or refresh the knowledge-base index, then exit.") var indexOnly = false
     @Flag(name: .customLong("reindex"), help: "Rebuild the index even when it is up to date.") var reindex = false
     @Flag(name: .customLong("check-config"), help: "Resolve the configuration, print it, and exit (2 when it is bad).")
@@ -72,7 +83,10 @@ struct Siftd: AsyncParsableCommand {
             (ConfigKeys.searxngURL, searxngURL), (ConfigKeys.searchLanguage, searchLang), (ConfigKeys.safeSearch, safesearch),
             (ConfigKeys.fetchAllowHosts, fetchAllowHosts), (ConfigKeys.maxPages, maxPages),
             (ConfigKeys.fetchDeadlineMs, fetchDeadlineMs), (ConfigKeys.cache, cache), (ConfigKeys.cacheMaxMB, cacheMaxMB),
-            (ConfigKeys.cacheTTLSeconds, cacheTTLSeconds),
+            (ConfigKeys.cacheTTLSeconds, cacheTTLSeconds), (ConfigKeys.llmURL, llmURL), (ConfigKeys.llmModel, llmModel),
+            (ConfigKeys.llmAPIKey, llmAPIKey), (ConfigKeys.llmContextTokens, llmContextTokens),
+            (ConfigKeys.llmMaxTokens, llmMaxTokens), (ConfigKeys.llmTimeoutMs, llmTimeoutMs), (ConfigKeys.llmMerge, llmMerge),
+            (ConfigKeys.sessionsMax, sessionsMax), (ConfigKeys.sessionTTLSeconds, sessionTTLSeconds),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key.name, $0) } })
     }
@@ -97,11 +111,6 @@ struct Siftd: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in format.makeLogHandler(label: label, logLevel: level) }
         var logger = Logger(label: "siftd")
         logger.logLevel = level
-        for name in ConfigKeys.notYetSupported where environment[name].map({ !$0.isEmpty }) == true {
-            logger.warning(
-                "\(name) is set, but this version of siftd has no LLM synthesis yet; answers are extractive",
-                metadata: ["setting": "\(name)"])
-        }
 
         let notifier = SystemdNotifier(logger: logger)
         do {
@@ -149,18 +158,25 @@ struct Siftd: AsyncParsableCommand {
         let web = try WebSetup(settings.web, cacheDirectory: settings.cacheDir, metrics: metrics, logger: logger)
         let providers: [any SearchProvider] = [KnowledgeBaseProvider(knowledgeBase: knowledgeBase)] + web.providers
         metrics.registerProviders(providers.map(\.name))
+        let synthesizer = LLMSetup.synthesizer(settings.llm, client: web.client, metrics: metrics, logger: logger)
+        let analyzer = QueryAnalyzer()
         let pipeline = Pipeline(
-            analyzer: QueryAnalyzer(), providers: providers, fetcher: web.fetcher, ranker: BM25Ranker(),
-            synthesizer: ExtractiveSynthesizer(), observer: metrics, configuration: pipelineConfiguration,
+            analyzer: analyzer, providers: providers, fetcher: web.fetcher, ranker: BM25Ranker(),
+            synthesizer: synthesizer, observer: metrics, configuration: pipelineConfiguration,
             sourceKey: { URLNormalizer.fusionKey($0) }, logger: logger)
+        let sessions = SessionStore(
+            limits: .init(maxSessions: settings.sessionsMax, idleTimeout: settings.sessionTTL))
+        let runner = SessionRunner(inner: pipeline, analyzer: analyzer, store: sessions, metrics: metrics)
 
         let registry = StreamRegistry(capacity: settings.server.maxStreams, metrics: metrics, logger: logger)
         let routes = SiftRoutes(
-            runner: pipeline, registry: registry, metrics: metrics, configuration: settings.server,
+            runner: runner, registry: registry, metrics: metrics, configuration: settings.server,
             readiness: {
                 let open = knowledgeBase.isOpen
                 var components = ["kb": open ? "open, \(knowledgeBase.statistics.documents) documents" : "closed"]
                 for (name, state) in web.describe() { components[name] = state }
+                components["llm"] = LLMSetup.describe(settings.llm)
+                components["sessions"] = "\(sessions.count) of \(settings.sessionsMax)"
                 return Readiness(ready: open, components: components)
             })
         let address = "\(settings.listenHost):\(settings.listenPort)"
@@ -213,6 +229,8 @@ struct Siftd: AsyncParsableCommand {
         pages/query:   \(settings.web.maxPages), reading deadline \(settings.web.fetchDeadline)
         fetch allow:   \(settings.web.fetchAllowHosts.isEmpty ? "none" : settings.web.fetchAllowHosts.joined(separator: ","))
         cache:         \(settings.web.cacheEnabled ? "on, \(settings.web.cacheMaxBytes >> 20) MB, \(settings.web.cacheTTL)" : "off")
+        llm:           \(LLMSetup.describe(settings.llm))
+        sessions:      \(settings.sessionsMax), idle timeout \(settings.sessionTTL)
         """
     }
 }

@@ -102,7 +102,12 @@ extension DictionaryFormat {
 extension StringProtocol {
     /// The text without leading and trailing spaces, tabs and newlines.
     func trimmingSpaces() -> String {
-        trimmingCharacters(" \t\r\n")
+        // Characters, not a string of them: in " \t\r\n" the pair \r\n is one Character,
+        // which would leave a lone trailing \n or \r in place.
+        let spaces: Set<Character> = [" ", "\t", "\r", "\n", "\r\n"]
+        let start = firstIndex(where: { !spaces.contains($0) }) ?? endIndex
+        let end = lastIndex(where: { !spaces.contains($0) }).map { index(after: $0) } ?? start
+        return start < end ? String(self[start..<end]) : ""
     }
 
     /// The text without leading and trailing characters from `set`.
@@ -118,7 +123,7 @@ extension StringProtocol {
         out.reserveCapacity(utf8.count)
         var space = false
         for character in self {
-            if character == " " || character == "\n" || character == "\t" || character == "\r" {
+            if character == " " || character == "\n" || character == "\t" || character == "\r" || character == "\r\n" {
                 space = !out.isEmpty
             } else {
                 if space { out.append(" ") }

@@ -96,7 +96,7 @@ public struct ChatCompletionsClient: Sendable {
         self.baseURL = baseURL
         self.endpoint = trimmingTrailingSlashes(baseURL) + "/chat/completions"
         // A key read from a file often ends with a newline, which no header may carry.
-        let key = apiKey.map(trimmingWhitespace)
+        let key = apiKey.map { $0.trimmingSpaces() }
         self.apiKey = key?.isEmpty == false ? key : nil
         self.http = http
         self.configuration = configuration
@@ -269,7 +269,7 @@ public struct ChatCompletionsClient: Sendable {
             throw LLMError.response(status: response.status, headers: response.headers, body: body, context: context)
         }
         let contentType = response.headers["Content-Type"] ?? ""
-        let mediaType = contentType.split(separator: ";").first.map(trimmingWhitespace)?.lowercased() ?? ""
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingSpaces() }?.lowercased() ?? ""
         switch mediaType {
         case "text/event-stream", "":
             try await readEvents(response.body, progress: progress, context: context, onEvent: onEvent)

@@ -27,7 +27,7 @@ struct ChatStreamDecoder {
             throw .upstream(Self.errorDetail(event.data), context: context)
         }
         guard event.type == "message" else { return [] }
-        let data = trimmingWhitespace(event.data)
+        let data = event.data.trimmingSpaces()
         if data.isEmpty { return [] }
         if data == "[DONE]" {
             isDone = true

@@ -146,7 +146,7 @@ extension LLMError {
     /// `Retry-After`: delay seconds (RFC 9110 10.2.3), or an HTTP date (IMF-fixdate
     /// form) measured from `now` (seconds since 1970). nil when absent or unreadable.
     static func retryAfter(_ value: String?, now: Double) -> Duration? {
-        guard let value = value.map(trimmingWhitespace), !value.isEmpty else { return nil }
+        guard let value = value.map({ $0.trimmingSpaces() }), !value.isEmpty else { return nil }
         if let seconds = Double(value) {
             return seconds.isFinite && seconds >= 0 ? .milliseconds(Int64(seconds * 1000)) : nil
         }

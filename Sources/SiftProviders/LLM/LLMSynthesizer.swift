@@ -1,0 +1,499 @@
+import Logging
+import SiftCore
+import SiftText
+
+/// Streams chat completions; ``ChatCompletionsClient`` is the production one.
+public protocol ChatStreaming: Sendable {
+    func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatStreamEvent, any Error>
+}
+
+extension ChatCompletionsClient: ChatStreaming {}
+
+/// Writes answers with an LLM over an OpenAI-compatible chat API, grounded in the
+/// ranked passages and citing them as `[n]`.
+///
+/// - The prompt fits ``Configuration/contextTokens`` (``GroundedPrompt``); when the
+///   server reports a context overflow all the same, it is rebuilt at half the size once.
+/// - Citations to sources that do not exist are removed as the text streams
+///   (``CitationFilter``), and a `warning` says which.
+/// - When the model fails before it wrote anything, the extractive answer is written
+///   instead; when it fails in mid-answer, the extractive answer follows what it wrote.
+///   Either way a `warning` names the failure and the stream goes on to `done`.
+/// - Several models (compare mode) answer in parallel, each in its own lane, and a
+///   merge step then says where they agree and where they differ.
+public struct LLMSynthesizer: Synthesizer {
+    public struct Configuration: Sendable, Equatable {
+        /// Models answering by default; several mean compare mode.
+        public var models: [String]
+        /// The model's context window, in tokens.
+        public var contextTokens: Int
+        /// Tokens kept for the answer.
+        public var maxAnswerTokens: Int
+        public var temperature: Double
+        /// Whether compare mode ends with a merged answer (a request may turn it off).
+        public var merge: Bool
+
+        public init(
+            models: [String], contextTokens: Int = 4096, maxAnswerTokens: Int = 400, temperature: Double = 0.2,
+            merge: Bool = true
+        ) {
+            self.models = models
+            self.contextTokens = contextTokens
+            self.maxAnswerTokens = maxAnswerTokens
+            self.temperature = temperature
+            self.merge = merge
+        }
+    }
+
+    public let name = "llm"
+    let chat: any ChatStreaming
+    let configuration: Configuration
+    let fallback: ExtractiveSynthesizer
+    let observer: any LLMObserver
+    let logger: Logger
+
+    public init(
+        chat: any ChatStreaming, configuration: Configuration, fallback: ExtractiveSynthesizer = ExtractiveSynthesizer(),
+        observer: any LLMObserver = NoopLLMObserver(), logger: Logger
+    ) {
+        self.chat = chat
+        self.configuration = configuration
+        self.fallback = fallback
+        self.observer = observer
+        self.logger = logger
+    }
+
+    public func synthesize(_ request: SynthesisRequest) -> AsyncThrowingStream<SynthesisOutput, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: SynthesisOutput.self, throwing: (any Error).self)
+        // The one producer task of this stream; the consumer going away cancels it,
+        // which cancels the chat requests and their transfers.
+        let task = Task {
+            do {
+                try await write(request, to: Output(continuation: continuation))
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    /// Yields to the consumer; a consumer that went away cancels the writer.
+    struct Output: Sendable {
+        let continuation: AsyncThrowingStream<SynthesisOutput, any Error>.Continuation
+        func send(_ output: SynthesisOutput) throws {
+            if case .terminated = continuation.yield(output) { throw CancellationError() }
+        }
+    }
+
+    func write(_ request: SynthesisRequest, to output: Output) async throws {
+        let models = request.models ?? configuration.models
+        guard !request.passages.isEmpty, let first = models.first else {
+            // Nothing to ground an answer in: the extractive synthesizer says so plainly.
+            try await extractive(request, to: output, fellBack: false)
+            return
+        }
+        if models.count == 1 {
+            try await single(request, model: first, to: output)
+        } else {
+            try await compare(request, models: models, to: output)
+        }
+    }
+
+    // MARK: One model
+
+    func single(_ request: SynthesisRequest, model: String, to output: Output) async throws {
+        var written = ""
+        do {
+            let result = try await answer(request, model: model, lane: nil, to: output) { written += $0 }
+            try warnAboutCitations(result, model: model, to: output)
+            try output.send(
+                .finished(
+                    SynthesisSummary(synthesizer: model, tokens: result.completionTokens, tokensPerSecond: result.tokensPerSecond)))
+        } catch let failure as LaneFailure {
+            observer.llmFellBack(reason: failure.code)
+            try output.send(.warning(failure.warning(model: model, afterText: !written.isEmpty)))
+            if !written.isEmpty { try output.send(.text("\n\n", model: nil)) }
+            try await extractive(request, to: output, fellBack: true)
+        }
+    }
+
+    /// The extractive answer, then its summary.
+    func extractive(_ request: SynthesisRequest, to output: Output, fellBack: Bool) async throws {
+        for try await piece in fallback.synthesize(request) {
+            switch piece {
+            case .finished(var summary):
+                summary.fellBack = fellBack
+                try output.send(.finished(summary))
+            default:
+                try output.send(piece)
+            }
+        }
+    }
+
+    // MARK: Compare mode
+
+    func compare(_ request: SynthesisRequest, models: [String], to output: Output) async throws {
+        let results = try await withThrowingTaskGroup(of: (Int, LaneResult?).self) { group in
+            for (index, model) in models.enumerated() {
+                group.addTask {
+                    try output.send(.lane(.init(model: model, state: .started)))
+                    do {
+                        let result = try await answer(request, model: model, lane: model, to: output) { _ in }
+                        try warnAboutCitations(result, model: model, to: output)
+                        try output.send(
+                            .lane(
+                                .init(
+                                    model: model, state: .done, tokens: result.completionTokens,
+                                    firstTokenMs: result.firstTokenMs, tokensPerSecond: result.tokensPerSecond)))
+                        return (index, result)
+                    } catch let failure as LaneFailure {
+                        try output.send(.warning(failure.warning(model: model, afterText: failure.wroteText)))
+                        try output.send(.lane(.init(model: model, state: .failed, reason: failure.error.message)))
+                        return (index, nil)
+                    }
+                }
+            }
+            var results = [LaneResult?](repeating: nil, count: models.count)
+            for try await (index, result) in group { results[index] = result }
+            return results
+        }
+        let answered = zip(models, results).compactMap { model, result in result.map { (model: model, result: $0) } }
+        guard !answered.isEmpty else {
+            observer.llmFellBack(reason: "all_models_failed")
+            try output.send(
+                .warning(
+                    .init(
+                        code: "llm_all_failed",
+                        message: "None of the models (\(models.joined(separator: ", "))) answered; this answer is extractive, quoted from the sources.")))
+            try await extractive(request, to: output, fellBack: true)
+            return
+        }
+        if answered.count == 1 {
+            // One model answered: its answer is the answer.
+            let only = answered[0]
+            for piece in ExtractiveSynthesizer.deltas(of: only.result.text, wordsPerDelta: 4) {
+                try output.send(.text(piece, model: nil))
+            }
+            try output.send(
+                .finished(
+                    SynthesisSummary(
+                        synthesizer: only.model, tokens: only.result.completionTokens,
+                        tokensPerSecond: only.result.tokensPerSecond)))
+            return
+        }
+        let laneNames = answered.map(\.model).joined(separator: "+")
+        let merge = request.merge && configuration.merge && answered.count > 1
+        if merge {
+            let mergeModel = answered[0].model
+            do {
+                let result = try await merged(request, answers: answered.map { ($0.model, $0.result.text) }, model: mergeModel, to: output)
+                try output.send(
+                    .finished(
+                        SynthesisSummary(
+                            synthesizer: "\(laneNames) merged by \(mergeModel)", tokens: result.completionTokens,
+                            tokensPerSecond: result.tokensPerSecond)))
+                return
+            } catch let failure as LaneFailure {
+                try output.send(.warning(failure.warning(model: mergeModel, afterText: failure.wroteText, merging: true)))
+                if failure.wroteText { try output.send(.text("\n\n", model: nil)) }
+            }
+        }
+        // Without a merge (or when it failed), the answer compares what the lanes cited.
+        let comparison = CompareSummary(answers: answered.map { ($0.model, $0.result.text) }).text
+        for piece in ExtractiveSynthesizer.deltas(of: comparison, wordsPerDelta: 4) { try output.send(.text(piece, model: nil)) }
+        try output.send(.finished(SynthesisSummary(synthesizer: laneNames)))
+    }
+
+    func merged(
+        _ request: SynthesisRequest, answers: [(String, String)], model: String, to output: Output
+    ) async throws -> LaneResult {
+        let budget = PromptBudget(contextTokens: configuration.contextTokens, maxAnswerTokens: configuration.maxAnswerTokens)
+        let prompt: MergePrompt
+        do {
+            prompt = try MergePrompt(
+                question: request.question, sources: request.sources,
+                answers: answers.map { (model: $0.0, answer: $0.1) }, budget: budget)
+        } catch {
+            throw LaneFailure(error: LLMError(.contextOverflow, "\(error)"), wroteText: false)
+        }
+        return try await stream(
+            messages: prompt.messages, shrunk: { factor in try? prompt.shrunk(by: factor).messages }, model: model,
+            valid: Set(request.sources.map(\.n)), passages: request.passages, lane: nil, to: output, onText: { _ in })
+    }
+
+    // MARK: One chat request
+
+    /// What one model's answer came to.
+    struct LaneResult: Sendable {
+        var text: String
+        var completionTokens: Int
+        var firstTokenMs: Double?
+        var tokensPerSecond: Double?
+        var removedCitations: [Int]
+        /// Citations Sift added to sentences the model left uncited.
+        var attributed: [Int]
+        var citedCount: Int
+    }
+
+    /// A model that failed; `wroteText` tells whether some of its answer was already sent.
+    struct LaneFailure: Error {
+        var error: LLMError
+        var wroteText: Bool
+        /// The metric and warning code: the error's, or `empty_answer`.
+        var code: String
+
+        init(error: LLMError, wroteText: Bool, code: String? = nil) {
+            self.error = error
+            self.wroteText = wroteText
+            self.code = code ?? error.code
+        }
+
+        func warning(model: String, afterText: Bool, merging: Bool = false) -> PipelineEvent.Warning {
+            let what = merging ? "merging the answers" : "answering"
+            let next =
+                merging
+                ? "The answer below compares the models' answers instead."
+                : afterText
+                    ? "Its answer stops here; what follows is extractive, quoted from the sources."
+                    : "This answer is extractive, quoted from the sources."
+            return PipelineEvent.Warning(
+                code: "llm_\(code)", message: "The language model \(model) failed while \(what): \(error.message) \(next)",
+                model: model)
+        }
+    }
+
+    /// Streams one model's grounded answer to `lane` (nil: the answer itself).
+    func answer(
+        _ request: SynthesisRequest, model: String, lane: String?, to output: Output,
+        onText: (String) -> Void
+    ) async throws -> LaneResult {
+        let budget = PromptBudget(contextTokens: configuration.contextTokens, maxAnswerTokens: configuration.maxAnswerTokens)
+        let prompt: GroundedPrompt
+        do {
+            prompt = try GroundedPrompt(
+                question: request.question, sources: request.sources, passages: request.passages,
+                priorTurns: request.history.map(Self.priorTurn), budget: budget)
+        } catch {
+            throw LaneFailure(error: LLMError(.contextOverflow, "\(error)"), wroteText: false)
+        }
+        logger.debug(
+            "prompt built",
+            metadata: [
+                "model": "\(model)", "estimated_tokens": "\(prompt.estimatedTokens)",
+                "dropped_passages": "\(prompt.droppedPassages)", "sources": "\(prompt.included)",
+            ])
+        return try await stream(
+            messages: prompt.messages, shrunk: { factor in try? prompt.shrunk(by: factor).messages }, model: model,
+            valid: Set(request.sources.map(\.n)), passages: request.passages, lane: lane, to: output, onText: onText)
+    }
+
+    static func priorTurn(_ turn: ConversationTurn) -> PriorTurn {
+        PriorTurn(
+            question: turn.question, answer: turn.answer,
+            citations: turn.sources.map { PriorTurn.Citation(n: $0.n, title: $0.title, url: $0.url) })
+    }
+
+    /// The metric label of `model`: its name when configured, `other` when only a request named it.
+    func label(_ model: String) -> String {
+        configuration.models.contains(model) ? model : "other"
+    }
+
+    func stream(
+        messages: [ChatMessage], shrunk: (Double) -> [ChatMessage]?, model: String, valid: Set<Int>,
+        passages: [Passage], lane: String?, to output: Output, onText: (String) -> Void
+    ) async throws -> LaneResult {
+        let label = label(model)
+        var messages = messages
+        var retriedSmaller = false
+        while true {
+            var filter = CitationFilter(validNumbers: valid)
+            var attributor = CitationAttributor(passages: passages)
+            var text = ""
+            var tokens = 0
+            var usage: ChatUsage?
+            let start = ContinuousClock.now
+            var firstToken: ContinuousClock.Instant?
+            var lastToken = start
+            do {
+                let request = ChatRequest(
+                    model: model, messages: messages, maxTokens: configuration.maxAnswerTokens,
+                    temperature: configuration.temperature)
+                for try await event in chat.stream(request) {
+                    try Task.checkCancellation()
+                    switch event {
+                    case .content(let piece):
+                        let now = ContinuousClock.now
+                        if firstToken == nil {
+                            firstToken = now
+                            observer.llmFirstToken(model: label, after: start.duration(to: now))
+                        }
+                        lastToken = now
+                        tokens += 1
+                        let released = attributor.feed(filter.feed(piece))
+                        if !released.isEmpty {
+                            text += released
+                            onText(released)
+                            try output.send(.text(released, model: lane))
+                        }
+                    case .usage(let reported): usage = reported
+                    case .finished, .timings: break
+                    }
+                }
+                // A cancelled consumer's loop ends without an error: don't take that for the end of the answer.
+                try Task.checkCancellation()
+                let rest = attributor.feed(filter.finish()) + attributor.finish()
+                if !rest.isEmpty {
+                    text += rest
+                    onText(rest)
+                    try output.send(.text(rest, model: lane))
+                }
+            } catch let error as LLMError {
+                observer.llmFailed(model: label, kind: error.code)
+                observer.llmRequestFinished(model: label, outcome: "error")
+                if error.kind == .contextOverflow, firstToken == nil, !retriedSmaller, let smaller = shrunk(0.5) {
+                    logger.notice(
+                        "the model's context was smaller than configured; retrying with half the prompt",
+                        metadata: ["model": "\(model)", "error": "\(error.message)"])
+                    messages = smaller
+                    retriedSmaller = true
+                    continue
+                }
+                throw LaneFailure(error: error, wroteText: !text.isEmpty)
+            } catch {
+                if Task.isCancelled || error is CancellationError {
+                    observer.llmRequestFinished(model: label, outcome: "cancelled")
+                    throw CancellationError()
+                }
+                observer.llmFailed(model: label, kind: "connection")
+                observer.llmRequestFinished(model: label, outcome: "error")
+                throw LaneFailure(error: LLMError(.connection, "\(error)"), wroteText: !text.isEmpty)
+            }
+            observer.llmRequestFinished(model: label, outcome: "ok")
+            let completion = usage?.completionTokens ?? tokens
+            let prompt = usage?.promptTokens ?? messages.reduce(0) { $0 + TokenEstimator().count($1.content) }
+            observer.llmTokens(model: label, prompt: prompt, completion: completion)
+            guard let firstToken, !text.allSatisfy(\.isWhitespace) else {
+                observer.llmFailed(model: label, kind: "empty_answer")
+                throw LaneFailure(
+                    error: LLMError(.malformed, "it returned an empty answer."), wroteText: false, code: "empty_answer")
+            }
+            var rate: Double?
+            let generation = firstToken.duration(to: lastToken)
+            if completion > 1, generation > .zero {
+                rate = Double(completion - 1) / (Double(generation.components.seconds) + Double(generation.components.attoseconds) / 1e18)
+                observer.llmGenerationRate(model: label, tokensPerSecond: rate!)
+            }
+            return LaneResult(
+                text: text, completionTokens: completion, firstTokenMs: milliseconds(start.duration(to: firstToken)),
+                tokensPerSecond: rate, removedCitations: filter.removed, attributed: attributor.attributed,
+                citedCount: filter.cited.count + attributor.attributed.count)
+        }
+    }
+
+    /// Says which citations were removed, and when an answer cites nothing.
+    func warnAboutCitations(_ result: LaneResult, model: String, to output: Output) throws {
+        if !result.removedCitations.isEmpty {
+            let list = result.removedCitations.map { "[\($0)]" }.joined(separator: ", ")
+            try output.send(
+                .warning(
+                    .init(
+                        code: "citation_removed",
+                        message: "Removed \(list) from the answer: the model cited a source that does not exist.",
+                        model: model)))
+        }
+        if !result.attributed.isEmpty {
+            var seen = Set<Int>()
+            let list = result.attributed.filter { seen.insert($0).inserted }.map { "[\($0)]" }.joined(separator: ", ")
+            try output.send(
+                .warning(
+                    .init(
+                        code: "citations_attributed",
+                        message: "The model cited no source for \(result.attributed.count) sentence(s); Sift added \(list) where one passage supports the sentence.",
+                        model: model)))
+        }
+        if result.citedCount == 0 {
+            try output.send(
+                .warning(
+                    .init(
+                        code: "uncited_answer",
+                        message: "The model's answer cites no source; check it against the sources before relying on it.",
+                        model: model)))
+        }
+    }
+}
+
+/// A compare-mode answer written without a model: which sources the lanes agree on and which one lane alone used.
+struct CompareSummary {
+    let answers: [(model: String, text: String)]
+
+    var text: String {
+        let cited = answers.map { (model: $0.model, numbers: Self.ordered(CitationNumbers.cited(in: $0.text))) }
+        let common = cited.dropFirst().reduce(Set(cited.first?.numbers ?? [])) { $0.intersection($1.numbers) }
+        var sentences: [String] = []
+        let names = answers.map(\.model).joined(separator: ", ")
+        if common.isEmpty {
+            sentences.append("The answers of \(names) share no cited source.")
+        } else {
+            let list = cited[0].numbers.filter { common.contains($0) }.map { "[\($0)]" }.joined()
+            sentences.append("The answers of \(names) agree on \(list).")
+        }
+        for lane in cited {
+            let own = lane.numbers.filter { !common.contains($0) }
+            if lane.numbers.isEmpty {
+                sentences.append("\(lane.model) cites no source.")
+            } else if !own.isEmpty {
+                sentences.append("Only \(lane.model) cites \(own.map { "[\($0)]" }.joined()).")
+            }
+        }
+        sentences.append("Read each model's answer above to see where they differ.")
+        return sentences.joined(separator: " ")
+    }
+
+    static func ordered(_ numbers: [Int]) -> [Int] {
+        var seen = Set<Int>()
+        return numbers.filter { seen.insert($0).inserted }
+    }
+}
+
+/// The synthesizer when no LLM is set up: the extractive answer, and a warning
+/// when a request asked for models all the same.
+public struct ExtractiveOnlySynthesizer: Synthesizer {
+    public let name = "extractive"
+    let extractive: ExtractiveSynthesizer
+    let observer: any LLMObserver
+
+    public init(extractive: ExtractiveSynthesizer = ExtractiveSynthesizer(), observer: any LLMObserver = NoopLLMObserver()) {
+        self.extractive = extractive
+        self.observer = observer
+    }
+
+    public func synthesize(_ request: SynthesisRequest) -> AsyncThrowingStream<SynthesisOutput, any Error> {
+        guard let models = request.models else { return extractive.synthesize(request) }
+        observer.llmFellBack(reason: "not_configured")
+        let warning = PipelineEvent.Warning(
+            code: "llm_not_configured",
+            message: "This Sift has no language model set up (SIFT_LLM_URL), so \(models.joined(separator: ", ")) cannot answer; this answer is extractive, quoted from the sources.")
+        let inner = extractive.synthesize(request)
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: SynthesisOutput.self, throwing: (any Error).self)
+        continuation.yield(.warning(warning))
+        let task = Task {
+            do {
+                for try await output in inner {
+                    if case .finished(var summary) = output {
+                        summary.fellBack = true
+                        continuation.yield(.finished(summary))
+                    } else {
+                        continuation.yield(output)
+                    }
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+}
