@@ -127,5 +127,32 @@ t0=$(date +%s.%N); curl -s -Z --parallel-max 8 -K "$out/curl.cfg"; t1=$(date +%s
 record http_small_curl "{\"requests_per_second\": $(python3 -c "print(round(5000/($t1-$t0)))")}"
 kill $replay_pid; wait $replay_pid 2>/dev/null || true
 
+# 7. LLM synthesis: what siftd adds on top of the model. First a scripted model whose
+# server notes when it wrote each first token (CLOCK_MONOTONIC, as the client does),
+# then the real one: llama-server with SmolLM2-135M-Instruct, one thread.
+LPORT=18191
+LLM_PATH="/v1/answer/stream?q=what+is+the+capital+of+Australia"
+$BIN/sift-replay --port $LPORT --service llm --llm-tokens 200 --llm-token-interval-ms 2 >"$out/llm-replay.log" 2>&1 &
+llm_pid=$!
+wait_http "http://127.0.0.1:$LPORT/v1/models"
+start_siftd env SIFT_LLM_URL=http://127.0.0.1:$LPORT/v1 SIFT_LLM_MODEL=scripted
+record llm_scripted "$($BIN/sift-bench llm --port $PORT --path "$LLM_PATH" --stats http://127.0.0.1:$LPORT --requests 200 --warmup 10)"
+kill $siftd_pid $llm_pid; wait $siftd_pid $llm_pid 2>/dev/null || true
+$BIN/sift-replay --port $LPORT --service llm --llm-tokens 5000 >"$out/llm-replay.log" 2>&1 &
+llm_pid=$!
+wait_http "http://127.0.0.1:$LPORT/v1/models"
+start_siftd env SIFT_LLM_URL=http://127.0.0.1:$LPORT/v1 SIFT_LLM_MODEL=scripted SIFT_LLM_MAX_TOKENS=8000 SIFT_LLM_CONTEXT_TOKENS=32000
+record llm_scripted_fast "$($BIN/sift-bench llm --port $PORT --path "$LLM_PATH" --stats http://127.0.0.1:$LPORT --requests 30 --warmup 3)"
+kill $siftd_pid $llm_pid; wait $siftd_pid $llm_pid 2>/dev/null || true
+eval "$(scripts/llm-setup.sh)"
+"$LLAMA_SERVER" -m "$LLM_MODEL" --alias smollm2-135m-instruct -t 1 -c 4096 --host 127.0.0.1 --port $LPORT --metrics \
+  >"$out/llama.log" 2>&1 &
+llm_pid=$!
+wait_http "http://127.0.0.1:$LPORT/health"
+start_siftd env SIFT_LLM_URL=http://127.0.0.1:$LPORT/v1 SIFT_LLM_MODEL=smollm2-135m-instruct
+record llm_real "$($BIN/sift-bench llm --port $PORT --path "/v1/answer/stream?q=write+a+long+detailed+history+of+the+city+of+Rome" --llama http://127.0.0.1:$LPORT --requests 20 --warmup 2)"
+record llm_real_first "$($BIN/sift-bench latency --port $PORT --path "$LLM_PATH" --concurrency 1 --requests 20 --warmup 2)"
+kill $siftd_pid $llm_pid; wait $siftd_pid $llm_pid 2>/dev/null || true
+
 python3 scripts/bench_report.py "$results" docs/benchmarks.md
 echo "bench: wrote docs/benchmarks.md" >&2

@@ -1,6 +1,16 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+
+/// `CLOCK_MONOTONIC` in nanoseconds: the same clock in every process on this machine.
+func monotonicNanoseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}
 
 /// What one streamed request measured, in milliseconds from the start of the connect.
 struct StreamResult: Sendable {
@@ -11,6 +21,12 @@ struct StreamResult: Sendable {
     var total: Double?
     var events = 0
     var done = 0
+    /// `delta` events, and when the first and last arrived (`CLOCK_MONOTONIC`, ns), to compare with an upstream's clock.
+    var deltas = 0
+    var firstDeltaMonotonicNs: UInt64?
+    var lastDeltaMonotonicNs: UInt64?
+    /// `tokens` of the `metrics` event: the answer's tokens as the model counted them.
+    var answerTokens: Int?
     /// The client stopped on purpose at the `--stop-after` event.
     var stoppedEarly = false
     var error: String?
@@ -32,7 +48,25 @@ final class SSEClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let stopAfter: String?
     private var result = StreamResult()
     private var line: [UInt8] = []
+    private var lastType = ""
     private var completed = false
+
+    /// The whole number after `key` in `bytes`, if any.
+    static func integer(after key: [UInt8], in bytes: [UInt8]) -> Int? {
+        guard bytes.count > key.count else { return nil }
+        for start in 0...(bytes.count - key.count) where bytes[start..<start + key.count].elementsEqual(key) {
+            var value = 0
+            var index = start + key.count
+            var digits = 0
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+                value = value * 10 + Int(bytes[index] - 0x30)
+                index += 1
+                digits += 1
+            }
+            return digits > 0 ? value : nil
+        }
+        return nil
+    }
 
     init(
         host: String, path: String, start: ContinuousClock.Instant, finished: EventLoopPromise<StreamResult>,
@@ -80,15 +114,26 @@ final class SSEClientHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func handleLine(context: ChannelHandlerContext) {
         let prefix = Array("event: ".utf8)
+        if lastType == "metrics", line.starts(with: Array("data: ".utf8)) {
+            result.answerTokens = Self.integer(after: Array("\"tokens\":".utf8), in: line)
+        }
         guard line.starts(with: prefix) else { return }
         let type = String(decoding: line[prefix.count...], as: UTF8.self)
+        lastType = type
         result.events += 1
         let now = elapsed()
         if result.events == 1 { firstEvent?.succeed(()) }
         switch type {
         case "status" where result.firstStatus == nil: result.firstStatus = now
         case "source" where result.firstSource == nil: result.firstSource = now
-        case "delta" where result.firstDelta == nil: result.firstDelta = now
+        case "delta":
+            let monotonic = monotonicNanoseconds()
+            if result.firstDelta == nil {
+                result.firstDelta = now
+                result.firstDeltaMonotonicNs = monotonic
+            }
+            result.lastDeltaMonotonicNs = monotonic
+            result.deltas += 1
         case "done":
             result.done += 1
             result.total = now

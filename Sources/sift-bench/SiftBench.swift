@@ -16,7 +16,7 @@ import NIOPosix
 struct SiftBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sift-bench", abstract: "Load and latency client for Sift's SSE streams.",
-        subcommands: [Latency.self, Hold.self, HTTPThroughput.self])
+        subcommands: [Latency.self, Hold.self, HTTPThroughput.self, LLMOverhead.self])
 }
 
 struct Target: ParsableArguments {

@@ -360,6 +360,12 @@ public struct LLMSynthesizer: Synthesizer {
                     retriedSmaller = true
                     continue
                 }
+                logger.warning(
+                    "the language model failed",
+                    metadata: [
+                        "model": "\(model)", "kind": "\(error.code)", "error": "\(error.message)",
+                        "after_text": "\(!text.isEmpty)",
+                    ])
                 throw LaneFailure(error: error, wroteText: !text.isEmpty)
             } catch {
                 if Task.isCancelled || error is CancellationError {
@@ -368,6 +374,8 @@ public struct LLMSynthesizer: Synthesizer {
                 }
                 observer.llmFailed(model: label, kind: "connection")
                 observer.llmRequestFinished(model: label, outcome: "error")
+                logger.warning(
+                    "the language model failed", metadata: ["model": "\(model)", "kind": "connection", "error": "\(error)"])
                 throw LaneFailure(error: LLMError(.connection, "\(error)"), wroteText: !text.isEmpty)
             }
             observer.llmRequestFinished(model: label, outcome: "ok")
@@ -376,6 +384,7 @@ public struct LLMSynthesizer: Synthesizer {
             observer.llmTokens(model: label, prompt: prompt, completion: completion)
             guard let firstToken, !text.allSatisfy(\.isWhitespace) else {
                 observer.llmFailed(model: label, kind: "empty_answer")
+                logger.warning("the language model failed", metadata: ["model": "\(model)", "kind": "empty_answer"])
                 throw LaneFailure(
                     error: LLMError(.malformed, "it returned an empty answer."), wroteText: false, code: "empty_answer")
             }
