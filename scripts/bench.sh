@@ -151,7 +151,7 @@ llm_pid=$!
 wait_http "http://127.0.0.1:$LPORT/health"
 start_siftd env SIFT_LLM_URL=http://127.0.0.1:$LPORT/v1 SIFT_LLM_MODEL=smollm2-135m-instruct
 record llm_real "$($BIN/sift-bench llm --port $PORT --path "/v1/answer/stream?q=write+a+long+detailed+history+of+the+city+of+Rome" --llama http://127.0.0.1:$LPORT --requests 20 --warmup 2)"
-record llm_real_first "$($BIN/sift-bench latency --port $PORT --path "$LLM_PATH" --concurrency 1 --requests 20 --warmup 2)"
+record llm_real_first "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 1 --requests 24 --warmup 0)"
 kill $siftd_pid $llm_pid; wait $siftd_pid $llm_pid 2>/dev/null || true
 
 python3 scripts/bench_report.py "$results" docs/benchmarks.md

@@ -114,9 +114,11 @@ public struct ConfigFile: Sendable, Equatable {
 extension StringProtocol {
     /// Drops leading and trailing characters in `set`.
     func trimmingCharacters(in set: String) -> String {
+        // By scalars: in " \t\r\n" the pair \r\n is one Character, which would not match a lone \n.
+        func member(_ character: Character) -> Bool { character.unicodeScalars.allSatisfy(set.unicodeScalars.contains) }
         var slice = Substring(self)
-        while let first = slice.first, set.contains(first) { slice.removeFirst() }
-        while let last = slice.last, set.contains(last) { slice.removeLast() }
+        while let first = slice.first, member(first) { slice.removeFirst() }
+        while let last = slice.last, member(last) { slice.removeLast() }
         return String(slice)
     }
 }

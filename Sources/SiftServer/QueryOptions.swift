@@ -49,11 +49,12 @@ struct QueryOptions: Sendable, Equatable {
         }
     }
 
-    /// Trims the names and checks each: 1–128 characters of letters, digits and `._:/@+-`.
-    static func validate(models names: [String]) throws(QueryError) -> [String]? {
+    /// Trims the names, drops repeats and checks each: 1–128 characters of letters, digits and `._:/@+-`;
+    /// at most `limit` of them.
+    static func validate(models names: [String], limit: Int? = maxModels) throws(QueryError) -> [String]? {
         let names = names.map { $0.trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
         guard !names.isEmpty else { return nil }
-        guard names.count <= maxModels else {
+        if let limit, names.count > limit {
             throw QueryError.badRequest("At most \(maxModels) models can answer one question; \(names.count) were asked for.")
         }
         for name in names {
@@ -69,13 +70,12 @@ struct QueryOptions: Sendable, Equatable {
         var seen = Set<String>()
         return names.filter { seen.insert($0).inserted }
     }
-}
 
-extension String {
-    fileprivate func trimmingCharacters(in set: Character) -> String {
-        var slice = self[...]
-        while slice.first == set { slice.removeFirst() }
-        while slice.last == set { slice.removeLast() }
-        return String(slice)
+    /// Refuses models outside `allowed` (nil: any), naming those that are offered.
+    func check(allowed: Set<String>?) throws(QueryError) {
+        guard let allowed, let models, let refused = models.first(where: { !allowed.contains($0) }) else { return }
+        let offered = allowed.sorted().joined(separator: ", ")
+        throw QueryError.badRequest(
+            "The model “\(refused)” is not offered here; ask for \(offered.isEmpty ? "none" : offered) (the operator's SIFT_LLM_ALLOW_MODELS).")
     }
 }

@@ -32,8 +32,7 @@ public struct SessionRunner: QueryRunning {
         var query = try inner.validate(request.bytes)
         var context = QueryContext(models: request.models, merge: request.merge)
         guard let session = request.session else {
-            context.session = store.create()
-            metrics?.recordSessions(store.count)
+            context.session = store.newID()
             return PreparedQuery(query: query, context: context)
         }
         context.session = session

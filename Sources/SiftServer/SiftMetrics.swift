@@ -187,7 +187,7 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
         "unauthorized", "rate_limited", "context_overflow", "bad_request", "model_not_found", "server_error",
         "first_token_timeout", "token_timeout", "connection", "malformed", "upstream_error", "empty_answer",
     ]
-    static let llmFallbackReasons = ["not_configured", "no_sources"] + llmErrorKinds
+    static let llmFallbackReasons = ["not_configured", "all_models_failed"] + llmErrorKinds
 
     public func llmRequestFinished(model: String, outcome: String) {
         registry.makeCounter(

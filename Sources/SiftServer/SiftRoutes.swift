@@ -58,17 +58,14 @@ public struct SiftRoutes: Sendable {
         let bytes = QueryString.parameter("q", in: request.uri.query) ?? []
         let wantsEvents = request.headers[.accept]?.contains("text/event-stream") ?? false
         let prepared: PreparedQuery
-        do {
+        do throws(QueryError) {
             let options = try QueryOptions.parse(query: request.uri.query)
+            try options.check(allowed: configuration.allowedModels)
+            if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) as QueryError }
             prepared = try runner.prepare(
                 QueryRequest(bytes: bytes, session: options.session, models: options.models, merge: options.merge))
         } catch {
             // EventSource cannot read an error body, so it gets the error as events; other clients get JSON.
-            if wantsEvents { return eventResponse(id: id, body: failureStream(error)) }
-            return .error(error, id: id)
-        }
-        if registry.activeCount >= registry.capacity {
-            let error = QueryError.overloaded(limit: registry.capacity)
             if wantsEvents { return eventResponse(id: id, body: failureStream(error)) }
             return .error(error, id: id)
         }
@@ -182,6 +179,11 @@ public struct SiftRoutes: Sendable {
         }
         guard let bytes else {
             return .error(.badRequest(#"Missing the question: send {"q": "…"} or ?q=…"#), id: id)
+        }
+        do {
+            try options.check(allowed: configuration.allowedModels)
+        } catch {
+            return .error(error, id: id)
         }
         let prepared: PreparedQuery
         do {

@@ -10,6 +10,9 @@ public struct SiftServerConfiguration: Sendable, Equatable {
     public var maxBodyBytes: Int
     /// Version reported in `sift_build_info` and `/healthz`.
     public var version: String
+    /// Models a request may name in `models`; nil allows any (`SIFT_LLM_ALLOW_MODELS=*`, or no LLM at all,
+    /// when asking for models only earns a warning).
+    public var allowedModels: Set<String>?
 
     public init(
         maxStreams: Int = 2048, streamBuffer: Int = 1024, heartbeat: Duration = .seconds(15),

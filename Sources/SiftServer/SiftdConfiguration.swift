@@ -1,4 +1,5 @@
 import Logging
+import SiftCore
 
 /// One configuration key: its config-file name, environment variable, flag and default.
 public struct ConfigKey: Sendable, Hashable {
@@ -122,9 +123,12 @@ public enum ConfigKeys {
     public static let llmMerge = ConfigKey(
         name: "llm_merge", environment: "SIFT_LLM_MERGE", defaultText: "on",
         help: "In compare mode, end with a merged answer written by the first model: on or off.")
+    public static let llmAllowModels = ConfigKey(
+        name: "llm_allow_models", environment: "SIFT_LLM_ALLOW_MODELS", defaultText: "the configured models",
+        help: "Models a request may ask for with `models=` (they run on your key): a comma list, or * for any.")
     public static let sessionsMax = ConfigKey(
-        name: "sessions_max", environment: "SIFT_SESSIONS_MAX", defaultText: "256",
-        help: "Sessions kept for follow-up questions; the least recently used goes first.")
+        name: "sessions_max", environment: "SIFT_SESSIONS_MAX", defaultText: "1024",
+        help: "Sessions kept for follow-up questions (within 16 MiB of text in all); the least recently used goes first.")
     public static let sessionTTLSeconds = ConfigKey(
         name: "session_ttl_seconds", environment: "SIFT_SESSION_TTL_SECONDS", defaultText: "1800",
         help: "Seconds a session lives without a question.")
@@ -134,7 +138,8 @@ public enum ConfigKeys {
         config, listen, stateDir, cacheDir, dataDir, kbSources, log, logLevel, maxStreams, streamBuffer,
         heartbeatSeconds, maxSources, maxPassages, braveAPIKey, braveURL, braveCountry, searxngURL, searchLanguage,
         safeSearch, fetchAllowHosts, maxPages, fetchDeadlineMs, cache, cacheMaxMB, cacheTTLSeconds, llmURL, llmModel,
-        llmAPIKey, llmContextTokens, llmMaxTokens, llmTimeoutMs, llmMerge, sessionsMax, sessionTTLSeconds,
+        llmAPIKey, llmContextTokens, llmMaxTokens, llmTimeoutMs, llmMerge, llmAllowModels, sessionsMax,
+        sessionTTLSeconds,
     ]
 }
 
@@ -148,6 +153,8 @@ public struct LLMConfiguration: Sendable, Equatable {
     public var maxTokens = 400
     public var firstTokenTimeout: Duration = .seconds(60)
     public var merge = true
+    /// Models a request may name besides the configured ones; nil: any.
+    public var allowedModels: [String]? = []
 
     public init() {}
 
@@ -205,7 +212,7 @@ public struct SiftdConfiguration: Sendable, Equatable {
     public var server: SiftServerConfiguration
     public var web: WebConfiguration
     public var llm = LLMConfiguration()
-    public var sessionsMax = 256
+    public var sessionsMax = 1024
     public var sessionTTL: Duration = .seconds(1800)
 
     /// Resolves every key from `flags` (by key name), `environment`, and the config file read with `readFile`.
@@ -353,18 +360,30 @@ public struct SiftdConfiguration: Sendable, Equatable {
         // LLM synthesis and sessions.
         var llm = LLMConfiguration()
         llm.url = try url(ConfigKeys.llmURL)
-        if let (text, origin) = value(ConfigKeys.llmModel) {
-            llm.models = text.split(separator: ",").map { $0.trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
-            guard llm.models.count <= 4 else {
-                throw ConfigurationError("\(origin) names \(llm.models.count) models; compare mode takes at most 4.")
+        func models(_ key: ConfigKey) throws(ConfigurationError) -> [String]? {
+            guard let (text, origin) = value(key) else { return nil }
+            do {
+                return try QueryOptions.validate(models: text.split(separator: ",").map(String.init), limit: nil) ?? []
+            } catch {
+                throw ConfigurationError("\(origin): \(error.message)")
             }
         }
+        llm.models = try models(ConfigKeys.llmModel) ?? []
+        guard llm.models.count <= QueryOptions.maxModels else {
+            throw ConfigurationError(
+                "\(ConfigKeys.llmModel.environment) names \(llm.models.count) models; compare mode takes at most \(QueryOptions.maxModels).")
+        }
+        if let (text, _) = value(ConfigKeys.llmAllowModels), text.trimmingCharacters(in: " ") == "*" {
+            llm.allowedModels = nil
+        } else {
+            llm.allowedModels = try models(ConfigKeys.llmAllowModels) ?? []
+        }
         if let (text, _) = value(ConfigKeys.llmAPIKey) {
-            llm.apiKey = text.trimmingCharacters(in: " \n")
+            llm.apiKey = text.trimmingCharacters(in: " \t\r\n")
         } else if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty,
             let key = try readFile(directory + "/llm-api-key")
         {
-            llm.apiKey = key.trimmingCharacters(in: " \n")
+            llm.apiKey = key.trimmingCharacters(in: " \t\r\n")
         }
         if llm.apiKey?.isEmpty == true { llm.apiKey = nil }
         if llm.url != nil && llm.models.isEmpty {
@@ -390,7 +409,8 @@ public struct SiftdConfiguration: Sendable, Equatable {
             }
         }
         configuration.llm = llm
-        configuration.sessionsMax = try integer(ConfigKeys.sessionsMax, default: 256, range: 1...100_000)
+        configuration.server.allowedModels = llm.enabled ? llm.allowedModels.map { Set($0 + llm.models) } : nil
+        configuration.sessionsMax = try integer(ConfigKeys.sessionsMax, default: 1024, range: 1...100_000)
         configuration.sessionTTL = .seconds(try integer(ConfigKeys.sessionTTLSeconds, default: 1800, range: 10...604_800))
         return configuration
     }

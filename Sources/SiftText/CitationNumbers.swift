@@ -1,22 +1,23 @@
-/// The source numbers an answer cites: `[3]`, `[1][3]`, `[1, 3]`.
+/// The source numbers an answer cites: `[3]`, `[1][3]`, `[1, 3]`, `[2-4]`, read with the
+/// grammar ``CitationFilter`` applies while the answer streams.
 public enum CitationNumbers {
-    /// Every number inside square brackets, in order, with repeats.
+    /// Every cited number, in order, with repeats.
     public static func cited(in text: String) -> [Int] {
         var numbers: [Int] = []
-        var inside = false
-        var current: Int?
-        for character in text {
-            if character == "[" {
-                inside = true
-                current = nil
-            } else if inside, let digit = character.wholeNumberValue, character.isASCII {
-                current = min((current ?? 0) * 10 + digit, 1_000_000)
-            } else if inside, character == "]" || character == "," {
-                if let value = current { numbers.append(value) }
-                current = nil
-                if character == "]" { inside = false }
-            } else if inside, character != " " {
-                inside = false
+        var bracket: String.UnicodeScalarView?
+        for scalar in text.unicodeScalars {
+            if scalar == "[" {
+                bracket = String.UnicodeScalarView([scalar])
+            } else if var open = bracket {
+                open.append(scalar)
+                if scalar == "]" {
+                    numbers += CitationFilter.citedNumbers(in: open) ?? []
+                    bracket = nil
+                } else if open.count > CitationFilter.maxHeldScalars {
+                    bracket = nil
+                } else {
+                    bracket = open
+                }
             }
         }
         return numbers

@@ -6,31 +6,46 @@ import SiftServer
 
 /// The synthesizer siftd answers with: an LLM over an OpenAI-compatible API when
 /// one is configured, else the extractive synthesizer.
-enum LLMSetup {
-    static func synthesizer(
-        _ settings: LLMConfiguration, client: HTTPClient, metrics: SiftMetrics, logger: Logger
-    ) -> any Synthesizer {
+///
+/// The LLM has its own libcurl client: an answer holds its connection for as long as
+/// it streams (HTTP/1.1 servers such as llama-server and vLLM), so the LLM must not
+/// queue behind, or crowd out, the page fetches' per-host connection cap.
+struct LLMSetup {
+    let synthesizer: any Synthesizer
+    /// The client of the LLM API, a `Service` to run; nil without an LLM.
+    let client: HTTPClient?
+
+    init(_ settings: LLMConfiguration, maxStreams: Int, metrics: SiftMetrics, logger: Logger) throws {
         metrics.registerModels(settings.models)
         guard settings.enabled, let url = settings.url else {
             logger.info("answers are extractive; set SIFT_LLM_URL and SIFT_LLM_MODEL for LLM synthesis")
-            return ExtractiveOnlySynthesizer(observer: metrics)
+            synthesizer = ExtractiveOnlySynthesizer(observer: metrics)
+            client = nil
+            return
         }
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.userAgent = "siftd/\(siftVersion)"
+        // Every open stream may have a model request per compare lane.
+        clientConfiguration.maxConnectionsPerHost = maxStreams * max(1, settings.models.count)
+        clientConfiguration.maxTotalConnections = clientConfiguration.maxConnectionsPerHost
+        let http = try HTTPClient(configuration: clientConfiguration, logger: logger)
         var configuration = ChatCompletionsClient.Configuration()
         configuration.firstTokenTimeout = settings.firstTokenTimeout
         configuration.tokenTimeout = settings.tokenTimeout
-        let chat = ChatCompletionsClient(baseURL: url, apiKey: settings.apiKey, http: client, configuration: configuration, logger: logger)
+        let chat = ChatCompletionsClient(baseURL: url, apiKey: settings.apiKey, http: http, configuration: configuration, logger: logger)
         logger.info(
             "answers are written by an LLM",
             metadata: [
                 "llm_url": "\(url)", "models": "\(settings.models.joined(separator: ","))",
                 "context_tokens": "\(settings.contextTokens)", "key": "\(settings.apiKey == nil ? "none" : "set")",
             ])
-        return LLMSynthesizer(
+        synthesizer = LLMSynthesizer(
             chat: chat,
             configuration: .init(
                 models: settings.models, contextTokens: settings.contextTokens, maxAnswerTokens: settings.maxTokens,
                 merge: settings.merge),
             observer: metrics, logger: logger)
+        client = http
     }
 
     /// One line for `/readyz` and `--check-config`.

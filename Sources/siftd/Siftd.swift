@@ -63,6 +63,8 @@ struct Siftd: AsyncParsableCommand {
     @Option(name: .customLong("llm-max-tokens"), help: ArgumentHelp(ConfigKeys.llmMaxTokens.helpText)) var llmMaxTokens: String?
     @Option(name: .customLong("llm-timeout-ms"), help: ArgumentHelp(ConfigKeys.llmTimeoutMs.helpText)) var llmTimeoutMs: String?
     @Option(name: .customLong("llm-merge"), help: ArgumentHelp(ConfigKeys.llmMerge.helpText)) var llmMerge: String?
+    @Option(name: .customLong("llm-allow-models"), help: ArgumentHelp(ConfigKeys.llmAllowModels.helpText))
+    var llmAllowModels: String?
     @Option(name: .customLong("sessions-max"), help: ArgumentHelp(ConfigKeys.sessionsMax.helpText)) var sessionsMax: String?
     @Option(name: .customLong("session-ttl-seconds"), help: ArgumentHelp(ConfigKeys.sessionTTLSeconds.helpText))
     var sessionTTLSeconds: String?
@@ -86,6 +88,7 @@ struct Siftd: AsyncParsableCommand {
             (ConfigKeys.cacheTTLSeconds, cacheTTLSeconds), (ConfigKeys.llmURL, llmURL), (ConfigKeys.llmModel, llmModel),
             (ConfigKeys.llmAPIKey, llmAPIKey), (ConfigKeys.llmContextTokens, llmContextTokens),
             (ConfigKeys.llmMaxTokens, llmMaxTokens), (ConfigKeys.llmTimeoutMs, llmTimeoutMs), (ConfigKeys.llmMerge, llmMerge),
+            (ConfigKeys.llmAllowModels, llmAllowModels),
             (ConfigKeys.sessionsMax, sessionsMax), (ConfigKeys.sessionTTLSeconds, sessionTTLSeconds),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key.name, $0) } })
@@ -158,11 +161,11 @@ struct Siftd: AsyncParsableCommand {
         let web = try WebSetup(settings.web, cacheDirectory: settings.cacheDir, metrics: metrics, logger: logger)
         let providers: [any SearchProvider] = [KnowledgeBaseProvider(knowledgeBase: knowledgeBase)] + web.providers
         metrics.registerProviders(providers.map(\.name))
-        let synthesizer = LLMSetup.synthesizer(settings.llm, client: web.client, metrics: metrics, logger: logger)
+        let llm = try LLMSetup(settings.llm, maxStreams: settings.server.maxStreams, metrics: metrics, logger: logger)
         let analyzer = QueryAnalyzer()
         let pipeline = Pipeline(
             analyzer: analyzer, providers: providers, fetcher: web.fetcher, ranker: BM25Ranker(),
-            synthesizer: synthesizer, observer: metrics, configuration: pipelineConfiguration,
+            synthesizer: llm.synthesizer, observer: metrics, configuration: pipelineConfiguration,
             sourceKey: { URLNormalizer.fusionKey($0) }, logger: logger)
         let sessions = SessionStore(
             limits: .init(maxSessions: settings.sessionsMax, idleTimeout: settings.sessionTTL))
@@ -198,13 +201,13 @@ struct Siftd: AsyncParsableCommand {
         }
         let status = StatusReporter(notifier: notifier, registry: registry, address: address, logger: logger)
         // Shutdown runs in reverse: status (STOPPING=1), registry (streams end with done), server, watchdog,
-        // and last the HTTP client, which fails any transfer still open.
+        // and last the HTTP clients (the LLM's, the web's), which fail any transfer still open.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: web.client)]
+        if let client = llm.client { services.append(.init(service: client)) }
+        services += [.init(service: watchdog), .init(service: app), .init(service: registry), .init(service: status)]
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: web.client), .init(service: watchdog), .init(service: app), .init(service: registry),
-                    .init(service: status),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         knowledgeBase.close()

@@ -124,7 +124,7 @@ struct LLMSynthesizerTests {
         #expect(prompt.contains("[1] Canberra") && prompt.contains("Canberra is the capital city of Australia."))
         #expect(prompt.contains("what is the capital of Australia"))
         #expect(request.model == "m" && request.maxTokens == 256)
-        #expect(recorder.calls.withLock { $0 } == ["request m ok", "tokens m 90 3"])
+        #expect(recorder.calls.withLock { $0 } == ["tokens m 90 3", "request m ok"])
     }
 
     @Test func aCitationOfNoSourceIsRemovedAndAnUncitedSentenceIsAttributed() async throws {

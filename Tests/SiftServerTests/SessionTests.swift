@@ -25,23 +25,25 @@ struct SessionTests {
             passages: [Passage(n: 1, sourceN: 1, score: 1, text: "Canberra is the capital of Australia.")])
     }
 
-    @Test func aSessionKeepsItsTurnsInOrderUpToTheLimit() throws {
+    @Test func aSessionBeginsWithItsFirstTurnAndKeepsTheLastOnes() throws {
         let store = SessionStore(limits: .init(maxTurns: 2))
-        let id = store.create()
-        #expect(try store.history(of: id).isEmpty)
+        let id = store.newID()
+        #expect(throws: QueryError.sessionNotFound(id)) { try store.history(of: id) }
         for question in ["one", "two", "three"] { store.append(turn(question), to: id) }
         #expect(try store.history(of: id).map(\.question) == ["two", "three"])
+        #expect(store.count == 1)
     }
 
     @Test func anUnknownSessionIsNotFoundAndAnIdleOneExpires() throws {
         let clock = HandClock()
         let store = SessionStore(limits: .init(idleTimeout: .seconds(60)), now: clock.now)
         #expect(throws: QueryError.sessionNotFound("nope")) { try store.history(of: "nope") }
-        let id = store.create()
+        let id = store.newID()
+        store.append(turn("q"), to: id)
         clock.advance(.seconds(30))
-        #expect(try store.history(of: id).isEmpty)  // use keeps it alive
+        #expect(try store.history(of: id).count == 1)  // use keeps it alive
         clock.advance(.seconds(59))
-        #expect(try store.history(of: id).isEmpty)
+        #expect(try store.history(of: id).count == 1)
         clock.advance(.seconds(61))
         do {
             _ = try store.history(of: id)
@@ -51,23 +53,26 @@ struct SessionTests {
             #expect(error.httpStatus == 410)
             #expect(error.message.contains("60 seconds"))
         }
-        // Still "expired", not "not found", when asked again.
+        // Still "expired", not "not found", when asked again; its text is freed.
         #expect(throws: QueryError.self) { try store.history(of: id) }
         #expect(store.count == 0)
+        #expect(store.bytes == 0)
     }
 
     @Test func theLeastRecentlyUsedSessionMakesRoomAndSaysSo() throws {
         let clock = HandClock()
         let store = SessionStore(limits: .init(maxSessions: 2), now: clock.now)
-        let first = store.create()
+        let first = store.newID()
+        store.append(turn("a"), to: first)
         clock.advance(.seconds(1))
-        let second = store.create()
+        let second = store.newID()
+        store.append(turn("b"), to: second)
         clock.advance(.seconds(1))
         _ = try store.history(of: first)  // first is now the more recent
         clock.advance(.seconds(1))
-        _ = store.create()
+        store.append(turn("c"), to: store.newID())
         #expect(store.count == 2)
-        #expect(try store.history(of: first).isEmpty)
+        #expect(try store.history(of: first).count == 1)
         do {
             _ = try store.history(of: second)
             Issue.record("the least recently used session should have been evicted")
@@ -77,14 +82,32 @@ struct SessionTests {
         }
     }
 
+    @Test func theTextOfAllSessionsStaysWithinItsBudget() throws {
+        let store = SessionStore(limits: .init(maxSessions: 100_000, maxBytes: 1 << 16))
+        var ids: [String] = []
+        for index in 0..<200 {
+            let id = store.newID()
+            ids.append(id)
+            store.append(turn("question \(index)", answer: String(repeating: "Canberra [1]. ", count: 200)), to: id)
+            #expect(store.bytes <= 1 << 16)
+        }
+        #expect(store.count < 200)
+        // The newest survive; the oldest made room.
+        #expect(try store.history(of: ids.last!).count == 1)
+        #expect(throws: QueryError.self) { try store.history(of: ids.first!) }
+    }
+
     @Test func aTurnIsTrimmedToWhatAFollowUpNeedsCitedSourcesFirst() throws {
-        let store = SessionStore(limits: .init(maxAnswerCharacters: 20, maxSources: 2, maxPassageCharacters: 10))
-        let id = store.create()
+        let store = SessionStore(limits: .init(maxAnswerBytes: 20, maxSources: 2, maxPassageBytes: 10))
+        let id = store.newID()
         store.append(turn("q", answer: "Canberra is the capital [3] of Australia [1], long answer.", sources: 5), to: id)
         let kept = try #require(try store.history(of: id).first)
-        #expect(kept.answer.count == 20)
+        #expect(kept.answer.utf8.count == 20)
         #expect(kept.sources.map(\.n) == [1, 3])
         #expect(kept.passages.map(\.text) == ["Canberra i"])
+        // Cuts fall between characters, never inside one.
+        #expect(SessionStore.prefix("héllo wörld", bytes: 2) == "h")
+        #expect(SessionStore.prefix("héllo wörld", bytes: 3) == "hé")
     }
 
     @Test func theRunnerGivesEveryQueryASessionAndKeepsCompletedTurns() async throws {
@@ -119,7 +142,9 @@ struct SessionTests {
         let runner = SessionRunner(inner: failing, analyzer: FollowUpAnalyzer(), store: store)
         let prepared = try runner.prepare(QueryRequest(bytes: Array("q".utf8)))
         _ = await runner.run(id: QueryID(), prepared: prepared) { _ in }
-        #expect(try store.history(of: try #require(prepared.context.session)).isEmpty)
+        // The session never began: its id is unknown.
+        let session = try #require(prepared.context.session)
+        #expect(throws: QueryError.sessionNotFound(session)) { try store.history(of: session) }
     }
 
     @Test func optionsAreValidatedWithClearErrors() throws {

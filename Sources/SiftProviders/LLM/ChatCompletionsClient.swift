@@ -317,8 +317,13 @@ public struct ChatCompletionsClient: Sendable {
                 events = parser.finish().map { [$0] } ?? []
             }
             for event in events {
-                progress.received(at: clock.now())
-                for decoded in try decoder.decode(event) {
+                let decodedEvents = try decoder.decode(event)
+                // Only answer text keeps the token timeout at bay: a server that sends empty
+                // chunks or pings forever without a token still times out.
+                if decodedEvents.contains(where: { if case .content = $0 { true } else { false } }) {
+                    progress.received(at: clock.now())
+                }
+                for decoded in decodedEvents {
                     try await deliver(decoded, progress: progress, to: onEvent)
                 }
                 // Whatever follows [DONE] is not read; an unread rest costs the connection.

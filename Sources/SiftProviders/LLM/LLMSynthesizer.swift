@@ -219,7 +219,8 @@ public struct LLMSynthesizer: Synthesizer {
             throw LaneFailure(error: LLMError(.contextOverflow, "\(error)"), wroteText: false)
         }
         return try await stream(
-            messages: prompt.messages, shrunk: { factor in try? prompt.shrunk(by: factor).messages }, model: model,
+            messages: prompt.messages, estimatedPromptTokens: prompt.estimatedTokens,
+            shrunk: { factor in (try? prompt.shrunk(by: factor)).map { ($0.messages, $0.estimatedTokens) } }, model: model,
             valid: Set(request.sources.map(\.n)), passages: request.passages, lane: nil, to: output, onText: { _ in })
     }
 
@@ -285,7 +286,8 @@ public struct LLMSynthesizer: Synthesizer {
                 "dropped_passages": "\(prompt.droppedPassages)", "sources": "\(prompt.included)",
             ])
         return try await stream(
-            messages: prompt.messages, shrunk: { factor in try? prompt.shrunk(by: factor).messages }, model: model,
+            messages: prompt.messages, estimatedPromptTokens: prompt.estimatedTokens,
+            shrunk: { factor in (try? prompt.shrunk(by: factor)).map { ($0.messages, $0.estimatedTokens) } }, model: model,
             valid: Set(request.sources.map(\.n)), passages: request.passages, lane: lane, to: output, onText: onText)
     }
 
@@ -300,22 +302,50 @@ public struct LLMSynthesizer: Synthesizer {
         configuration.models.contains(model) ? model : "other"
     }
 
+    /// How long answer text may gather before it is sent: one `delta` per token for a model
+    /// writing a few dozen tokens a second, fewer and larger ones for a fast API, so that a
+    /// client's event buffer holds whole answers (compare mode has several at once).
+    static let deltaWindow: Duration = .milliseconds(15)
+
+    /// Streams one chat request's answer through the citation filter and attributor.
+    ///
+    /// `estimatedPromptTokens` is counted when the server reports no usage.
     func stream(
-        messages: [ChatMessage], shrunk: (Double) -> [ChatMessage]?, model: String, valid: Set<Int>,
-        passages: [Passage], lane: String?, to output: Output, onText: (String) -> Void
+        messages: [ChatMessage], estimatedPromptTokens: Int, shrunk: (Double) -> (messages: [ChatMessage], tokens: Int)?,
+        model: String, valid: Set<Int>, passages: [Passage], lane: String?, to output: Output,
+        onText: (String) -> Void
     ) async throws -> LaneResult {
         let label = label(model)
         var messages = messages
+        var promptTokens = estimatedPromptTokens
         var retriedSmaller = false
         while true {
             var filter = CitationFilter(validNumbers: valid)
             var attributor = CitationAttributor(passages: passages)
             var text = ""
+            var pending = ""
             var tokens = 0
             var usage: ChatUsage?
             let start = ContinuousClock.now
             var firstToken: ContinuousClock.Instant?
             var lastToken = start
+            var lastSent = start
+            /// Sends what gathered; the first text goes at once.
+            func send(_ piece: String, force: Bool) throws {
+                pending += piece
+                let now = ContinuousClock.now
+                guard !pending.isEmpty, force || text.isEmpty || lastSent.duration(to: now) >= Self.deltaWindow else { return }
+                text += pending
+                onText(pending)
+                try output.send(.text(pending, model: lane))
+                pending = ""
+                lastSent = now
+            }
+            /// Counts what the request cost, whatever its outcome.
+            func countTokens() {
+                observer.llmTokens(
+                    model: label, prompt: usage?.promptTokens ?? promptTokens, completion: usage?.completionTokens ?? tokens)
+            }
             do {
                 let request = ChatRequest(
                     model: model, messages: messages, maxTokens: configuration.maxAnswerTokens,
@@ -331,68 +361,58 @@ public struct LLMSynthesizer: Synthesizer {
                         }
                         lastToken = now
                         tokens += 1
-                        let released = attributor.feed(filter.feed(piece))
-                        if !released.isEmpty {
-                            text += released
-                            onText(released)
-                            try output.send(.text(released, model: lane))
-                        }
+                        try send(attributor.feed(filter.feed(piece)), force: false)
                     case .usage(let reported): usage = reported
                     case .finished, .timings: break
                     }
                 }
                 // A cancelled consumer's loop ends without an error: don't take that for the end of the answer.
                 try Task.checkCancellation()
-                let rest = attributor.feed(filter.finish()) + attributor.finish()
-                if !rest.isEmpty {
-                    text += rest
-                    onText(rest)
-                    try output.send(.text(rest, model: lane))
-                }
-            } catch let error as LLMError {
-                observer.llmFailed(model: label, kind: error.code)
-                observer.llmRequestFinished(model: label, outcome: "error")
-                if error.kind == .contextOverflow, firstToken == nil, !retriedSmaller, let smaller = shrunk(0.5) {
-                    logger.notice(
-                        "the model's context was smaller than configured; retrying with half the prompt",
-                        metadata: ["model": "\(model)", "error": "\(error.message)"])
-                    messages = smaller
-                    retriedSmaller = true
-                    continue
-                }
-                logger.warning(
-                    "the language model failed",
-                    metadata: [
-                        "model": "\(model)", "kind": "\(error.code)", "error": "\(error.message)",
-                        "after_text": "\(!text.isEmpty)",
-                    ])
-                throw LaneFailure(error: error, wroteText: !text.isEmpty)
+                try send(attributor.feed(filter.finish()) + attributor.finish(), force: true)
             } catch {
+                countTokens()
                 if Task.isCancelled || error is CancellationError {
                     observer.llmRequestFinished(model: label, outcome: "cancelled")
                     throw CancellationError()
                 }
-                observer.llmFailed(model: label, kind: "connection")
+                let failure = error as? LLMError ?? LLMError(.connection, "\(error)")
+                if failure.kind == .contextOverflow, firstToken == nil, !retriedSmaller, let smaller = shrunk(0.5) {
+                    // Not an error yet: the retry may fit.
+                    logger.notice(
+                        "the model's context was smaller than configured; retrying with half the prompt",
+                        metadata: ["model": "\(model)", "error": "\(failure.message)"])
+                    (messages, promptTokens) = smaller
+                    retriedSmaller = true
+                    continue
+                }
+                observer.llmFailed(model: label, kind: failure.code)
                 observer.llmRequestFinished(model: label, outcome: "error")
                 logger.warning(
-                    "the language model failed", metadata: ["model": "\(model)", "kind": "connection", "error": "\(error)"])
-                throw LaneFailure(error: LLMError(.connection, "\(error)"), wroteText: !text.isEmpty)
+                    "the language model failed",
+                    metadata: [
+                        "model": "\(model)", "kind": "\(failure.code)", "error": "\(failure.message)",
+                        "after_text": "\(!(text + pending).isEmpty)",
+                    ])
+                // What the model wrote before it failed, including text held back, reaches the client.
+                try? send(filter.finish(), force: true)
+                throw LaneFailure(error: failure, wroteText: !text.isEmpty)
             }
-            observer.llmRequestFinished(model: label, outcome: "ok")
-            let completion = usage?.completionTokens ?? tokens
-            let prompt = usage?.promptTokens ?? messages.reduce(0) { $0 + TokenEstimator().count($1.content) }
-            observer.llmTokens(model: label, prompt: prompt, completion: completion)
+            countTokens()
             guard let firstToken, !text.allSatisfy(\.isWhitespace) else {
                 observer.llmFailed(model: label, kind: "empty_answer")
+                observer.llmRequestFinished(model: label, outcome: "error")
                 logger.warning("the language model failed", metadata: ["model": "\(model)", "kind": "empty_answer"])
                 throw LaneFailure(
                     error: LLMError(.malformed, "it returned an empty answer."), wroteText: false, code: "empty_answer")
             }
+            observer.llmRequestFinished(model: label, outcome: "ok")
+            let completion = usage?.completionTokens ?? tokens
             var rate: Double?
-            let generation = firstToken.duration(to: lastToken)
-            if completion > 1, generation > .zero {
-                rate = Double(completion - 1) / (Double(generation.components.seconds) + Double(generation.components.attoseconds) / 1e18)
-                observer.llmGenerationRate(model: label, tokensPerSecond: rate!)
+            let generation = milliseconds(firstToken.duration(to: lastToken)) / 1000
+            if completion > 1, generation > 0 {
+                let value = Double(completion - 1) / generation
+                observer.llmGenerationRate(model: label, tokensPerSecond: value)
+                rate = value
             }
             return LaneResult(
                 text: text, completionTokens: completion, firstTokenMs: milliseconds(start.duration(to: firstToken)),
