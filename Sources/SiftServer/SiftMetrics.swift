@@ -189,22 +189,27 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
     ]
     static let llmFallbackReasons = ["not_configured", "all_models_failed"] + llmErrorKinds
 
+    static var llmRequests: MetricNameDescriptor {
+        llmDescriptor(
+            "requests", "total", "LLM chat requests, by model and outcome (ok, error, cancelled).")
+    }
+    static var llmTokenCount: MetricNameDescriptor {
+        llmDescriptor(
+            "tokens", "total", "Tokens an LLM read (kind=prompt) and wrote (kind=completion), by model.")
+    }
+    static var llmFallbacks: MetricNameDescriptor {
+        llmDescriptor(
+            "fallbacks", "total", "Answers the extractive synthesizer wrote because the LLM failed or is not set up, by reason.")
+    }
+
     public func llmRequestFinished(model: String, outcome: String) {
-        registry.makeCounter(
-            descriptor: Self.llmDescriptor("requests", "total", "LLM chat requests, by model and outcome (ok, error, cancelled)."),
-            labels: [("model", model), ("outcome", outcome)]
-        ).increment()
+        registry.makeCounter(descriptor: Self.llmRequests, labels: [("model", model), ("outcome", outcome)]).increment()
     }
 
     public func llmTokens(model: String, prompt: Int, completion: Int) {
-        let descriptor = Self.llmDescriptor(
-            "tokens", "total", "Tokens an LLM read (kind=prompt) and wrote (kind=completion), by model.")
-        if prompt > 0 {
-            registry.makeCounter(descriptor: descriptor, labels: [("model", model), ("kind", "prompt")]).increment(by: Int64(prompt))
-        }
-        if completion > 0 {
-            registry.makeCounter(descriptor: descriptor, labels: [("model", model), ("kind", "completion")])
-                .increment(by: Int64(completion))
+        for (kind, count) in [("prompt", prompt), ("completion", completion)] where count > 0 {
+            registry.makeCounter(descriptor: Self.llmTokenCount, labels: [("model", model), ("kind", kind)])
+                .increment(by: Int64(count))
         }
     }
 
@@ -232,32 +237,21 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
     }
 
     public func llmFellBack(reason: String) {
-        registry.makeCounter(
-            descriptor: Self.llmDescriptor(
-                "fallbacks", "total", "Answers the extractive synthesizer wrote because the LLM failed or is not set up, by reason."),
-            labels: [("reason", reason)]
-        ).increment()
+        registry.makeCounter(descriptor: Self.llmFallbacks, labels: [("reason", reason)]).increment()
     }
 
     /// Creates the per-model series at zero, so dashboards and alerts see them before the first answer.
     public func registerModels(_ models: [String]) {
         for model in models {
             for outcome in ["ok", "error", "cancelled"] {
-                _ = registry.makeCounter(
-                    descriptor: Self.llmDescriptor("requests", "total", "LLM chat requests, by model and outcome (ok, error, cancelled)."),
-                    labels: [("model", model), ("outcome", outcome)])
+                _ = registry.makeCounter(descriptor: Self.llmRequests, labels: [("model", model), ("outcome", outcome)])
             }
-            let descriptor = Self.llmDescriptor(
-                "tokens", "total", "Tokens an LLM read (kind=prompt) and wrote (kind=completion), by model.")
             for kind in ["prompt", "completion"] {
-                _ = registry.makeCounter(descriptor: descriptor, labels: [("model", model), ("kind", kind)])
+                _ = registry.makeCounter(descriptor: Self.llmTokenCount, labels: [("model", model), ("kind", kind)])
             }
         }
         for reason in Self.llmFallbackReasons {
-            _ = registry.makeCounter(
-                descriptor: Self.llmDescriptor(
-                    "fallbacks", "total", "Answers the extractive synthesizer wrote because the LLM failed or is not set up, by reason."),
-                labels: [("reason", reason)])
+            _ = registry.makeCounter(descriptor: Self.llmFallbacks, labels: [("reason", reason)])
         }
     }
 

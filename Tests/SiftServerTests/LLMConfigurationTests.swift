@@ -8,9 +8,7 @@ struct LLMConfigurationTests {
     func resolve(
         _ environment: [String: String], files: [String: String] = [:]
     ) throws(ConfigurationError) -> SiftdConfiguration {
-        try SiftdConfiguration.resolve(
-            flags: [:], environment: environment.merging(["HOME": "/home/u"]) { a, _ in a },
-            readFile: { files[$0] })
+        try resolveConfiguration(environment, files: files)
     }
 
     @Test func theLLMIsOffByDefaultAndRequestsMayNameAnyModelToHearSo() throws {

@@ -7,9 +7,7 @@ struct WebConfigurationTests {
     func resolve(
         _ environment: [String: String], files: [String: String] = [:]
     ) throws(ConfigurationError) -> SiftdConfiguration {
-        try SiftdConfiguration.resolve(
-            flags: [:], environment: environment.merging(["HOME": "/home/u"]) { a, _ in a },
-            readFile: { files[$0] })
+        try resolveConfiguration(environment, files: files)
     }
 
     @Test func webIsOffUntilAKeyOrAURLIsGiven() throws {
@@ -57,4 +55,12 @@ struct WebConfigurationTests {
             #expect(error.message.contains(name) && error.message.contains(value))
         }
     }
+}
+
+/// Resolves a configuration from `environment` (with a fixed HOME) and in-memory `files`.
+func resolveConfiguration(
+    _ environment: [String: String], files: [String: String] = [:]
+) throws(ConfigurationError) -> SiftdConfiguration {
+    try SiftdConfiguration.resolve(
+        flags: [:], environment: environment.merging(["HOME": "/home/u"]) { a, _ in a }, readFile: { files[$0] })
 }
