@@ -132,7 +132,9 @@ enum BrowserAssets {
           on("query", (d) => { if (d.focus) notice("info", "About: " + d.focus); });
           on("source", addSource);
           on("ranked", (d) => step("ranked", d.passages.length + " passages ranked", d.elapsed_ms));
-          on("delta", (d) => { pending += d.text; if (!scheduled) { scheduled = true; requestAnimationFrame(flush); } });
+          // Compare-mode lanes (deltas with a model) are not shown yet; the merged answer is.
+          on("delta", (d) => { if (d.model) return; pending += d.text; if (!scheduled) { scheduled = true; requestAnimationFrame(flush); } });
+          on("lane", (d) => step("lane", d.model + ": " + d.state, d.elapsed_ms));
           on("warning", (d) => notice("warning", d.message));
           on("error", (d) => notice("error", d.message));
           on("metrics", (d) => {
