@@ -16,7 +16,8 @@ echo "run-llm: starting llama-server on 127.0.0.1:$port (log: $log)" >&2
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT INT TERM
 for _ in $(seq 1 600); do
-  if curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1; then break; fi
+  if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+    "http://127.0.0.1:$port/health" 2>/dev/null; then break; fi
   if ! kill -0 "$server" 2>/dev/null; then
     echo "run-llm: llama-server exited; the end of its log:" >&2
     tail -20 "$log" >&2
