@@ -29,29 +29,25 @@ final class FakeChat: ChatStreaming {
         self.byModel = byModel
     }
 
-    func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+    func stream(_ request: ChatRequest, onEvent: @Sendable (ChatStreamEvent) async throws -> Void) async throws {
         requests.withLock { $0.append(request) }
         let steps = byModel?[request.model] ?? scripts.withLock { $0.isEmpty ? [] : $0.removeFirst() }
-        return AsyncThrowingStream { continuation in
-            let task = Task { [self] in
-                for step in steps {
-                    switch step {
-                    case .content(let text): continuation.yield(.content(text))
-                    case .usage(let prompt, let completion):
-                        continuation.yield(.usage(ChatUsage(promptTokens: prompt, completionTokens: completion)))
-                    case .fail(let error):
-                        continuation.finish(throwing: error)
-                        return
-                    case .hang:
-                        do { try await Task.sleep(for: .seconds(600)) } catch { self.cancelled.withLock { $0 += 1 } }
-                        return
-                    }
+        for step in steps {
+            switch step {
+            case .content(let text): try await onEvent(.content(text))
+            case .usage(let prompt, let completion):
+                try await onEvent(.usage(ChatUsage(promptTokens: prompt, completionTokens: completion)))
+            case .fail(let error): throw error
+            case .hang:
+                do {
+                    try await Task.sleep(for: .seconds(600))
+                } catch {
+                    cancelled.withLock { $0 += 1 }
+                    throw CancellationError()
                 }
-                continuation.yield(.finished(reason: "stop"))
-                continuation.finish()
             }
-            continuation.onTermination = { _ in task.cancel() }
         }
+        try await onEvent(.finished(reason: "stop"))
     }
 }
 
@@ -301,13 +297,13 @@ final class MergingChat: ChatStreaming {
         self.merge = merge
     }
 
-    func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatStreamEvent, any Error> {
+    func stream(_ request: ChatRequest, onEvent: @Sendable (ChatStreamEvent) async throws -> Void) async throws {
         let isMerge = laneRequests.withLock { count in
             count += 1
             return count > (lanes.byModel?.count ?? 0)
         }
-        guard isMerge else { return lanes.stream(request) }
+        guard isMerge else { return try await lanes.stream(request, onEvent: onEvent) }
         mergeRequests.withLock { $0.append(request) }
-        return FakeChat([merge]).stream(request)
+        try await FakeChat([merge]).stream(request, onEvent: onEvent)
     }
 }

@@ -1,10 +1,13 @@
 import Logging
 import SiftCore
 import SiftText
+import Synchronization
 
 /// Streams chat completions; ``ChatCompletionsClient`` is the production one.
 public protocol ChatStreaming: Sendable {
-    func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatStreamEvent, any Error>
+    /// Streams `request`'s answer to `onEvent`, one event at a time; returns when it is complete,
+    /// throws ``LLMError`` or `CancellationError`.
+    func stream(_ request: ChatRequest, onEvent: @Sendable (ChatStreamEvent) async throws -> Void) async throws
 }
 
 extension ChatCompletionsClient: ChatStreaming {}
@@ -104,17 +107,16 @@ public struct LLMSynthesizer: Synthesizer {
     // MARK: One model
 
     func single(_ request: SynthesisRequest, model: String, to output: Output) async throws {
-        var written = ""
         do {
-            let result = try await answer(request, model: model, lane: nil, to: output) { written += $0 }
+            let result = try await answer(request, model: model, lane: nil, to: output)
             try warnAboutCitations(result, model: model, to: output)
             try output.send(
                 .finished(
                     SynthesisSummary(synthesizer: model, tokens: result.completionTokens, tokensPerSecond: result.tokensPerSecond)))
         } catch let failure as LaneFailure {
             observer.llmFellBack(reason: failure.code)
-            try output.send(.warning(failure.warning(model: model, afterText: !written.isEmpty)))
-            if !written.isEmpty { try output.send(.text("\n\n", model: nil)) }
+            try output.send(.warning(failure.warning(model: model, afterText: failure.wroteText)))
+            if failure.wroteText { try output.send(.text("\n\n", model: nil)) }
             try await extractive(request, to: output, fellBack: true)
         }
     }
@@ -140,7 +142,7 @@ public struct LLMSynthesizer: Synthesizer {
                 group.addTask {
                     try output.send(.lane(.init(model: model, state: .started)))
                     do {
-                        let result = try await answer(request, model: model, lane: model, to: output) { _ in }
+                        let result = try await answer(request, model: model, lane: model, to: output)
                         try warnAboutCitations(result, model: model, to: output)
                         try output.send(
                             .lane(
@@ -221,7 +223,7 @@ public struct LLMSynthesizer: Synthesizer {
         return try await stream(
             messages: prompt.messages, estimatedPromptTokens: prompt.estimatedTokens,
             shrunk: { factor in (try? prompt.shrunk(by: factor)).map { ($0.messages, $0.estimatedTokens) } }, model: model,
-            valid: Set(request.sources.map(\.n)), passages: request.passages, lane: nil, to: output, onText: { _ in })
+            valid: Set(request.sources.map(\.n)), passages: request.passages, lane: nil, to: output)
     }
 
     // MARK: One chat request
@@ -267,8 +269,7 @@ public struct LLMSynthesizer: Synthesizer {
 
     /// Streams one model's grounded answer to `lane` (nil: the answer itself).
     func answer(
-        _ request: SynthesisRequest, model: String, lane: String?, to output: Output,
-        onText: (String) -> Void
+        _ request: SynthesisRequest, model: String, lane: String?, to output: Output
     ) async throws -> LaneResult {
         let budget = PromptBudget(contextTokens: configuration.contextTokens, maxAnswerTokens: configuration.maxAnswerTokens)
         let prompt: GroundedPrompt
@@ -288,7 +289,7 @@ public struct LLMSynthesizer: Synthesizer {
         return try await stream(
             messages: prompt.messages, estimatedPromptTokens: prompt.estimatedTokens,
             shrunk: { factor in (try? prompt.shrunk(by: factor)).map { ($0.messages, $0.estimatedTokens) } }, model: model,
-            valid: Set(request.sources.map(\.n)), passages: request.passages, lane: lane, to: output, onText: onText)
+            valid: Set(request.sources.map(\.n)), passages: request.passages, lane: lane, to: output)
     }
 
     static func priorTurn(_ turn: ConversationTurn) -> PriorTurn {
@@ -307,42 +308,59 @@ public struct LLMSynthesizer: Synthesizer {
     /// client's event buffer holds whole answers (compare mode has several at once).
     static let deltaWindow: Duration = .milliseconds(15)
 
+    /// One attempt's state, touched by the chat client's callback one event at a time.
+    struct Attempt: Sendable {
+        var filter: CitationFilter
+        var attributor: CitationAttributor
+        var text = ""
+        var pending = ""
+        var tokens = 0
+        var usage: ChatUsage?
+        let start = ContinuousClock.now
+        var firstToken: ContinuousClock.Instant?
+        var lastToken: ContinuousClock.Instant
+        var lastSent: ContinuousClock.Instant
+
+        init(valid: Set<Int>, passages: [Passage]) {
+            filter = CitationFilter(validNumbers: valid)
+            attributor = CitationAttributor(passages: passages)
+            lastToken = start
+            lastSent = start
+        }
+
+        /// Adds `piece` to what waits to be sent and returns what should go now: the first
+        /// text at once, then whatever gathered over ``LLMSynthesizer/deltaWindow``.
+        mutating func release(_ piece: String, force: Bool) -> String? {
+            pending += piece
+            let now = ContinuousClock.now
+            guard !pending.isEmpty, force || text.isEmpty || lastSent.duration(to: now) >= LLMSynthesizer.deltaWindow
+            else { return nil }
+            defer {
+                text += pending
+                pending = ""
+                lastSent = now
+            }
+            return pending
+        }
+    }
+
     /// Streams one chat request's answer through the citation filter and attributor.
     ///
     /// `estimatedPromptTokens` is counted when the server reports no usage.
     func stream(
         messages: [ChatMessage], estimatedPromptTokens: Int, shrunk: (Double) -> (messages: [ChatMessage], tokens: Int)?,
-        model: String, valid: Set<Int>, passages: [Passage], lane: String?, to output: Output,
-        onText: (String) -> Void
+        model: String, valid: Set<Int>, passages: [Passage], lane: String?, to output: Output
     ) async throws -> LaneResult {
         let label = label(model)
+        let observer = self.observer
         var messages = messages
         var promptTokens = estimatedPromptTokens
         var retriedSmaller = false
         while true {
-            var filter = CitationFilter(validNumbers: valid)
-            var attributor = CitationAttributor(passages: passages)
-            var text = ""
-            var pending = ""
-            var tokens = 0
-            var usage: ChatUsage?
-            let start = ContinuousClock.now
-            var firstToken: ContinuousClock.Instant?
-            var lastToken = start
-            var lastSent = start
-            /// Sends what gathered; the first text goes at once.
-            func send(_ piece: String, force: Bool) throws {
-                pending += piece
-                let now = ContinuousClock.now
-                guard !pending.isEmpty, force || text.isEmpty || lastSent.duration(to: now) >= Self.deltaWindow else { return }
-                text += pending
-                onText(pending)
-                try output.send(.text(pending, model: lane))
-                pending = ""
-                lastSent = now
-            }
+            let attempt = Mutex(Attempt(valid: valid, passages: passages))
             /// Counts what the request cost, whatever its outcome.
             func countTokens() {
+                let (usage, tokens) = attempt.withLock { ($0.usage, $0.tokens) }
                 observer.llmTokens(
                     model: label, prompt: usage?.promptTokens ?? promptTokens, completion: usage?.completionTokens ?? tokens)
             }
@@ -350,25 +368,30 @@ public struct LLMSynthesizer: Synthesizer {
                 let request = ChatRequest(
                     model: model, messages: messages, maxTokens: configuration.maxAnswerTokens,
                     temperature: configuration.temperature)
-                for try await event in chat.stream(request) {
+                try await chat.stream(request) { event in
                     try Task.checkCancellation()
-                    switch event {
-                    case .content(let piece):
-                        let now = ContinuousClock.now
-                        if firstToken == nil {
-                            firstToken = now
-                            observer.llmFirstToken(model: label, after: start.duration(to: now))
+                    try attempt.withLock { state in
+                        switch event {
+                        case .content(let piece):
+                            let now = ContinuousClock.now
+                            if state.firstToken == nil {
+                                state.firstToken = now
+                                observer.llmFirstToken(model: label, after: state.start.duration(to: now))
+                            }
+                            state.lastToken = now
+                            state.tokens += 1
+                            let filtered = state.attributor.feed(state.filter.feed(piece))
+                            if let text = state.release(filtered, force: false) { try output.send(.text(text, model: lane)) }
+                        case .usage(let reported): state.usage = reported
+                        case .finished, .timings: break
                         }
-                        lastToken = now
-                        tokens += 1
-                        try send(attributor.feed(filter.feed(piece)), force: false)
-                    case .usage(let reported): usage = reported
-                    case .finished, .timings: break
                     }
                 }
-                // A cancelled consumer's loop ends without an error: don't take that for the end of the answer.
                 try Task.checkCancellation()
-                try send(attributor.feed(filter.finish()) + attributor.finish(), force: true)
+                try attempt.withLock { state in
+                    let rest = state.attributor.feed(state.filter.finish()) + state.attributor.finish()
+                    if let text = state.release(rest, force: true) { try output.send(.text(text, model: lane)) }
+                }
             } catch {
                 countTokens()
                 if Task.isCancelled || error is CancellationError {
@@ -376,7 +399,8 @@ public struct LLMSynthesizer: Synthesizer {
                     throw CancellationError()
                 }
                 let failure = error as? LLMError ?? LLMError(.connection, "\(error)")
-                if failure.kind == .contextOverflow, firstToken == nil, !retriedSmaller, let smaller = shrunk(0.5) {
+                let begun = attempt.withLock { $0.firstToken != nil }
+                if failure.kind == .contextOverflow, !begun, !retriedSmaller, let smaller = shrunk(0.5) {
                     // Not an error yet: the retry may fit.
                     logger.notice(
                         "the model's context was smaller than configured; retrying with half the prompt",
@@ -387,18 +411,23 @@ public struct LLMSynthesizer: Synthesizer {
                 }
                 observer.llmFailed(model: label, kind: failure.code)
                 observer.llmRequestFinished(model: label, outcome: "error")
+                // What the model wrote before it failed, including text held back, reaches the client.
+                let wrote = attempt.withLock { state -> Bool in
+                    if let text = state.release(state.filter.finish(), force: true) {
+                        try? output.send(.text(text, model: lane))
+                    }
+                    return !state.text.isEmpty
+                }
                 logger.warning(
                     "the language model failed",
                     metadata: [
-                        "model": "\(model)", "kind": "\(failure.code)", "error": "\(failure.message)",
-                        "after_text": "\(!(text + pending).isEmpty)",
+                        "model": "\(model)", "kind": "\(failure.code)", "error": "\(failure.message)", "after_text": "\(wrote)",
                     ])
-                // What the model wrote before it failed, including text held back, reaches the client.
-                try? send(filter.finish(), force: true)
-                throw LaneFailure(error: failure, wroteText: !text.isEmpty)
+                throw LaneFailure(error: failure, wroteText: wrote)
             }
             countTokens()
-            guard let firstToken, !text.allSatisfy(\.isWhitespace) else {
+            let state = attempt.withLock { $0 }
+            guard let firstToken = state.firstToken, !state.text.allSatisfy(\.isWhitespace) else {
                 observer.llmFailed(model: label, kind: "empty_answer")
                 observer.llmRequestFinished(model: label, outcome: "error")
                 logger.warning("the language model failed", metadata: ["model": "\(model)", "kind": "empty_answer"])
@@ -406,18 +435,19 @@ public struct LLMSynthesizer: Synthesizer {
                     error: LLMError(.malformed, "it returned an empty answer."), wroteText: false, code: "empty_answer")
             }
             observer.llmRequestFinished(model: label, outcome: "ok")
-            let completion = usage?.completionTokens ?? tokens
+            let completion = state.usage?.completionTokens ?? state.tokens
             var rate: Double?
-            let generation = milliseconds(firstToken.duration(to: lastToken)) / 1000
+            let generation = milliseconds(firstToken.duration(to: state.lastToken)) / 1000
             if completion > 1, generation > 0 {
                 let value = Double(completion - 1) / generation
                 observer.llmGenerationRate(model: label, tokensPerSecond: value)
                 rate = value
             }
             return LaneResult(
-                text: text, completionTokens: completion, firstTokenMs: milliseconds(start.duration(to: firstToken)),
-                tokensPerSecond: rate, removedCitations: filter.removed, attributed: attributor.attributed,
-                citedCount: filter.cited.count + attributor.attributed.count)
+                text: state.text, completionTokens: completion,
+                firstTokenMs: milliseconds(state.start.duration(to: firstToken)), tokensPerSecond: rate,
+                removedCitations: state.filter.removed, attributed: state.attributor.attributed,
+                citedCount: state.filter.cited.count + state.attributor.attributed.count)
         }
     }
 
