@@ -12,7 +12,8 @@ import SiftCore
 /// cited after its full stop (`... Canberra. [1]`), is left as it is.
 ///
 /// Only the sentence-ending punctuation and the white space after it are held
-/// back, so the text streams on with at most a few characters' delay.
+/// back, so the text streams on with at most a few characters' delay. Code spans
+/// and fences (backticks) hold no sentence ends, so nothing is added inside code.
 public struct CitationAttributor: Sendable {
     struct Evidence: Sendable {
         var sourceN: Int
@@ -27,6 +28,9 @@ public struct CitationAttributor: Sendable {
     var sentence = ""
     var held = ""
     var sentenceCited = false
+    /// The backticks just seen, and the length of the run that opened the code span we are in (0: none).
+    var backticks = 0
+    var codeFence = 0
     /// Citations written by this attributor, in order.
     public private(set) var attributed: [Int] = []
 
@@ -59,6 +63,26 @@ public struct CitationAttributor: Sendable {
     }
 
     mutating func consume(_ character: Character, into out: inout String) {
+        // Inside code (between backtick runs of the same length) nothing is a sentence end.
+        if character == "`" {
+            if !held.isEmpty { endSentence(next: nil, into: &out) }
+            backticks += 1
+            out.append(character)
+            return
+        }
+        if backticks > 0 {
+            if codeFence == 0 {
+                codeFence = backticks
+            } else if backticks == codeFence {
+                codeFence = 0
+            }
+            backticks = 0
+        }
+        if codeFence > 0 {
+            // Code is not prose: it neither ends a sentence nor counts as its words.
+            out.append(character)
+            return
+        }
         if held.isEmpty {
             if Self.isTerminator(character) {
                 held.append(character)

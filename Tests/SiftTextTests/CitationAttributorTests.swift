@@ -46,4 +46,11 @@ struct CitationAttributorTests {
     @Test func aLastSentenceWithoutPunctuationIsAttributedAtTheEnd() {
         #expect(attribute(["Canberra is the capital of Australia"]).text == "Canberra is the capital of Australia [4]")
     }
+
+    @Test func nothingIsAddedInsideCode() {
+        let text = "Use `capital.of(Australia). Canberra` here. ```\nCanberra is the capital city of Australia.\n``` Done."
+        let result = attribute(text.map(String.init))
+        #expect(result.text == text)
+        #expect(result.attributed.isEmpty)
+    }
 }
