@@ -52,6 +52,7 @@ struct LLMSetup {
     static func describe(_ settings: LLMConfiguration) -> String {
         guard settings.enabled, let url = settings.url else { return "off (extractive answers)" }
         let mode = settings.models.count > 1 ? "compare " : ""
-        return "\(mode)\(settings.models.joined(separator: ",")) at \(url), context \(settings.contextTokens) tokens"
+        let key = settings.apiKey == nil ? "no key" : "key set"
+        return "\(mode)\(settings.models.joined(separator: ",")) at \(url), context \(settings.contextTokens) tokens, \(key)"
     }
 }
