@@ -26,7 +26,7 @@ import Synchronization
 ///
 /// Not modelled: `POST` searches, `Api-Version`, goggles, the other endpoints (news,
 /// images, local, summarizer), and location headers, which are accepted and ignored.
-public final class BraveReplay: Sendable {
+public final class BraveReplay: ReplayRoutes {
     /// The path of the web search endpoint.
     public static let searchPath = "/res/v1/web/search"
 
@@ -52,13 +52,6 @@ public final class BraveReplay: Sendable {
     /// A replay whose rate-limit windows are measured in real time.
     public convenience init(configuration: Configuration = Configuration()) {
         self.init(configuration: configuration, clock: ContinuousClock())
-    }
-
-    /// A router with the replay's routes.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router()
-        addRoutes(to: router)
-        return router
     }
 
     /// Adds `GET /res/v1/web/search` (under `prefix`, if given) to `router`.

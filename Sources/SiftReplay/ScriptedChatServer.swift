@@ -25,7 +25,7 @@ import Synchronization
 /// away early: a failed write, the connection closing, or the response task cancelled.
 /// A streamed answer closes its connection when it ends, as it watches the connection
 /// for the client leaving.
-public final class ScriptedChatServer: Sendable {
+public final class ScriptedChatServer: ReplayRoutes {
     /// The model `GET /v1/models` lists and chunks name when the request names none.
     public let modelName: String
     /// The most requests kept; older ones are dropped (the totals still count them).
@@ -92,13 +92,6 @@ public final class ScriptedChatServer: Sendable {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-    }
-
-    /// A router with the server's routes.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router()
-        addRoutes(to: router)
-        return router
     }
 
     /// Adds the routes (under `prefix`, if given) to `router`.

@@ -15,7 +15,7 @@ import Synchronization
 ///     // GET http://127.0.0.1:\(port)/search?q=swift&format=json
 /// }
 /// ```
-public final class SearXNGReplay: Sendable {
+public final class SearXNGReplay: ReplayRoutes {
     /// How the replay behaves.
     public let configuration: Configuration
     /// Every request the replay saw, with the status it answered.
@@ -41,13 +41,6 @@ public final class SearXNGReplay: Sendable {
     /// A replay whose limiter windows are measured in real time.
     public convenience init(configuration: Configuration = Configuration()) {
         self.init(configuration: configuration, clock: ContinuousClock())
-    }
-
-    /// A router with the replay's routes.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router()
-        addRoutes(to: router)
-        return router
     }
 
     /// Adds `/search` and `/` (GET and POST) and `/healthz` (under `prefix`, if given) to `router`.
