@@ -64,8 +64,9 @@ extension Pipeline {
         let configuration = self.configuration
         let fetcher = self.fetcher
 
-        let names = providers.map(\.name).joined(separator: ", ")
-        await run.send(.status(.init(stage: .searching, message: "Searching \(names)")))
+        let names = providers.map(\.name)
+        await run.send(
+            .status(.init(stage: .searching, message: "Searching \(names.joined(separator: ", "))", providers: names)))
         let searchStart = clock.now
 
         try await withThrowingTaskGroup(of: GatherEvent.self) { group in

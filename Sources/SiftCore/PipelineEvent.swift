@@ -53,9 +53,12 @@ public struct PipelineEvent: Sendable, Equatable {
     public struct Status: Sendable, Equatable, Codable {
         public var stage: Stage
         public var message: String
-        public init(stage: Stage, message: String) {
+        /// On `searching`: the providers asked, so a client can show each one's progress.
+        public var providers: [String]?
+        public init(stage: Stage, message: String, providers: [String]? = nil) {
             self.stage = stage
             self.message = message
+            self.providers = providers
         }
     }
 

@@ -89,6 +89,22 @@ public struct ChatScript: Sendable, Equatable {
     /// The default answer, in word pieces: a sentence that cites its source.
     public static let defaultAnswer = ["The", " answer", " is", " in", " the", " sources", " [1]", "."]
 
+    /// `text` in word pieces, each space starting a new piece (`"a b"` is `["a", " b"]`), for a
+    /// script that answers with given text.
+    public static func wordPieces(_ text: String) -> [String] {
+        var pieces: [String] = []
+        var piece = ""
+        for character in text {
+            if character == " " && !piece.isEmpty && piece.last != " " {
+                pieces.append(piece)
+                piece = ""
+            }
+            piece.append(character)
+        }
+        if !piece.isEmpty { pieces.append(piece) }
+        return pieces
+    }
+
     /// `count` deterministic tokens: sentences citing numbered sources, in word pieces
     /// (`The`, ` answer`, …), for a benchmark that wants a long answer.
     public static func answerTokens(count: Int) -> [String] {

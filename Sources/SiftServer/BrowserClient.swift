@@ -2,10 +2,14 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// The browser client: a page, a script and a style sheet compiled into the
-/// binary, so siftd serves them with no files to install and nothing loaded
-/// from the internet. Every streamed string is inserted as text, never HTML;
-/// the Content-Security-Policy forbids inline and foreign scripts as a second wall.
+/// The browser client: a page, a style sheet and ES modules compiled into the binary, so
+/// siftd serves them with no files to install and nothing loaded from the internet. Every
+/// streamed string is inserted as text, never HTML; the Content-Security-Policy forbids
+/// inline and foreign scripts as a second wall.
+///
+/// Caching: the page (`/`) is `no-cache`; the assets are at versioned URLs
+/// (`/assets/<version>/<name>`, see ``BrowserAssets``) and `immutable` for a year. A URL
+/// with another version (a page from an older build) is a 404.
 enum BrowserClient {
     static let securityHeaders: HTTPFields = [
         HTTPField.Name("Content-Security-Policy")!:
@@ -14,25 +18,39 @@ enum BrowserClient {
         HTTPField.Name("Referrer-Policy")!: "no-referrer",
     ]
 
+    /// `Cache-Control` of the versioned assets.
+    static let immutable = "public, max-age=31536000, immutable"
+
+    static let indexBody = ByteBuffer(string: BrowserAssets.indexHTML)
+
     static func indexResponse() -> Response {
-        asset(BrowserAssets.indexHTML, type: "text/html; charset=utf-8", cache: "no-cache")
+        response(indexBody, type: "text/html; charset=utf-8", cache: "no-cache")
     }
 
-    static func asset(_ text: String, type: String, cache: String) -> Response {
+    static func response(_ body: ByteBuffer, type: String, cache: String) -> Response {
         var headers = securityHeaders
         headers[.contentType] = type
         headers[.cacheControl] = cache
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
-    /// Adds the asset routes to `router`.
+    /// The asset `name` of build `version`, or a 404.
+    static func assetResponse(version: String?, name: String?, context: SiftRequestContext) -> Response {
+        guard version == BrowserAssets.version, let name, let served = BrowserAssets.served[name] else {
+            let error = APIErrorBody.Inner(
+                code: "not_found", message: "No such file in this build of the browser client; reload the page.",
+                stage: "request", retryable: false)
+            return Response.json(["error": error], status: .notFound, id: context.requestID)
+        }
+        return response(served.body, type: served.asset.contentType, cache: immutable)
+    }
+
+    /// Adds the page and asset routes to `router`.
     static func addRoutes(to router: Router<SiftRequestContext>) {
         router.get("/") { _, _ in indexResponse() }
-        router.get("/app.js") { _, _ in
-            asset(BrowserAssets.appJS, type: "text/javascript; charset=utf-8", cache: "public, max-age=300")
-        }
-        router.get("/app.css") { _, _ in
-            asset(BrowserAssets.appCSS, type: "text/css; charset=utf-8", cache: "public, max-age=300")
+        router.get("/assets/:version/:name") { _, context in
+            assetResponse(
+                version: context.parameters.get("version"), name: context.parameters.get("name"), context: context)
         }
     }
 }

@@ -123,6 +123,9 @@ public enum ConfigKeys {
     public static let llmMerge = ConfigKey(
         name: "llm_merge", environment: "SIFT_LLM_MERGE", defaultText: "on",
         help: "In compare mode, end with a merged answer written by the first model: on or off.")
+    public static let llmDeltaWindowMs = ConfigKey(
+        name: "llm_delta_window_ms", environment: "SIFT_LLM_DELTA_WINDOW_MS", defaultText: "15",
+        help: "Milliseconds of model text gathered into one delta; 0 sends every token as its own delta.")
     public static let llmAllowModels = ConfigKey(
         name: "llm_allow_models", environment: "SIFT_LLM_ALLOW_MODELS", defaultText: "the configured models",
         help: "Models a request may ask for with `models=` (they run on your key): a comma list, or * for any.")
@@ -138,8 +141,8 @@ public enum ConfigKeys {
         config, listen, stateDir, cacheDir, dataDir, kbSources, log, logLevel, maxStreams, streamBuffer,
         heartbeatSeconds, maxSources, maxPassages, braveAPIKey, braveURL, braveCountry, searxngURL, searchLanguage,
         safeSearch, fetchAllowHosts, maxPages, fetchDeadlineMs, cache, cacheMaxMB, cacheTTLSeconds, llmURL, llmModel,
-        llmAPIKey, llmContextTokens, llmMaxTokens, llmTimeoutMs, llmMerge, llmAllowModels, sessionsMax,
-        sessionTTLSeconds,
+        llmAPIKey, llmContextTokens, llmMaxTokens, llmTimeoutMs, llmMerge, llmDeltaWindowMs, llmAllowModels,
+        sessionsMax, sessionTTLSeconds,
     ]
 }
 
@@ -153,6 +156,8 @@ public struct LLMConfiguration: Sendable, Equatable {
     public var maxTokens = 400
     public var firstTokenTimeout: Duration = .seconds(60)
     public var merge = true
+    /// How long model text gathers into one delta; zero: a delta per token.
+    public var deltaWindow: Duration = .milliseconds(15)
     /// Models a request may name besides the configured ones; nil: any.
     public var allowedModels: [String]? = []
 
@@ -408,6 +413,7 @@ public struct SiftdConfiguration: Sendable, Equatable {
             default: throw ConfigurationError("\(origin) = “\(text)”: expected on or off.")
             }
         }
+        llm.deltaWindow = .milliseconds(try integer(ConfigKeys.llmDeltaWindowMs, default: 15, range: 0...1000))
         configuration.llm = llm
         configuration.server.allowedModels = llm.enabled ? llm.allowedModels.map { Set($0 + llm.models) } : nil
         configuration.sessionsMax = try integer(ConfigKeys.sessionsMax, default: 1024, range: 1...100_000)

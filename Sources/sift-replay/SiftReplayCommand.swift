@@ -22,7 +22,7 @@ struct SiftReplayCommand: AsyncParsableCommand {
               pages    on PORT + 2  the result pages, at /{host}/{path}, and the misbehaving test pages
             With --service all, result URLs point at the page server unless --pages-base says otherwise.
             --service llm (not part of all) serves a scripted OpenAI-compatible chat server on PORT:
-              POST /v1/chat/completions streams --llm-tokens tokens, --llm-token-interval-ms apart;
+              POST /v1/chat/completions streams --llm-tokens tokens (or --llm-answer's words), --llm-token-interval-ms apart;
               GET /v1/models; GET /stats reports each request's timings as JSON; POST /stats/reset.
             Example: sift-replay --port 8091 --service all, then give siftd
               SIFT_BRAVE_URL=http://127.0.0.1:8091 SIFT_BRAVE_API_KEY=replay-key
@@ -66,6 +66,9 @@ struct SiftReplayCommand: AsyncParsableCommand {
 
     @Option(help: "Tokens in each scripted LLM answer (--service llm).")
     var llmTokens = 200
+
+    @Option(help: "The scripted LLM answer's text, streamed in word pieces, instead of --llm-tokens generated tokens (--service llm).")
+    var llmAnswer: String?
 
     @Option(help: "Milliseconds between two tokens of a scripted LLM answer (--service llm).")
     var llmTokenIntervalMs = 0
@@ -131,7 +134,8 @@ struct SiftReplayCommand: AsyncParsableCommand {
         if service == .llm {
             let llm = ScriptedChatServer(
                 script: ChatScript(
-                    tokens: ChatScript.answerTokens(count: llmTokens), tokenInterval: .milliseconds(llmTokenIntervalMs)))
+                    tokens: llmAnswer.map(ChatScript.wordPieces) ?? ChatScript.answerTokens(count: llmTokens),
+                    tokenInterval: .milliseconds(llmTokenIntervalMs)))
             let router = Router()
             router.add(middleware: RequestLineMiddleware(service: "llm", logger: logger))
             llm.addRoutes(to: router)

@@ -43,7 +43,7 @@ struct LLMSetup {
             chat: chat,
             configuration: .init(
                 models: settings.models, contextTokens: settings.contextTokens, maxAnswerTokens: settings.maxTokens,
-                merge: settings.merge),
+                merge: settings.merge, deltaWindow: settings.deltaWindow),
             observer: metrics, logger: logger)
         client = http
     }

@@ -63,6 +63,8 @@ struct Siftd: AsyncParsableCommand {
     @Option(name: .customLong("llm-max-tokens"), help: ArgumentHelp(ConfigKeys.llmMaxTokens.helpText)) var llmMaxTokens: String?
     @Option(name: .customLong("llm-timeout-ms"), help: ArgumentHelp(ConfigKeys.llmTimeoutMs.helpText)) var llmTimeoutMs: String?
     @Option(name: .customLong("llm-merge"), help: ArgumentHelp(ConfigKeys.llmMerge.helpText)) var llmMerge: String?
+    @Option(name: .customLong("llm-delta-window-ms"), help: ArgumentHelp(ConfigKeys.llmDeltaWindowMs.helpText))
+    var llmDeltaWindowMs: String?
     @Option(name: .customLong("llm-allow-models"), help: ArgumentHelp(ConfigKeys.llmAllowModels.helpText))
     var llmAllowModels: String?
     @Option(name: .customLong("sessions-max"), help: ArgumentHelp(ConfigKeys.sessionsMax.helpText)) var sessionsMax: String?
@@ -88,7 +90,7 @@ struct Siftd: AsyncParsableCommand {
             (ConfigKeys.cacheTTLSeconds, cacheTTLSeconds), (ConfigKeys.llmURL, llmURL), (ConfigKeys.llmModel, llmModel),
             (ConfigKeys.llmAPIKey, llmAPIKey), (ConfigKeys.llmContextTokens, llmContextTokens),
             (ConfigKeys.llmMaxTokens, llmMaxTokens), (ConfigKeys.llmTimeoutMs, llmTimeoutMs), (ConfigKeys.llmMerge, llmMerge),
-            (ConfigKeys.llmAllowModels, llmAllowModels),
+            (ConfigKeys.llmDeltaWindowMs, llmDeltaWindowMs), (ConfigKeys.llmAllowModels, llmAllowModels),
             (ConfigKeys.sessionsMax, sessionsMax), (ConfigKeys.sessionTTLSeconds, sessionTTLSeconds),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key.name, $0) } })

@@ -20,7 +20,8 @@ struct EventCodingTests {
     }
 
     @Test(arguments: [
-        PipelineEvent(elapsedMs: 0.5, payload: .status(.init(stage: .searching, message: "Searching kb"))),
+        PipelineEvent(elapsedMs: 0.5, payload: .status(.init(stage: .searching, message: "Searching kb", providers: ["kb", "brave"]))),
+        PipelineEvent(elapsedMs: 0.6, payload: .status(.init(stage: .ranking, message: "Ranking"))),
         PipelineEvent(elapsedMs: 1, payload: .source(Source(n: 1, url: "kb://x", title: "X", snippet: "s", providers: ["kb"], score: 1))),
         PipelineEvent(elapsedMs: 2, payload: .ranked(.init(passages: [Passage(n: 1, sourceN: 1, score: 0.5, text: "t")]))),
         PipelineEvent(elapsedMs: 3, payload: .delta(.init(text: "Canberra \"quoted\"\n"))),

@@ -37,6 +37,18 @@ struct PipelineGatherTests {
         #expect(times.count == 2 && times[0] < times[1])
     }
 
+    @Test func theSearchingStatusNamesTheProvidersAsked() async {
+        let log = EventLog()
+        let a = ScriptedProvider(name: "a", hits: [hit("https://a.example/1", "A1")])
+        let b = ScriptedProvider(name: "b", hits: [])
+        _ = await pipeline(providers: [a, b]).run(id: QueryID(), text: "a") { log.append($0) }
+        let searching = log.all.compactMap { event -> PipelineEvent.Status? in
+            if case .status(let status) = event.payload, status.stage == .searching { status } else { nil }
+        }
+        #expect(searching.map(\.providers) == [["a", "b"]])
+        #expect(searching.first?.message == "Searching a, b")
+    }
+
     @Test func duplicatesMergeUnderTheSourceKeyAndFusionRanksAgreement() async {
         let log = EventLog()
         // Both find y; only a finds x (ranked first by a). Fusion puts y, found twice, on top.

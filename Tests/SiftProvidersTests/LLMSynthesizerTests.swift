@@ -123,6 +123,20 @@ struct LLMSynthesizerTests {
         #expect(recorder.calls.withLock { $0 } == ["tokens m 90 3", "request m ok"])
     }
 
+    @Test(arguments: [(Duration.zero, 7), (Duration.seconds(600), 2)])
+    func theDeltaWindowSetsHowMuchTextOneDeltaGathers(window: Duration, deltas: Int) async throws {
+        let tokens = ["Canberra", " is", " the", " capital", " of", " Australia", " [1]"]
+        let synthesizer = LLMSynthesizer(
+            chat: FakeChat([tokens.map { .content($0) }]),
+            configuration: .init(models: ["m"], contextTokens: 2048, maxAnswerTokens: 256, deltaWindow: window),
+            logger: Logger(label: "test.llm", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let outputs = try await run(synthesizer)
+        let pieces = outputs.compactMap { if case .text(let text, _) = $0 { text } else { nil } }
+        // Zero: one delta per token. A long window: the first text at once, the rest at the end.
+        #expect(pieces.count == deltas, "\(pieces)")
+        #expect(pieces.joined() == tokens.joined())
+    }
+
     @Test func aCitationOfNoSourceIsRemovedAndAnUncitedSentenceIsAttributed() async throws {
         let chat = FakeChat([[.content("Canberra is the capital of Australia [7]. "), .content("Sydney is the most populous city.")]])
         let outputs = try await run(synthesizer(chat))

@@ -231,4 +231,10 @@ import Testing
         #expect(script.tokenInterval == .milliseconds(20))
         #expect(abs(script.tokensPerSecond - 50) < 1e-9)
     }
+
+    @Test func givenTextIsStreamedInWordPieces() {
+        #expect(ChatScript.wordPieces("Hello <b>world</b>  again [1].") == ["Hello", " <b>world</b>", "  again", " [1]."])
+        #expect(ChatScript.wordPieces(" lead").joined() == " lead")
+        #expect(ChatScript.wordPieces("").isEmpty)
+    }
 }

@@ -16,6 +16,7 @@ struct LLMConfigurationTests {
         #expect(!settings.llm.enabled)
         #expect(settings.server.allowedModels == nil)
         #expect(settings.sessionsMax == 1024 && settings.sessionTTL == .seconds(1800))
+        #expect(settings.llm.deltaWindow == .milliseconds(15))
     }
 
     @Test func readsEveryLLMKeyWithTheKeyFromTheCredential() throws {
@@ -23,7 +24,7 @@ struct LLMConfigurationTests {
             [
                 "SIFT_LLM_URL": "http://127.0.0.1:8081/v1", "SIFT_LLM_MODEL": "a, b,a", "SIFT_LLM_CONTEXT_TOKENS": "8192",
                 "SIFT_LLM_MAX_TOKENS": "300", "SIFT_LLM_TIMEOUT_MS": "2000", "SIFT_LLM_MERGE": "off",
-                "SIFT_SESSIONS_MAX": "10", "SIFT_SESSION_TTL_SECONDS": "60", "CREDENTIALS_DIRECTORY": "/run/credentials/siftd",
+                "SIFT_LLM_DELTA_WINDOW_MS": "0", "SIFT_SESSIONS_MAX": "10", "SIFT_SESSION_TTL_SECONDS": "60", "CREDENTIALS_DIRECTORY": "/run/credentials/siftd",
             ],
             files: ["/run/credentials/siftd/llm-api-key": "sk-test\r\n"])
         let llm = settings.llm
@@ -32,6 +33,7 @@ struct LLMConfigurationTests {
         #expect(llm.apiKey == "sk-test")
         #expect(llm.contextTokens == 8192 && llm.maxTokens == 300 && !llm.merge)
         #expect(llm.firstTokenTimeout == .seconds(2) && llm.tokenTimeout == .seconds(5))
+        #expect(llm.deltaWindow == .zero)
         #expect(settings.server.allowedModels == ["a", "b"])
         #expect(settings.sessionsMax == 10 && settings.sessionTTL == .seconds(60))
     }
@@ -50,6 +52,7 @@ struct LLMConfigurationTests {
         (["SIFT_LLM_URL": "http://x:1/v1", "SIFT_LLM_MODEL": "bad name"], "not valid"),
         (["SIFT_LLM_URL": "http://x:1/v1", "SIFT_LLM_MODEL": "m", "SIFT_LLM_MAX_TOKENS": "3000"], "at most half"),
         (["SIFT_LLM_URL": "http://x:1/v1", "SIFT_LLM_MODEL": "m", "SIFT_LLM_MERGE": "maybe"], "on or off"),
+        (["SIFT_LLM_URL": "http://x:1/v1", "SIFT_LLM_MODEL": "m", "SIFT_LLM_DELTA_WINDOW_MS": "-1"], "0 to 1000"),
     ])
     func badSettingsAreRefusedWithTheReason(environment: [String: String], fragment: String) {
         do {

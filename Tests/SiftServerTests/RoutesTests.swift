@@ -147,12 +147,59 @@ struct RoutesTests {
                 #expect(response.headers[HTTPField.Name("Content-Security-Policy")!]?.contains("script-src 'self'") == true)
                 #expect(String(buffer: response.body).contains("<form"))
             }
-            try await client.execute(uri: "/app.js", method: .get) { response in
-                let script = String(buffer: response.body)
-                #expect(script.contains("textContent"))
-                #expect(!script.contains("innerHTML"))
+        }
+    }
+
+    @Test func thePageIsRevalidatedAndItsVersionedAssetsAreImmutable() async throws {
+        let (app, _) = app()
+        let prefix = "/assets/\(BrowserAssets.version)/"
+        try await app.test(.live) { client in
+            let page = try await client.execute(uri: "/", method: .get)
+            #expect(page.headers[.cacheControl] == "no-cache")
+            #expect(page.headers[.contentType] == "text/html; charset=utf-8")
+            let html = String(buffer: page.body)
+            #expect(!html.contains("%ASSETS%"))
+            #expect(html.contains(#"<script type="module" src="\#(prefix)app.js"></script>"#))
+            // Every module and the style sheet is served under this build's prefix, and the page names each.
+            let names = BrowserAssets.served.keys.sorted()
+            #expect(names.contains("app.js") && names.contains("stream.js") && names.contains("app.css"))
+            for name in names {
+                #expect(html.contains(prefix + name), "the page does not name \(name)")
+                let response = try await client.execute(uri: prefix + name, method: .get)
+                #expect(response.status == .ok)
+                #expect(response.headers[.cacheControl] == "public, max-age=31536000, immutable")
+                let type = name.hasSuffix(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8"
+                #expect(response.headers[.contentType] == type)
+                #expect(response.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+                if name.hasSuffix(".js") {
+                    // Streamed text goes in as text: no script may parse HTML.
+                    let script = String(buffer: response.body)
+                    for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("] {
+                        #expect(!script.contains(sink), "\(name) uses \(sink)")
+                    }
+                }
+            }
+            // Another build's URL, an unknown file and the page itself are not assets.
+            for uri in ["/assets/0000000000000000/app.js", prefix + "nope.js", prefix + "index.html"] {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.status == .notFound, "\(uri)")
+                #expect(String(buffer: response.body).contains(#""code":"not_found""#))
             }
         }
+    }
+
+    @Test func theAssetVersionChangesWithAnyFilesNameOrText() {
+        let js = "text/javascript; charset=utf-8"
+        let files = [BrowserAsset(name: "a.js", contentType: js, text: "x"), BrowserAsset(name: "b.js", contentType: js, text: "y")]
+        let version = BrowserAssets.version(of: files)
+        #expect(version.count == 16 && version.allSatisfy(\.isHexDigit))
+        #expect(BrowserAssets.version(of: files) == version)
+        #expect(BrowserAssets.version(of: [files[0], BrowserAsset(name: "b.js", contentType: js, text: "z")]) != version)
+        #expect(BrowserAssets.version(of: [files[0], BrowserAsset(name: "c.js", contentType: js, text: "y")]) != version)
+        // The boundary between name and text counts: "a.js"+"x" is not "a.j"+"sx".
+        #expect(BrowserAssets.version(of: [BrowserAsset(name: "a.j", contentType: js, text: "sx"), files[1]]) != version)
+        #expect(BrowserAssets.version == BrowserAssets.version(of: BrowserAssets.files))
+        #expect(Set(BrowserAssets.files.map(\.name)).count == BrowserAssets.files.count)
     }
 
     @Test func overCapacityGets429WithRetryAfter() async throws {

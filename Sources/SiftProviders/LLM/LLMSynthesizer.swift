@@ -35,16 +35,22 @@ public struct LLMSynthesizer: Synthesizer {
         public var temperature: Double
         /// Whether compare mode ends with a merged answer (a request may turn it off).
         public var merge: Bool
+        /// How long answer text may gather before it is sent as one `delta`: one delta per
+        /// token for a model writing a few dozen tokens a second, fewer and larger ones for a
+        /// fast API, so that a client's event buffer holds whole answers (compare mode has
+        /// several at once). Zero sends every token as its own delta.
+        public var deltaWindow: Duration
 
         public init(
             models: [String], contextTokens: Int = 4096, maxAnswerTokens: Int = 400, temperature: Double = 0.2,
-            merge: Bool = true
+            merge: Bool = true, deltaWindow: Duration = .milliseconds(15)
         ) {
             self.models = models
             self.contextTokens = contextTokens
             self.maxAnswerTokens = maxAnswerTokens
             self.temperature = temperature
             self.merge = merge
+            self.deltaWindow = deltaWindow
         }
     }
 
@@ -303,11 +309,6 @@ public struct LLMSynthesizer: Synthesizer {
         configuration.models.contains(model) ? model : "other"
     }
 
-    /// How long answer text may gather before it is sent: one `delta` per token for a model
-    /// writing a few dozen tokens a second, fewer and larger ones for a fast API, so that a
-    /// client's event buffer holds whole answers (compare mode has several at once).
-    static let deltaWindow: Duration = .milliseconds(15)
-
     /// One attempt's state, touched by the chat client's callback one event at a time.
     struct Attempt: Sendable {
         var filter: CitationFilter
@@ -320,20 +321,22 @@ public struct LLMSynthesizer: Synthesizer {
         var firstToken: ContinuousClock.Instant?
         var lastToken: ContinuousClock.Instant
         var lastSent: ContinuousClock.Instant
+        let deltaWindow: Duration
 
-        init(valid: Set<Int>, passages: [Passage]) {
+        init(valid: Set<Int>, passages: [Passage], deltaWindow: Duration) {
             filter = CitationFilter(validNumbers: valid)
             attributor = CitationAttributor(passages: passages)
             lastToken = start
             lastSent = start
+            self.deltaWindow = deltaWindow
         }
 
         /// Adds `piece` to what waits to be sent and returns what should go now: the first
-        /// text at once, then whatever gathered over ``LLMSynthesizer/deltaWindow``.
+        /// text at once, then whatever gathered over ``Configuration/deltaWindow``.
         mutating func release(_ piece: String, force: Bool) -> String? {
             pending += piece
             let now = ContinuousClock.now
-            guard !pending.isEmpty, force || text.isEmpty || lastSent.duration(to: now) >= LLMSynthesizer.deltaWindow
+            guard !pending.isEmpty, force || text.isEmpty || lastSent.duration(to: now) >= deltaWindow
             else { return nil }
             defer {
                 text += pending
@@ -357,7 +360,7 @@ public struct LLMSynthesizer: Synthesizer {
         var promptTokens = estimatedPromptTokens
         var retriedSmaller = false
         while true {
-            let attempt = Mutex(Attempt(valid: valid, passages: passages))
+            let attempt = Mutex(Attempt(valid: valid, passages: passages, deltaWindow: configuration.deltaWindow))
             /// Counts what the request cost, whatever its outcome.
             func countTokens() {
                 let (usage, tokens) = attempt.withLock { ($0.usage, $0.tokens) }
