@@ -2,22 +2,42 @@
 # Installs the Debian packages Sift needs, only those missing.
 #   scripts/install-deps.sh build    libraries siftd links against
 #   scripts/install-deps.sh kb       the corpora of the embedded knowledge base
-#   scripts/install-deps.sh test     tools the system tests use (promtool)
+#   scripts/install-deps.sh test     tools the system tests use (promtool, Chromium and its driver
+#                                    with Selenium from PyPI, node for the browser client's modules)
 #   scripts/install-deps.sh llm      what building llama-server needs (cmake)
 set -euo pipefail
 
 declare -A groups=(
   [build]="libcurl4-openssl-dev libsystemd-dev libsqlite3-dev zlib1g-dev pkg-config"
   [kb]="dict-wn dict-gcide dict-foldoc linux-doc-6.1 python3.11-doc manpages"
-  [test]="prometheus"
+  [test]="prometheus chromium chromium-driver nodejs"
   [llm]="cmake g++ make"
 )
 
+# Python packages from PyPI, pinned, per group.
+declare -A pip_groups=(
+  [test]="selenium==4.43.0"
+)
+
 wanted=()
+pip_wanted=()
 for group in "$@"; do
   [[ -n "${groups[$group]:-}" ]] || { echo "install-deps: unknown group '$group'" >&2; exit 2; }
   wanted+=(${groups[$group]})
+  pip_wanted+=(${pip_groups[$group]:-})
 done
+
+pip_missing=()
+for requirement in "${pip_wanted[@]}"; do
+  name=${requirement%%==*} version=${requirement#*==}
+  installed=$(python3 -c "import importlib.metadata as m; print(m.version('$name'))" 2>/dev/null || true)
+  [[ $installed == "$version" ]] || pip_missing+=("$requirement")
+done
+if [[ ${#pip_missing[@]} -gt 0 ]]; then
+  echo "install-deps: installing ${pip_missing[*]} (PyPI)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "${pip_missing[@]}" 2>/dev/null ||
+    python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "${pip_missing[@]}"
+fi
 
 missing=()
 for package in "${wanted[@]}"; do
