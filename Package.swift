@@ -177,6 +177,7 @@ let package = Package(
                 "SiftServer", "SiftCore", "SiftProviders",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: strict),

@@ -70,6 +70,10 @@ struct Siftd: AsyncParsableCommand {
     @Option(name: .customLong("sessions-max"), help: ArgumentHelp(ConfigKeys.sessionsMax.helpText)) var sessionsMax: String?
     @Option(name: .customLong("session-ttl-seconds"), help: ArgumentHelp(ConfigKeys.sessionTTLSeconds.helpText))
     var sessionTTLSeconds: String?
+    @Option(name: .customLong("query-retention-seconds"), help: ArgumentHelp(ConfigKeys.queryRetentionSeconds.helpText))
+    var queryRetentionSeconds: String?
+    @Option(name: .customLong("queries-max"), help: ArgumentHelp(ConfigKeys.queriesMax.helpText)) var queriesMax: String?
+    @Option(name: .customLong("queries-max-mb"), help: ArgumentHelp(ConfigKeys.queriesMaxMB.helpText)) var queriesMaxMB: String?
     @Flag(name: .customLong("index-only"), help: "Build or refresh the knowledge-base index, then exit.") var indexOnly = false
     @Flag(name: .customLong("reindex"), help: "Rebuild the index even when it is up to date.") var reindex = false
     @Flag(name: .customLong("check-config"), help: "Resolve the configuration, print it, and exit (2 when it is bad).")
@@ -92,6 +96,8 @@ struct Siftd: AsyncParsableCommand {
             (ConfigKeys.llmMaxTokens, llmMaxTokens), (ConfigKeys.llmTimeoutMs, llmTimeoutMs), (ConfigKeys.llmMerge, llmMerge),
             (ConfigKeys.llmDeltaWindowMs, llmDeltaWindowMs), (ConfigKeys.llmAllowModels, llmAllowModels),
             (ConfigKeys.sessionsMax, sessionsMax), (ConfigKeys.sessionTTLSeconds, sessionTTLSeconds),
+            (ConfigKeys.queryRetentionSeconds, queryRetentionSeconds), (ConfigKeys.queriesMax, queriesMax),
+            (ConfigKeys.queriesMaxMB, queriesMaxMB),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key.name, $0) } })
     }
@@ -188,6 +194,7 @@ struct Siftd: AsyncParsableCommand {
         let app = Application(
             router: routes.router(),
             configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "siftd"),
+            services: [routes.queries],  // resumable queries; the server drains first, then they finish
             onServerRunning: { channel in
                 let bound = channel.localAddress.map { "\($0)" } ?? address
                 logger.notice("serving", metadata: ["address": "\(bound)", "documents": "\(knowledgeBase.statistics.documents)"])
@@ -236,6 +243,7 @@ struct Siftd: AsyncParsableCommand {
         cache:         \(settings.web.cacheEnabled ? "on, \(settings.web.cacheMaxBytes >> 20) MB, \(settings.web.cacheTTL)" : "off")
         llm:           \(LLMSetup.describe(settings.llm))
         sessions:      \(settings.sessionsMax), idle timeout \(settings.sessionTTL)
+        resumable:     \(settings.server.queriesMax) queries, \(settings.server.queriesMaxBytes >> 20) MiB, kept \(settings.server.queryRetention)
         """
     }
 }
