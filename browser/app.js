@@ -39,6 +39,12 @@ function setState(state) {
   $("answer").setAttribute("aria-busy", String(working));
   $("copy").disabled = working || answer.text.length === 0;
   $("follow").hidden = working || state !== "done" || !session;
+  showColumns();
+}
+
+/** The answer and sources panels show once there is something to show, or while it is coming. */
+function showColumns() {
+  $("columns").hidden = !(app.dataset.state === "working" || answer.text || sources.all().length || lanes.active);
 }
 
 /** Starts a question; a follow-up continues the session and keeps the earlier turn above. */

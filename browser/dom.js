@@ -22,7 +22,7 @@ export function safeHref(url) {
 /** A short, readable duration: 0.4 ms, 12 ms, 1.3 s. */
 export function formatMs(ms) {
   if (ms === undefined || ms === null || !Number.isFinite(ms)) return "–";
-  if (ms < 1) return ms.toFixed(1) + " ms";
+  if (ms < 1) return ms.toFixed(2) + " ms";
   if (ms < 1000) return Math.round(ms) + " ms";
   if (ms < 60000) return (ms / 1000).toFixed(1) + " s";
   return Math.floor(ms / 60000) + " min " + Math.round((ms % 60000) / 1000) + " s";

@@ -134,7 +134,7 @@ export class Timeline {
         searching.sub = el("ul", "providers");
         searching.element.append(searching.sub);
       }
-      provider = { name, sources: new Set(), first: null, failed: false, reason: "", answered: false, node: el("li", "provider") };
+      provider = { name, sources: new Set(), first: null, failed: false, reason: "", answered: false, node: el("li", "provider-line") };
       this.providers.set(name, provider);
       searching.sub.append(provider.node);
     }
@@ -192,6 +192,7 @@ export class Timeline {
 
   done(data, label) {
     for (const row of this.rows.values()) if (row.end === null) row.end = data.elapsed_ms;
+    for (const provider of this.providers.values()) provider.answered = true;
     const row = this.row("done", data.elapsed_ms);
     row.labelNode.textContent = label;
     row.end = data.elapsed_ms;

@@ -116,6 +116,9 @@ export class AnswerView {
 }
 
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
+/* The sticky header must not cover what scrolls into view (focus, citations, anchors). */
+html { scroll-padding-top: 5rem; }
 body { margin: 0; background: var(--bg); color: var(--text); }
 a { color: var(--accent); }
 :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
@@ -153,9 +156,9 @@ main { max-width: 78rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; }
 .step .detail { color: var(--muted); overflow-wrap: anywhere; }
 .step .time { color: var(--muted); font-variant-numeric: tabular-nums; white-space: nowrap; font-size: .85rem; }
 .providers { grid-column: 2 / -1; list-style: none; margin: 0; padding: 0; color: var(--muted); font-size: .85rem; }
-.provider::before { content: "· "; }
-.provider.active { color: var(--text); }
-.provider.failed { color: var(--error); }
+.providers li::before { content: "· "; }
+.providers li.active { color: var(--text); }
+.providers li.failed { color: var(--error); }
 @keyframes pulse { from { opacity: 1; } to { opacity: .35; } }
 @media (prefers-reduced-motion: reduce) { .step.active::before { animation: none; } }
 
@@ -196,7 +199,8 @@ a.cite:hover { text-decoration: underline; }
 .follow-row input { flex: 1 1 auto; min-width: 0; }
 
 .sources { list-style: none; margin: 0; padding: 0; display: grid; gap: .55rem; }
-.source { border-radius: 8px; padding: .45rem .55rem; border: 1px solid transparent; transition: background-color .3s; }
+.source { border-radius: 8px; padding: .45rem .55rem; border: 1px solid transparent; transition: background-color .3s;
+  scroll-margin-bottom: 1rem; }
 .source.highlighted { background: var(--highlight); border-color: var(--border); }
 .source:focus { outline: 2px solid var(--accent); }
 .source-head { display: flex; gap: .45rem; align-items: baseline; }
@@ -219,6 +223,7 @@ a.cite:hover { text-decoration: underline; }
 .turn-meta { margin: 0; font-size: .8rem; }
 
 @media (max-width: 52rem) {
+  html { scroll-padding-top: 8rem; }
   .columns { grid-template-columns: minmax(0, 1fr); gap: 1rem; }
   .top { padding: .6rem .75rem; }
   main { padding: .75rem .75rem 2rem; }
@@ -272,6 +277,12 @@ function setState(state) {
   $("answer").setAttribute("aria-busy", String(working));
   $("copy").disabled = working || answer.text.length === 0;
   $("follow").hidden = working || state !== "done" || !session;
+  showColumns();
+}
+
+/** The answer and sources panels show once there is something to show, or while it is coming. */
+function showColumns() {
+  $("columns").hidden = !(app.dataset.state === "working" || answer.text || sources.all().length || lanes.active);
 }
 
 /** Starts a question; a follow-up continues the session and keeps the earlier turn above. */
@@ -606,7 +617,7 @@ export function safeHref(url) {
 /** A short, readable duration: 0.4 ms, 12 ms, 1.3 s. */
 export function formatMs(ms) {
   if (ms === undefined || ms === null || !Number.isFinite(ms)) return "–";
-  if (ms < 1) return ms.toFixed(1) + " ms";
+  if (ms < 1) return ms.toFixed(2) + " ms";
   if (ms < 1000) return Math.round(ms) + " ms";
   if (ms < 60000) return (ms / 1000).toFixed(1) + " s";
   return Math.floor(ms / 60000) + " min " + Math.round((ms % 60000) / 1000) + " s";
@@ -708,7 +719,7 @@ export class FrameScheduler {
   </section>
   <div id="live" class="visually-hidden" aria-live="polite" aria-atomic="true"></div>
   <div id="notices" class="notices"></div>
-  <div class="columns">
+  <div id="columns" class="columns" hidden>
     <section id="answer-section" class="answer-section" aria-labelledby="answer-heading" tabindex="-1">
       <h2 id="answer-heading">Answer</h2>
       <div id="lanes" class="lanes" hidden></div>
@@ -1433,7 +1444,7 @@ export class Timeline {
         searching.sub = el("ul", "providers");
         searching.element.append(searching.sub);
       }
-      provider = { name, sources: new Set(), first: null, failed: false, reason: "", answered: false, node: el("li", "provider") };
+      provider = { name, sources: new Set(), first: null, failed: false, reason: "", answered: false, node: el("li", "provider-line") };
       this.providers.set(name, provider);
       searching.sub.append(provider.node);
     }
@@ -1491,6 +1502,7 @@ export class Timeline {
 
   done(data, label) {
     for (const row of this.rows.values()) if (row.end === null) row.end = data.elapsed_ms;
+    for (const provider of this.providers.values()) provider.answered = true;
     const row = this.row("done", data.elapsed_ms);
     row.labelNode.textContent = label;
     row.end = data.elapsed_ms;

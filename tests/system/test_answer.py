@@ -146,8 +146,15 @@ def test_browser_page_is_served_with_a_strict_policy(daemon):
     assert status == 200 and b"<form" in body
     assert "script-src 'self'" in headers["Content-Security-Policy"]
     assert b"http://" not in body and b"https://" not in body
-    status, headers, body = daemon.get("/app.js")
-    assert status == 200 and b"textContent" in body and b"innerHTML" not in body
+    assert headers["Cache-Control"] == "no-cache"
+    # The modules are at versioned URLs, kept for a year.
+    import re
+    script = re.search(rb'<script type="module" src="(/assets/[0-9a-f]{16}/app\.js)"></script>', body)
+    assert script, body
+    status, headers, body = daemon.get(script.group(1).decode())
+    assert status == 200 and headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert b"import" in body and b"innerHTML" not in body
 
 
 def test_health_and_readiness(daemon):

@@ -55,7 +55,7 @@ HOSTILE_ANSWER = (
     'Hostile text follows: <img src=x onerror="window.__xss=1;alert(1)"> and '
     "<script>window.__xss=2;alert(2)</script> and <a href=\"javascript:alert(3)\">a link</a>, "
     "<svg onload=alert(4)></svg>, {{constructor.constructor('alert(5)')()}} and ${alert(6)} [1]. "
-    "A citation split over two deltas [ 2] stays text, and this one counts [2]."
+    "None of it is markup on the page [2]."
 )
 
 
@@ -195,10 +195,10 @@ def web(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def llm(tmp_path_factory):
-    """siftd on the knowledge base with a scripted model that writes ANSWER four times over,
-    a token every 10 ms, each token its own delta; requests may name any model (compare mode)."""
+    """siftd on the knowledge base with a scripted model that writes ANSWER, a token every
+    40 ms, each token its own delta; requests may name any model (compare mode)."""
     tmp = tmp_path_factory.mktemp("browser-llm")
-    model = ScriptedLLM(tmp, "--llm-answer", ANSWER * 4, "--llm-token-interval-ms", "10")
+    model = ScriptedLLM(tmp, "--llm-answer", ANSWER, "--llm-token-interval-ms", "40")
     daemon = Daemon(tmp, {
         "SIFT_LLM_URL": model.url(), "SIFT_LLM_MODEL": "scripted", "SIFT_LLM_ALLOW_MODELS": "*",
         "SIFT_LLM_DELTA_WINDOW_MS": "0"})
@@ -296,10 +296,10 @@ class Page:
         violations = self.js("return window.__violations")
         assert errors == [] and violations == [], (errors, violations)
 
-    def shot(self, name):
+    def shot(self, name, publish=True):
         path = SHOTS / f"{name}.png"
         self.driver.save_screenshot(str(path))
-        if PUBLISH:
+        if PUBLISH and publish:
             target = pathlib.Path(ROOT) / PUBLISH
             target.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target / path.name)
@@ -324,12 +324,10 @@ def answer_of(events):
     return "".join(d["text"] for d in of(events, "delta") if "model" not in d)
 
 
-def emulate(driver, size=None, dark=False):
-    if size:
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": size[0] < 600})
-    else:
-        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+def emulate(driver, size=DESKTOP, dark=False):
+    """The screen the page sees: its size (a phone's below 600 px) and colour scheme."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": size[0] < 600})
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
         "features": [{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}]})
 
@@ -370,7 +368,7 @@ def test_a_full_query_shows_its_progress_sources_and_a_cited_answer(browser, web
     assert stages[:2] == ["analyzing", "searching"] and stages[-3:] == ["ranking", "synthesizing", "done"]
     assert "fetching" in stages
     assert all(re.search(r"\d", t) for t in page.texts("#timeline > li .time"))
-    lines = page.texts("#timeline .provider")
+    lines = page.texts("#timeline .provider-line")
     assert {line.split(":")[0] for line in lines} == {"kb", "brave", "searxng"}, lines
     fetches = [f for f in of(events, "fetch") if f["state"] != "started"]
     assert page.text("#timeline li[data-stage=fetching] .detail").startswith(f"{len(fetches)} of {len(fetches)} page")
@@ -386,13 +384,15 @@ def test_a_full_query_shows_its_progress_sources_and_a_cited_answer(browser, web
               "the cited source to be highlighted")
     page.wait(lambda: page.js(
         f"const r = document.getElementById('source-{n}').getBoundingClientRect();"
-        "return r.top >= 0 && r.bottom <= innerHeight"), "the cited source to scroll into view")
+        "return r.top >= 0 && r.bottom <= innerHeight + 1"), "the cited source to scroll into view")
     assert page.js("return document.activeElement.id") == f"source-{n}"
 
     # Copy answer with sources: the clipboard holds the answer and the numbered sources.
     browser.execute_cdp_cmd("Browser.grantPermissions", {
         "origin": web.base, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
-    browser.find_element(By.ID, "copy").click()
+    copy = browser.find_element(By.ID, "copy")
+    page.js("arguments[0].scrollIntoView({block: 'center'})", copy)
+    copy.click()
     page.wait(lambda: page.text("#copy") == "Copied", "the copy to be confirmed")
     copied = browser.execute_async_script(
         "navigator.clipboard.readText().then(arguments[0], e => arguments[0]('error: ' + e))")
@@ -402,8 +402,12 @@ def test_a_full_query_shows_its_progress_sources_and_a_cited_answer(browser, web
     page.healthy()
 
 
-def test_a_connection_cut_in_mid_answer_resumes_without_losing_or_repeating_text(browser, llm):
+def test_a_connection_cut_in_mid_answer_resumes_without_losing_or_repeating_text(browser, tmp_path):
+    # The answer takes about 6 s; the cut comes in its first second, and the browser waits
+    # about 3 s before it reconnects: the resumed stream replays what was missed, then follows.
     emulate(browser)
+    model = ScriptedLLM(tmp_path, "--llm-answer", ANSWER * 6, "--llm-token-interval-ms", "20")
+    llm = Daemon(tmp_path, {"SIFT_LLM_URL": model.url(), "SIFT_LLM_MODEL": "scripted", "SIFT_LLM_DELTA_WINDOW_MS": "0"})
     proxy = CuttableProxy(llm.port)
     try:
         page = Page(browser, f"http://127.0.0.1:{proxy.port}").open()
@@ -417,7 +421,7 @@ def test_a_connection_cut_in_mid_answer_resumes_without_losing_or_repeating_text
         query = page.query_id()
         events = server_events(llm, query)
         assert page.answer() == answer_of(events)
-        assert len(page.answer()) > 1000
+        assert len(page.answer()) > 5 * len(ANSWER)
         # The browser reconnected by itself and said where it was: Last-Event-ID.
         with proxy.lock:
             heads = [h for h in proxy.heads if h.startswith(f"GET /v1/queries/{query}/events")]
@@ -427,6 +431,8 @@ def test_a_connection_cut_in_mid_answer_resumes_without_losing_or_repeating_text
         page.healthy()
     finally:
         proxy.close()
+        llm.stop()
+        model.stop()
 
 
 def test_hostile_titles_snippets_and_answers_are_shown_as_text_and_never_run(browser, hostile):
@@ -436,7 +442,7 @@ def test_hostile_titles_snippets_and_answers_are_shown_as_text_and_never_run(bro
     page.ask("xss")
     assert page.wait_done() == "done"
     events = server_events(hostile, page.query_id())
-    page.shot("xss")
+    page.shot("xss", publish=False)
     try:
         alert = browser.switch_to.alert.text
     except NoAlertPresentException:
@@ -555,7 +561,7 @@ def test_escape_cancels_and_keeps_what_had_arrived(browser, llm):
     events = server_events(llm, page.query_id())
     assert of(events, "done") == [{"outcome": "cancelled", "elapsed_ms": of(events, "done")[0]["elapsed_ms"]}]
     assert page.answer() == answer_of(events)
-    assert 0 < len(page.answer()) < len(ANSWER * 4)
+    assert 0 < len(page.answer()) < len(ANSWER)
     assert page.text("#timeline li[data-stage=done] .label") == "Cancelled"
     assert "Cancelled" in page.text("#notices")
     page.healthy()
