@@ -21,6 +21,23 @@ rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 anon_kb() { awk '/RssAnon/ {print $2}' "/proc/$1/status"; }
 memory() { echo "{\"rss_mb\": $(python3 -c "print(round($(rss_kb $1)/1024,1))"), \"anon_mb\": $(python3 -c "print(round($(anon_kb $1)/1024,1))")}"; }
 
+# 8. (last) The browser client: the frame rate in headless Chromium while a 5,000-delta answer
+# streams in as fast as siftd sends it (tests/system/test_browser.py measures it in the page).
+bench_browser() {
+  SIFTD=$BIN/siftd SIFT_REPLAY=$BIN/sift-replay SIFT_TEST_STATE_DIR="$STATE" SIFT_BENCH_FPS_OUT="$out/fps.json" SIFT_BENCH_FPS_RUNS=10 \
+    python3 -m pytest -q -p no:cacheprovider tests/system/test_browser.py -k frame_rate >"$out/browser.log" 2>&1 ||
+    { cat "$out/browser.log" >&2; return 1; }
+  record browser_fps "$(cat "$out/fps.json")"
+}
+
+# BENCH_ONLY=browser runs section 8 alone and rewrites only its section of docs/benchmarks.md.
+if [[ ${BENCH_ONLY:-} == browser ]]; then
+  bench_browser
+  python3 scripts/bench_report.py --section browser "$results" docs/benchmarks.md
+  echo "bench: wrote the browser section of docs/benchmarks.md" >&2
+  exit 0
+fi
+
 QUESTIONS=(
   "what is the capital of Australia" "what is photosynthesis" "how does TCP congestion control work"
   "what is entropy" "who was Ada Lovelace" "what is a mutex" "define osmosis" "what is the speed of light"
@@ -153,6 +170,8 @@ start_siftd env SIFT_LLM_URL=http://127.0.0.1:$LPORT/v1 SIFT_LLM_MODEL=smollm2-1
 record llm_real "$($BIN/sift-bench llm --port $PORT --path "/v1/answer/stream?q=write+a+long+detailed+history+of+the+city+of+Rome" --llama http://127.0.0.1:$LPORT --requests 20 --warmup 2)"
 record llm_real_first "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 1 --requests 24 --warmup 0)"
 kill $siftd_pid $llm_pid; wait $siftd_pid $llm_pid 2>/dev/null || true
+
+bench_browser
 
 python3 scripts/bench_report.py "$results" docs/benchmarks.md
 echo "bench: wrote docs/benchmarks.md" >&2

@@ -1125,19 +1125,21 @@ function fetchState(fetch) {
             name: "stream.js", contentType: "text/javascript; charset=utf-8",
             text: #"""
 // One query's event stream, on the resumable API: POST /v1/queries creates the query,
-// an EventSource reads GET /v1/queries/{id}/events. When the connection drops, the
-// browser reconnects and sends Last-Event-ID, and the server sends exactly the events
-// after it; if the browser gives up (an HTTP error on reconnecting), this reopens the
-// stream itself with ?last_event_id=, backing off. Events are handed on in order, each
-// id once: anything at or below the last id seen is dropped.
+// GET /v1/queries/{id}/events streams its events (Server-Sent Events).
+//
+// The stream is read with fetch() rather than EventSource: a network chunk holding many
+// events is one task here, where EventSource dispatches each event as a task of its own,
+// which at thousands of deltas a second starves the page's frames. When the connection
+// drops, this reconnects at once (then backing off) and sends Last-Event-ID, the id of the
+// last event it applied; the server sends exactly the events after it. Events are handed
+// on in order, each id once: anything at or below the last id applied is dropped.
 
-export const EVENT_TYPES = [
+export const EVENT_TYPES = new Set([
   "status", "query", "source", "fetch", "ranked", "delta", "lane", "warning", "metrics", "error", "done",
-];
+]);
 
 const MAX_RETRIES = 8;
 const CANCEL_WAIT_MS = 3000;
-const LOST_LIMIT_MS = 60000;
 
 export class QueryStream {
   /**
@@ -1149,16 +1151,15 @@ export class QueryStream {
     this.id = null;
     this.eventsURL = null;
     this.lastId = 0;
-    this.source = null;
+    this.controller = null;
     this.closed = false;
     this.lost = false;
-    this.lostAt = 0;
     this.retries = 0;
     this.timer = null;
     this.cancelRequested = false;
   }
 
-  /** Creates the query (`request` is the POST body: q, session?, models?, merge?) and opens its stream. */
+  /** Creates the query (`request` is the POST body: q, session?, models?, merge?) and reads its stream. */
   async start(request) {
     let response;
     let body = null;
@@ -1190,93 +1191,115 @@ export class QueryStream {
     }
     if (this.closed) return;
     this.handlers.created(body);
-    this.open(this.eventsURL);
+    await this.follow();
   }
 
-  open(url) {
-    const source = new EventSource(url);
-    this.source = source;
-    for (const type of EVENT_TYPES) {
-      source.addEventListener(type, (event) => this.receive(type, event, source));
+  /** Reads the stream until `done`, reconnecting after the last event applied when it drops. */
+  async follow() {
+    while (!this.closed) {
+      const outcome = await this.connect();
+      if (this.closed) return;
+      if (outcome === "gone") {
+        this.close();
+        this.handlers.failed("query_not_found");
+        return;
+      }
+      // The connection dropped (or never opened) before `done`.
+      if (!this.lost) {
+        this.lost = true;
+        this.handlers.lost();
+      }
+      this.retries += 1;
+      if (this.retries > MAX_RETRIES) {
+        this.close();
+        this.handlers.failed(typeof outcome === "number" ? "http_" + outcome : "unreachable");
+        return;
+      }
+      // At once the first time (a dropped connection is usually back), then backing off.
+      const delay = this.retries === 1 ? 0 : Math.min(5000, 250 * 2 ** (this.retries - 2));
+      await new Promise((resolve) => {
+        this.timer = setTimeout(resolve, delay);
+      });
     }
-    source.addEventListener("open", () => {
-      if (source !== this.source) return;
+  }
+
+  /** One connection: resolves when it ends, with "gone" (404, 410), an HTTP status, or "dropped". */
+  async connect() {
+    const controller = new AbortController();
+    this.controller = controller;
+    const headers = { Accept: "text/event-stream" };
+    if (this.lastId > 0) headers["Last-Event-ID"] = String(this.lastId);
+    try {
+      const response = await fetch(this.eventsURL, { headers, cache: "no-store", signal: controller.signal });
+      if (response.status === 404 || response.status === 410) return "gone";
+      if (!response.ok || !response.body) return response.status;
       this.retries = 0;
       if (this.lost) {
         this.lost = false;
         this.handlers.resumed();
       }
-    });
-    // The connection's errors; a server-sent `error` event is a MessageEvent and is handled above.
-    source.addEventListener("error", (event) => {
-      if (event instanceof MessageEvent || source !== this.source || this.closed) return;
-      if (!this.lost) {
-        this.lost = true;
-        this.lostAt = performance.now();
-        this.handlers.lost();
-      }
-      // CONNECTING: the browser reconnects by itself, with Last-Event-ID; after a minute
-      // of that, or when it has given up (CLOSED), this takes over.
-      if (source.readyState === EventSource.CLOSED || performance.now() - this.lostAt > LOST_LIMIT_MS) this.reconnect();
-    });
+      await this.read(response.body);
+      return "dropped";
+    } catch {
+      return "dropped";
+    }
   }
 
-  receive(type, event, source) {
-    if (!(event instanceof MessageEvent) || source !== this.source || this.closed) return;
-    const id = Number(event.lastEventId);
+  /** Parses Server-Sent Events from `body` as chunks arrive, handing on each complete event. */
+  async read(body) {
+    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done || this.closed) return;
+        buffer += value;
+        // SSE lines may end in \r\n or \r as well as \n; a \r at the end may be half of a \r\n.
+        if (buffer.includes("\r")) {
+          const held = buffer.endsWith("\r") ? "\r" : "";
+          buffer = buffer.slice(0, buffer.length - held.length).replace(/\r\n?/g, "\n") + held;
+        }
+        let start = 0;
+        for (let end = buffer.indexOf("\n\n"); end !== -1; end = buffer.indexOf("\n\n", start)) {
+          this.dispatch(buffer.slice(start, end));
+          start = end + 2;
+          if (this.closed) return;
+        }
+        buffer = buffer.slice(start);
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  }
+
+  /** One event block: `id:`, `event:` and `data:` lines (comments such as `: ping` are skipped). */
+  dispatch(block) {
+    let id = null;
+    let type = "message";
+    let data = null;
+    for (const line of block.split("\n")) {
+      if (line === "" || line.startsWith(":")) continue;
+      const colon = line.indexOf(":");
+      const field = colon === -1 ? line : line.slice(0, colon);
+      let value = colon === -1 ? "" : line.slice(colon + 1);
+      if (value.startsWith(" ")) value = value.slice(1);
+      if (field === "data") data = data === null ? value : data + "\n" + value;
+      else if (field === "event") type = value;
+      else if (field === "id") id = Number(value);
+    }
+    if (data === null || !EVENT_TYPES.has(type)) return;
     if (Number.isInteger(id) && id > 0) {
       if (id <= this.lastId) return;
       this.lastId = id;
     }
-    let data;
+    let payload;
     try {
-      data = JSON.parse(event.data);
+      payload = JSON.parse(data);
     } catch {
       return;
     }
     if (type === "done") this.close();
-    this.handlers.event(type, data, id);
-  }
-
-  resumeURL() {
-    const separator = this.eventsURL.includes("?") ? "&" : "?";
-    return this.eventsURL + separator + "last_event_id=" + this.lastId;
-  }
-
-  /**
-   * The browser gave up on the stream (an HTTP error on reconnecting, or no server):
-   * ask the server what it knows, then reopen after the last event seen, backing off.
-   */
-  async reconnect() {
-    this.source?.close();
-    if (this.closed) return;
-    this.retries += 1;
-    const status = await this.probe();
-    if (this.closed) return;
-    if (status === 404 || status === 410 || this.retries > MAX_RETRIES) {
-      this.close();
-      this.handlers.failed(status === 404 || status === 410 ? "query_not_found" : status ? "http_" + status : "unreachable");
-      return;
-    }
-    const delay = Math.min(5000, 250 * 2 ** (this.retries - 1));
-    this.timer = setTimeout(() => {
-      if (!this.closed) this.open(this.resumeURL());
-    }, delay);
-  }
-
-  /** The HTTP status of the stream's URL now (0: no answer); the body is not read. */
-  async probe() {
-    const controller = new AbortController();
-    const timeout = setTimeout(() => controller.abort(), 5000);
-    try {
-      const response = await fetch(this.resumeURL(), { signal: controller.signal, headers: { Accept: "text/event-stream" } });
-      return response.status;
-    } catch {
-      return 0;
-    } finally {
-      clearTimeout(timeout);
-      controller.abort();
-    }
+    this.handlers.event(type, payload, id);
   }
 
   delete() {
@@ -1290,7 +1313,8 @@ export class QueryStream {
     this.cancelRequested = true;
     if (this.id === null) return; // start() cancels it as soon as it has an id.
     this.delete();
-    this.timer = setTimeout(() => {
+    clearTimeout(this.cancelTimer);
+    this.cancelTimer = setTimeout(() => {
       if (this.closed) return;
       this.close();
       this.handlers.cancelled();
@@ -1300,7 +1324,8 @@ export class QueryStream {
   close() {
     this.closed = true;
     clearTimeout(this.timer);
-    this.source?.close();
+    clearTimeout(this.cancelTimer);
+    this.controller?.abort();
   }
 }
 

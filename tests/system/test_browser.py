@@ -403,8 +403,8 @@ def test_a_full_query_shows_its_progress_sources_and_a_cited_answer(browser, web
 
 
 def test_a_connection_cut_in_mid_answer_resumes_without_losing_or_repeating_text(browser, tmp_path):
-    # The answer takes about 6 s; the cut comes in its first second, and the browser waits
-    # about 3 s before it reconnects: the resumed stream replays what was missed, then follows.
+    # The answer takes about 6 s and the cut comes in its first second: the client reconnects
+    # at once, and the resumed stream replays what was missed, then follows the answer.
     emulate(browser)
     model = ScriptedLLM(tmp_path, "--llm-answer", ANSWER * 6, "--llm-token-interval-ms", "20")
     llm = Daemon(tmp_path, {"SIFT_LLM_URL": model.url(), "SIFT_LLM_MODEL": "scripted", "SIFT_LLM_DELTA_WINDOW_MS": "0"})
@@ -422,7 +422,7 @@ def test_a_connection_cut_in_mid_answer_resumes_without_losing_or_repeating_text
         events = server_events(llm, query)
         assert page.answer() == answer_of(events)
         assert len(page.answer()) > 5 * len(ANSWER)
-        # The browser reconnected by itself and said where it was: Last-Event-ID.
+        # The client reconnected by itself and said where it was: Last-Event-ID.
         with proxy.lock:
             heads = [h for h in proxy.heads if h.startswith(f"GET /v1/queries/{query}/events")]
         assert len(heads) >= 2, heads
@@ -470,37 +470,52 @@ def test_hostile_titles_snippets_and_answers_are_shown_as_text_and_never_run(bro
                    next(n for n, s in sources.items() if s["url"].startswith("javascript:"))) is None
 
 
-def test_the_frame_rate_while_5000_deltas_stream_in(browser, fast):
-    emulate(browser)
-    page = Page(browser, fast.base).open()
-    # Each animation frame notes its time, whether answer text is showing, and the client's state.
+def stream_and_count_frames(page, daemon, question):
+    """Asks `question` with a requestAnimationFrame loop running in the page; returns the
+    intervals between the frames from the first answer text on screen to the end of the
+    stream, and the server's events."""
     page.js("""
         window.__frames = [];
+        window.__stopFrames = false;
         const app = document.getElementById('app'), answer = document.getElementById('answer');
         const tick = (t) => {
           window.__frames.push([t, answer.firstChild !== null, app.dataset.state]);
           if (!window.__stopFrames) requestAnimationFrame(tick);
         };
         requestAnimationFrame(tick);""")
-    page.ask("what is photosynthesis")
+    page.ask(question)
     assert page.wait_done(timeout=180) == "done"
     page.js("window.__stopFrames = true")
     frames = page.js("return window.__frames")
-    events = server_events(fast, page.query_id())
-    deltas = of(events, "delta")
-    assert len(deltas) >= 5000, len(deltas)
+    events = server_events(daemon, page.query_id())
     assert page.answer() == answer_of(events)
-
-    # The frames from the first answer text on screen to the end of the stream.
-    start = next(i for i, f in enumerate(frames) if f[1])
+    # The page may still show the previous answer in the first frames: start from this query's.
+    asked = next(i for i, f in enumerate(frames) if f[2] == "working" and not f[1])
+    start = next(i for i, f in enumerate(frames) if i > asked and f[1])
     end = next(i for i, f in enumerate(frames) if i > start and f[2] != "working")
     times = [f[0] for f in frames[start:end + 1]]
-    intervals = [b - a for a, b in zip(times, times[1:])]
-    assert len(intervals) >= 10, f"only {len(intervals)} frames while streaming"
+    return [b - a for a, b in zip(times, times[1:])], events
+
+
+def test_the_frame_rate_while_5000_deltas_stream_in(browser, fast):
+    emulate(browser)
+    page = Page(browser, fast.base).open()
+    # One answer to warm up (the page's code, the browser just started, siftd), then the
+    # measured ones (SIFT_BENCH_FPS_RUNS, 1 by default; make bench asks for more).
+    stream_and_count_frames(page, fast, "what is photosynthesis")
+    intervals, deltas, seconds = [], [], 0.0
+    for _ in range(int(os.environ.get("SIFT_BENCH_FPS_RUNS", "1"))):
+        run, events = stream_and_count_frames(page, fast, "what is photosynthesis")
+        assert len(run) >= 5, f"only {len(run)} frames while streaming"
+        intervals += run
+        seconds += sum(run) / 1000
+        deltas.append(len(of(events, "delta")))
+    assert min(deltas) >= 5000, deltas
     median_fps = 1000 / statistics.median(intervals)
     result = {
-        "deltas": len(deltas), "frames": len(intervals), "stream_seconds": round((times[-1] - times[0]) / 1000, 2),
-        "median_fps": round(median_fps, 1), "longest_frame_ms": round(max(intervals), 1),
+        "runs": len(deltas), "deltas": min(deltas), "frames": len(intervals),
+        "stream_seconds": round(seconds / len(deltas), 2), "median_fps": round(median_fps, 1),
+        "longest_frame_ms": round(max(intervals), 1),
         "p95_frame_ms": round(sorted(intervals)[int(0.95 * (len(intervals) - 1))], 1),
         "frames_over_50ms": sum(1 for i in intervals if i > 50), "answer_characters": len(page.answer()),
     }
