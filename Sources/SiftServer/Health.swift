@@ -32,15 +32,39 @@ public struct HealthCheck: Sendable {
 
 /// Whether every event loop of `group` runs a task within `timeout`.
 public func eventLoopsRespond(_ group: any EventLoopGroup, within timeout: Duration) async -> Bool {
-    let futures = group.makeIterator().map { loop -> EventLoopFuture<Bool> in
-        let answered = loop.makePromise(of: Bool.self)
-        loop.execute { answered.succeed(true) }
-        return answered.futureResult
+    await answer(within: timeout) { answer in
+        let loops = Array(group.makeIterator())
+        let remaining = Countdown(loops.count)
+        for loop in loops {
+            loop.execute {
+                if remaining.tick() { answer.give(true) }
+            }
+        }
     }
+}
+
+/// Counts down to zero from several threads.
+final class Countdown: Sendable {
+    private let left: Atomic<Int>
+    init(_ count: Int) { left = Atomic(count) }
+    /// Counts one; true for the one that reaches zero.
+    func tick() -> Bool { left.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 }
+}
+
+/// The answer `start` gives, or `false` when none comes within `timeout`. Returns on
+/// time even when `start`'s work never finishes (a blocked loop, a stuck search).
+func answer(within timeout: Duration, _ start: @escaping @Sendable (FirstAnswer) -> Void) async -> Bool {
+    let answer = FirstAnswer()
     return await withTaskGroup(of: Bool.self) { group in
         group.addTask {
-            for future in futures where (try? await future.get()) != true { return false }
-            return true
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    answer.wait(continuation)
+                    start(answer)
+                }
+            } onCancel: {
+                answer.give(false)
+            }
         }
         group.addTask {
             try? await Task.sleep(for: timeout)
@@ -72,31 +96,53 @@ public final class PipelineProbe: Sendable {
         guard outstanding.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
             return false
         }
-        let answer = FirstAnswer()
-        return await withCheckedContinuation { continuation in
-            answer.wait(continuation)
+        return await answer(within: timeout) { answer in
             NIOThreadPool.singleton.submit { _ in
                 let answered = self.search()
                 self.outstanding.store(false, ordering: .releasing)
                 answer.give(answered)
             }
-            Task {
-                try? await Task.sleep(for: timeout)
-                answer.give(false)
-            }
         }
     }
 }
 
-/// Resumes a continuation with the first answer given; later ones are dropped.
-private final class FirstAnswer: Sendable {
-    private let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+/// Resumes a continuation with the first answer given, whether it comes before or
+/// after the continuation is set; later answers are dropped.
+final class FirstAnswer: Sendable {
+    private enum State {
+        case idle
+        case waiting(CheckedContinuation<Bool, Never>)
+        case answered(Bool)
+        case done
+    }
+
+    private let state = Mutex<State>(.idle)
 
     func wait(_ continuation: CheckedContinuation<Bool, Never>) {
-        self.continuation.withLock { $0 = continuation }
+        let early: Bool? = state.withLock { state in
+            if case .answered(let answer) = state {
+                state = .done
+                return answer
+            }
+            state = .waiting(continuation)
+            return nil
+        }
+        if let early { continuation.resume(returning: early) }
     }
 
     func give(_ answer: Bool) {
-        continuation.withLock { $0.take() }?.resume(returning: answer)
+        let waiting: CheckedContinuation<Bool, Never>? = state.withLock { state in
+            switch state {
+            case .idle:
+                state = .answered(answer)
+                return nil
+            case .waiting(let continuation):
+                state = .done
+                return continuation
+            case .answered, .done:
+                return nil
+            }
+        }
+        waiting?.resume(returning: answer)
     }
 }

@@ -27,6 +27,9 @@ def test_install_places_binary_unit_and_samples(tmp_path):
     assert "SIFT_DATA_DIR=/opt/sift/share/siftd" in unit
     assert "/usr/local" not in unit
 
+    socket_unit = (dest / "etc/systemd/system/siftd.socket").read_text()
+    assert "FileDescriptorName=http" in socket_unit and "/usr/local" not in socket_unit
+
     config = dest / "etc/siftd/siftd.toml"
     envfile = dest / "etc/siftd/siftd.env"
     assert config.exists() and stat.S_IMODE(envfile.stat().st_mode) == 0o600
