@@ -176,7 +176,7 @@ final class QueryStore: Sendable {
         case .expired:
             "ended more than \(limits.retention.components.seconds) seconds ago"
         case .evicted:
-            "was dropped to make room (Sift keeps \(limits.maxQueries) queries and \(limits.maxBytes >> 20) MiB of their events)"
+            "was dropped to make room (Sift keeps \(limits.maxQueries) queries and \(limits.maxBytes >= 1 << 20 ? "\(limits.maxBytes >> 20) MiB" : "\(limits.maxBytes) bytes") of their events)"
         }
     }
 }
