@@ -17,6 +17,10 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
         case badRequest = "bad_request"
         case sessionNotFound = "session_not_found"
         case sessionExpired = "session_expired"
+        case queryNotFound = "query_not_found"
+        case queryExpired = "query_expired"
+        case badLastEventID = "bad_last_event_id"
+        case queryLogFull = "query_log_full"
     }
 
     private let _code: Code
@@ -45,9 +49,10 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The HTTP status a transport should answer with.
     public var httpStatus: Int {
         switch _code {
-        case .emptyQuery, .queryTooLong, .invalidCharacters, .invalidEncoding, .badRequest: 400
-        case .noSources, .sessionNotFound: 404
-        case .sessionExpired: 410
+        case .emptyQuery, .queryTooLong, .invalidCharacters, .invalidEncoding, .badRequest, .badLastEventID: 400
+        case .noSources, .sessionNotFound, .queryNotFound: 404
+        case .sessionExpired, .queryExpired: 410
+        case .queryLogFull: 507
         case .overloaded: 429
         case .providersFailed: 502
         case .shuttingDown: 503
@@ -136,5 +141,44 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
             .sessionExpired,
             "The session “\(id.prefix(64))” \(detail), so its earlier answers are gone. Ask the question again without a session to start a new one.",
             stage: .accepting)
+    }
+
+    /// A reader asked for the events of a query this daemon never started (or started before a restart).
+    public static func queryNotFound(_ id: String) -> QueryError {
+        QueryError(
+            .queryNotFound, "There is no query “\(id.prefix(64))”. Start one with POST /v1/queries.", stage: .accepting)
+    }
+
+    /// A reader asked for the events of a query that is no longer kept.
+    public static func queryExpired(_ id: String, detail: String) -> QueryError {
+        QueryError(
+            .queryExpired,
+            "The query “\(id.prefix(64))” \(detail), so its events are gone. Ask the question again.",
+            stage: .accepting)
+    }
+
+    /// A resuming reader's `Last-Event-ID` is not an id the query sent.
+    public static func badLastEventID(_ detail: String) -> QueryError {
+        QueryError(.badLastEventID, "\(detail) Read the events again from the start (no Last-Event-ID).", stage: .streaming)
+    }
+
+    /// A resumable query recorded as many event bytes as one query may keep; it was stopped there.
+    public static func queryLogFull(limit: Int) -> QueryError {
+        QueryError(
+            .queryLogFull,
+            "The answer grew past the \(byteText(limit)) Sift keeps per query so that it can be resumed, so it was stopped here. Ask a narrower question.",
+            stage: .streaming)
+    }
+
+    /// The events kept for every resumable query reached their budget while this one was running; it was stopped there.
+    public static func resumeMemoryFull(limit: Int) -> QueryError {
+        QueryError(
+            .overloaded,
+            "Sift is keeping \(byteText(limit)) of answers for resuming, its limit, so this one was stopped here. Try again in a few seconds.",
+            stage: .streaming)
+    }
+
+    private static func byteText(_ bytes: Int) -> String {
+        bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
     }
 }

@@ -9,6 +9,7 @@ public enum ConfigChange {
         ConfigKeys.kbSources.name, ConfigKeys.log.name, ConfigKeys.maxStreams.name, ConfigKeys.streamBuffer.name,
         ConfigKeys.heartbeatSeconds.name, ConfigKeys.fetchAllowHosts.name, ConfigKeys.cache.name,
         ConfigKeys.cacheMaxMB.name, ConfigKeys.sessionsMax.name, ConfigKeys.sessionTTLSeconds.name,
+        ConfigKeys.queryRetentionSeconds.name, ConfigKeys.queriesMax.name, ConfigKeys.queriesMaxMB.name,
     ]
 
     /// Every key whose resolved value differs (keys only: never a value, since keys may be secrets).
@@ -40,6 +41,9 @@ public enum ConfigChange {
             (ConfigKeys.llmAllowModels, { "\($0.server.allowedModels.map { $0.sorted() } ?? ["*"])" }),
             (ConfigKeys.sessionsMax, { "\($0.sessionsMax)" }),
             (ConfigKeys.sessionTTLSeconds, { "\($0.sessionTTL)" }),
+            (ConfigKeys.queryRetentionSeconds, { "\($0.server.queryRetention)" }),
+            (ConfigKeys.queriesMax, { "\($0.server.queriesMax)" }),
+            (ConfigKeys.queriesMaxMB, { "\($0.server.queriesMaxBytes)" }),
         ]
         return fields.compactMap { key, value in value(old) == value(new) ? nil : key.name }
     }
@@ -58,6 +62,9 @@ public enum ConfigChange {
         kept.server.streamBuffer = old.server.streamBuffer
         kept.server.heartbeat = old.server.heartbeat
         kept.server.maxBodyBytes = old.server.maxBodyBytes
+        kept.server.queryRetention = old.server.queryRetention
+        kept.server.queriesMax = old.server.queriesMax
+        kept.server.queriesMaxBytes = old.server.queriesMaxBytes
         kept.web.fetchAllowHosts = old.web.fetchAllowHosts
         kept.web.cacheEnabled = old.web.cacheEnabled
         kept.web.cacheMaxBytes = old.web.cacheMaxBytes

@@ -24,6 +24,8 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
     private let fetchDuration: DurationHistogram
     private let cacheLookups: [String: Counter]
     private let sessionsActive: Gauge
+    private let queriesRetained: Gauge
+    private let queriesRetainedBytes: Gauge
 
     static let latencyBuckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
@@ -106,6 +108,11 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
         self.cacheLookups = lookups
         self.sessionsActive = registry.makeGauge(
             descriptor: descriptor("sessions_active", "", "Sessions kept for follow-up questions."))
+        self.queriesRetained = registry.makeGauge(
+            descriptor: descriptor(
+                "queries_retained", "", "Resumable queries kept, running and finished (POST /v1/queries)."))
+        self.queriesRetainedBytes = registry.makeGauge(
+            descriptor: descriptor("queries_retained", "bytes", "Bytes of events kept for resumable queries."))
         registry.makeGauge(
             descriptor: descriptor("build", "info", "Build information; the value is always 1."),
             labels: [("version", version)]
@@ -261,6 +268,12 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
 
     /// Publishes how many sessions are kept.
     public func recordSessions(_ count: Int) { sessionsActive.set(Double(count)) }
+
+    /// Publishes how many resumable queries are kept, and the bytes of their events.
+    public func recordResumableQueries(count: Int, bytes: Int) {
+        queriesRetained.set(Double(count))
+        queriesRetainedBytes.set(Double(bytes))
+    }
 
     // MARK: Transport
 

@@ -16,7 +16,8 @@ public struct SiftRequestContext: RequestContext {
     }
 }
 
-/// Sets `X-Request-Id` on every response and counts requests by route and status.
+/// Sets `X-Request-Id` on every response (unless the route set it: a resumable query's events carry the
+/// query's id) and counts requests by route and status.
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = SiftRequestContext
     let metrics: SiftMetrics
@@ -26,7 +27,7 @@ struct RequestMiddleware: RouterMiddleware {
     ) async throws -> Response {
         do {
             var response = try await next(request, context)
-            response.headers[.requestID] = context.requestID.rawValue
+            if response.headers[.requestID] == nil { response.headers[.requestID] = context.requestID.rawValue }
             metrics.recordHTTPRequest(route: context.endpointPath ?? "unmatched", status: Int(response.status.code))
             return response
         } catch let error as any HTTPResponseError {

@@ -12,16 +12,32 @@ public struct SiftRoutes: Sendable {
     let metrics: SiftMetrics
     let configuration: SiftServerConfiguration
     let readiness: @Sendable () -> Readiness
+    /// Runs and keeps resumable queries (`POST /v1/queries`); run it as a `Service` beside the HTTP server.
+    public let queries: QueryService
 
     public init(
         runner: any QueryRunning, registry: StreamRegistry, metrics: SiftMetrics,
         configuration: SiftServerConfiguration, readiness: @escaping @Sendable () -> Readiness
+    ) {
+        let limits = QueryStore.Limits(
+            retention: configuration.queryRetention, maxQueries: configuration.queriesMax,
+            maxBytes: configuration.queriesMaxBytes)
+        self.init(
+            runner: runner, registry: registry, metrics: metrics, configuration: configuration,
+            queryStore: QueryStore(limits: limits, metrics: metrics), readiness: readiness)
+    }
+
+    init(
+        runner: any QueryRunning, registry: StreamRegistry, metrics: SiftMetrics,
+        configuration: SiftServerConfiguration, queryStore: QueryStore, readiness: @escaping @Sendable () -> Readiness
     ) {
         self.runner = runner
         self.registry = registry
         self.metrics = metrics
         self.configuration = configuration
         self.readiness = readiness
+        self.queries = QueryService(
+            store: queryStore, runner: runner, registry: registry, logger: Logger(label: "siftd.queries"))
     }
 
     /// The router with every route and middleware.
@@ -48,6 +64,7 @@ public struct SiftRoutes: Sendable {
         router.post("/v1/answer") { request, context in
             try await answer(request, context: context)
         }
+        addQueryRoutes(to: router)
         return router
     }
 
@@ -81,7 +98,7 @@ public struct SiftRoutes: Sendable {
         return eventResponse(id: id, body: body, session: prepared.context.session)
     }
 
-    private func eventResponse(id: QueryID, body: ResponseBody, session: String? = nil) -> Response {
+    func eventResponse(id: QueryID, body: ResponseBody, session: String? = nil) -> Response {
         var headers: HTTPFields = [
             .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .accelBuffering: "no",
             .requestID: id.rawValue,
@@ -137,58 +154,63 @@ public struct SiftRoutes: Sendable {
         }
     }
 
-    func answer(_ request: Request, context: SiftRequestContext) async throws -> Response {
-        let id = context.requestID
+    /// The question and options of a POST body (JSON; a form too when `acceptsForm`), or of `?q=…` in the URL,
+    /// validated as far as can be without the runner.
+    func readQueryRequest(_ request: Request, acceptsForm: Bool) async throws(QueryError) -> QueryRequest {
         var bytes = QueryString.parameter("q", in: request.uri.query)
-        var options: QueryOptions
-        do {
-            options = try QueryOptions.parse(query: request.uri.query)
-        } catch {
-            return .error(error, id: id)
-        }
+        var options = try QueryOptions.parse(query: request.uri.query)
         if bytes == nil {
             let body: ByteBuffer
             do {
                 body = try await request.body.collect(upTo: configuration.maxBodyBytes)
             } catch {
-                return .error(.badRequest("The request body is larger than \(configuration.maxBodyBytes) bytes."), id: id)
+                throw .badRequest("The request body is larger than \(configuration.maxBodyBytes) bytes.")
             }
             let raw = Array(body.readableBytesView)
-            guard String(validating: raw, as: UTF8.self) != nil else { return .error(.invalidEncoding, id: id) }
-            let decoded: AnswerRequest
-            do {
-                decoded = try JSONDecoder().decode(AnswerRequest.self, from: Data(raw))
-            } catch {
-                return .error(
-                    .badRequest(
+            guard let text = String(validating: raw, as: UTF8.self) else { throw .invalidEncoding }
+            let isForm = request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") ?? false
+            if acceptsForm && isForm {
+                bytes = QueryString.parameter("q", in: text) ?? QueryString.parameter("query", in: text)
+                let fromBody = try QueryOptions.parse(query: text)
+                options.session = fromBody.session ?? options.session
+                options.models = fromBody.models ?? options.models
+                if QueryString.parameter("merge", in: text) != nil { options.merge = fromBody.merge }
+            } else {
+                let decoded: AnswerRequest
+                do {
+                    decoded = try JSONDecoder().decode(AnswerRequest.self, from: Data(raw))
+                } catch {
+                    throw .badRequest(
                         #"The body must be JSON like {"q": "what is photosynthesis"} (optionally with "session", "models" and "merge"), or pass ?q= in the URL."#
-                    ),
-                    id: id)
-            }
-            bytes = (decoded.q ?? decoded.query).map { Array($0.utf8) }
-            do {
+                    )
+                }
+                bytes = (decoded.q ?? decoded.query).map { Array($0.utf8) }
                 let fromBody = try QueryOptions(
                     session: decoded.session, models: decoded.models.map { $0.names.joined(separator: ",") },
                     merge: decoded.merge.map { $0 ? "true" : "false" })
                 options.session = fromBody.session ?? options.session
                 options.models = fromBody.models ?? options.models
                 if decoded.merge != nil { options.merge = fromBody.merge }
-            } catch {
-                return .error(error, id: id)
             }
         }
         guard let bytes else {
-            return .error(.badRequest(#"Missing the question: send {"q": "…"} or ?q=…"#), id: id)
+            throw .badRequest(#"Missing the question: send {"q": "…"} or ?q=…"#)
         }
+        try options.check(allowed: configuration.allowedModels)
+        return QueryRequest(bytes: bytes, session: options.session, models: options.models, merge: options.merge)
+    }
+
+    func answer(_ request: Request, context: SiftRequestContext) async throws -> Response {
+        let id = context.requestID
+        let asked: QueryRequest
         do {
-            try options.check(allowed: configuration.allowedModels)
+            asked = try await readQueryRequest(request, acceptsForm: false)
         } catch {
             return .error(error, id: id)
         }
         let prepared: PreparedQuery
         do {
-            prepared = try runner.prepare(
-                QueryRequest(bytes: bytes, session: options.session, models: options.models, merge: options.merge))
+            prepared = try runner.prepare(asked)
         } catch {
             return .error(error, id: id)
         }

@@ -13,16 +13,26 @@ public struct SiftServerConfiguration: Sendable, Equatable {
     /// Models a request may name in `models`; nil allows any (`SIFT_LLM_ALLOW_MODELS=*`, or no LLM at all,
     /// when asking for models only earns a warning).
     public var allowedModels: Set<String>?
+    /// How long a resumable query's events are kept after its `done` (`SIFT_QUERY_RETENTION_SECONDS`).
+    public var queryRetention: Duration
+    /// Resumable queries kept at once, running and finished (`SIFT_QUERIES_MAX`).
+    public var queriesMax: Int
+    /// Bytes of events kept over all resumable queries (`SIFT_QUERIES_MAX_MB`); one query keeps at most 8 MiB of them.
+    public var queriesMaxBytes: Int
 
     public init(
         maxStreams: Int = 2048, streamBuffer: Int = 1024, heartbeat: Duration = .seconds(15),
-        maxBodyBytes: Int = 64 * 1024, version: String = "dev"
+        maxBodyBytes: Int = 64 * 1024, version: String = "dev", queryRetention: Duration = .seconds(300),
+        queriesMax: Int = 1024, queriesMaxBytes: Int = 64 << 20
     ) {
         self.maxStreams = maxStreams
         self.streamBuffer = streamBuffer
         self.heartbeat = heartbeat
         self.maxBodyBytes = maxBodyBytes
         self.version = version
+        self.queryRetention = queryRetention
+        self.queriesMax = queriesMax
+        self.queriesMaxBytes = queriesMaxBytes
     }
 }
 

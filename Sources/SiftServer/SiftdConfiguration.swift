@@ -132,6 +132,15 @@ public enum ConfigKeys {
     public static let sessionTTLSeconds = ConfigKey(
         name: "session_ttl_seconds", environment: "SIFT_SESSION_TTL_SECONDS", defaultText: "1800",
         help: "Seconds a session lives without a question.")
+    public static let queryRetentionSeconds = ConfigKey(
+        name: "query_retention_seconds", environment: "SIFT_QUERY_RETENTION_SECONDS", defaultText: "300",
+        help: "Seconds a resumable query's events (POST /v1/queries) are kept after it ended.")
+    public static let queriesMax = ConfigKey(
+        name: "queries_max", environment: "SIFT_QUERIES_MAX", defaultText: "1024",
+        help: "Resumable queries kept, running and finished; the oldest finished goes first.")
+    public static let queriesMaxMB = ConfigKey(
+        name: "queries_max_mb", environment: "SIFT_QUERIES_MAX_MB", defaultText: "64",
+        help: "Megabytes of events kept over all resumable queries (one query keeps at most 8 MiB); the oldest finished go first.")
 
     /// All keys, in `--help` order.
     public static let all: [ConfigKey] = [
@@ -139,7 +148,7 @@ public enum ConfigKeys {
         heartbeatSeconds, maxSources, maxPassages, braveAPIKey, braveURL, braveCountry, searxngURL, searchLanguage,
         safeSearch, fetchAllowHosts, maxPages, fetchDeadlineMs, cache, cacheMaxMB, cacheTTLSeconds, llmURL, llmModel,
         llmAPIKey, llmContextTokens, llmMaxTokens, llmTimeoutMs, llmMerge, llmAllowModels, sessionsMax,
-        sessionTTLSeconds,
+        sessionTTLSeconds, queryRetentionSeconds, queriesMax, queriesMaxMB,
     ]
 }
 
@@ -304,6 +313,10 @@ public struct SiftdConfiguration: Sendable, Equatable {
         configuration.server.heartbeat = .seconds(try integer(ConfigKeys.heartbeatSeconds, default: 15, range: 1...3600))
         configuration.maxSources = try integer(ConfigKeys.maxSources, default: 10, range: 1...50)
         configuration.maxPassages = try integer(ConfigKeys.maxPassages, default: 6, range: 1...50)
+        configuration.server.queryRetention = .seconds(
+            try integer(ConfigKeys.queryRetentionSeconds, default: 300, range: 1...86_400))
+        configuration.server.queriesMax = try integer(ConfigKeys.queriesMax, default: 1024, range: 1...100_000)
+        configuration.server.queriesMaxBytes = try integer(ConfigKeys.queriesMaxMB, default: 64, range: 1...65_536) << 20
 
         // The web: providers, fetching, cache.
         var web = WebConfiguration()

@@ -70,6 +70,10 @@ struct Siftd: AsyncParsableCommand {
     @Option(name: .customLong("sessions-max"), help: ArgumentHelp(ConfigKeys.sessionsMax.helpText)) var sessionsMax: String?
     @Option(name: .customLong("session-ttl-seconds"), help: ArgumentHelp(ConfigKeys.sessionTTLSeconds.helpText))
     var sessionTTLSeconds: String?
+    @Option(name: .customLong("query-retention-seconds"), help: ArgumentHelp(ConfigKeys.queryRetentionSeconds.helpText))
+    var queryRetentionSeconds: String?
+    @Option(name: .customLong("queries-max"), help: ArgumentHelp(ConfigKeys.queriesMax.helpText)) var queriesMax: String?
+    @Option(name: .customLong("queries-max-mb"), help: ArgumentHelp(ConfigKeys.queriesMaxMB.helpText)) var queriesMaxMB: String?
     @Flag(name: .customLong("index-only"), help: "Build or refresh the knowledge-base index, then exit.") var indexOnly = false
     @Flag(name: .customLong("reindex"), help: "Rebuild the index even when it is up to date.") var reindex = false
     @Flag(name: .customLong("check-config"), help: "Resolve the configuration, print it, and exit (2 when it is bad).")
@@ -92,6 +96,8 @@ struct Siftd: AsyncParsableCommand {
             (ConfigKeys.llmMaxTokens, llmMaxTokens), (ConfigKeys.llmTimeoutMs, llmTimeoutMs), (ConfigKeys.llmMerge, llmMerge),
             (ConfigKeys.llmAllowModels, llmAllowModels),
             (ConfigKeys.sessionsMax, sessionsMax), (ConfigKeys.sessionTTLSeconds, sessionTTLSeconds),
+            (ConfigKeys.queryRetentionSeconds, queryRetentionSeconds), (ConfigKeys.queriesMax, queriesMax),
+            (ConfigKeys.queriesMaxMB, queriesMaxMB),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key.name, $0) } })
     }
@@ -252,11 +258,14 @@ struct Siftd: AsyncParsableCommand {
         let health = HealthCheck(eventLoops: eventLoops, probe: probe, logger: logger)
         let watchdog = WatchdogService(notifier: notifier, logger: logger) { await health() }
         let status = StatusReporter(notifier: notifier, registry: registry, line: statusLine, logger: logger)
-        // Shutdown runs in reverse: status (STOPPING=1), registry (streams end with done), server, reloader,
-        // watchdog, and last the HTTP clients (the LLM's, the web's), which fail any transfer still open.
+        // Shutdown runs in reverse: status (STOPPING=1), registry (streams and resumable queries end with
+        // done), server, query service, reloader, watchdog, and last the HTTP clients (the LLM's, the web's), which fail any transfer still open.
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: shared.web.client), .init(service: shared.llmClient), .init(service: watchdog),
-            .init(service: reloader), .init(service: server), .init(service: registry), .init(service: status),
+            .init(service: reloader),
+            // Resumable queries: shut down after the server drained, so their readers end with `done`.
+            .init(service: routes.queries),
+            .init(service: server), .init(service: registry), .init(service: status),
         ]
         let group = ServiceGroup(
             configuration: .init(
@@ -287,6 +296,7 @@ struct Siftd: AsyncParsableCommand {
         cache:         \(settings.web.cacheEnabled ? "on, \(settings.web.cacheMaxBytes >> 20) MB, \(settings.web.cacheTTL)" : "off")
         llm:           \(LLMSetup.describe(settings.llm))
         sessions:      \(settings.sessionsMax), idle timeout \(settings.sessionTTL)
+        resumable:     \(settings.server.queriesMax) queries, \(settings.server.queriesMaxBytes >> 20) MiB, kept \(settings.server.queryRetention)
         """
     }
 }

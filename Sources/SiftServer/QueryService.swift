@@ -1,0 +1,108 @@
+import Logging
+import ServiceLifecycle
+import SiftCore
+
+/// Runs resumable queries (`POST /v1/queries`) to their end, read or not, and keeps
+/// their events in a ``QueryStore`` for readers to replay and follow.
+///
+/// Each query runs as a child task of ``run()``, not of the request that started it,
+/// so a reader that disconnects does not cancel it; `DELETE` does. A running query
+/// takes a ``StreamRegistry`` slot (`SIFT_MAX_STREAMS`), so on graceful shutdown the
+/// registry asks it to stop: its log gets `error{shutting_down}`, then `done`. On its
+/// own graceful shutdown the service takes no new query and waits for those it runs.
+public final class QueryService: Service, Sendable {
+    struct Job: Sendable {
+        var log: QueryLog
+        var prepared: PreparedQuery
+    }
+
+    let store: QueryStore
+    private let runner: any QueryRunning
+    private let registry: StreamRegistry
+    private let logger: Logger
+    private let jobs: AsyncStream<Job>
+    private let submit: AsyncStream<Job>.Continuation
+
+    init(store: QueryStore, runner: any QueryRunning, registry: StreamRegistry, logger: Logger) {
+        self.store = store
+        self.runner = runner
+        self.registry = registry
+        self.logger = logger
+        // Unbounded, but every job holds a registry slot: at most `SIFT_MAX_STREAMS` wait here.
+        (jobs, submit) = AsyncStream.makeStream()
+    }
+
+    /// Starts query `id`: admits it (`overloaded`, `shutting_down`) and hands it to ``run()``.
+    func start(id: QueryID, prepared: PreparedQuery) throws(QueryError) -> QueryLog {
+        let log = QueryLog(
+            id: id, session: prepared.context.session, maxBytes: store.limits.maxQueryBytes, store: store)
+        try registry.register(id) { _ in log.stop(.shutdown) }
+        do {
+            try store.admit(log)
+        } catch {
+            registry.unregister(id)
+            throw error
+        }
+        if case .terminated = submit.yield(Job(log: log, prepared: prepared)) {
+            store.remove(id)
+            registry.unregister(id)
+            throw QueryError.shuttingDown
+        }
+        return log
+    }
+
+    /// The log of query `id` (`query_not_found`, `query_expired`).
+    func log(_ id: QueryID) throws(QueryError) -> QueryLog {
+        try store.log(id)
+    }
+
+    /// Cancels query `id` if it is running; a query that already ended is left as it is.
+    func cancel(_ id: QueryID) throws(QueryError) {
+        let log = try store.log(id)
+        if log.stop(.cancelled) {
+            logger.info("query cancelled by DELETE", metadata: ["query_id": "\(id)"])
+        }
+    }
+
+    /// Runs every query started until graceful shutdown, then waits for those still running.
+    public func run() async throws {
+        let sweepEvery = min(.seconds(30), max(.seconds(1), store.limits.retention / 2))
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { [store] in
+                // Frees expired logs even when nobody asks for one.
+                while (try? await Task.sleep(for: sweepEvery)) != nil { store.sweep() }
+            }
+            await withGracefulShutdownHandler {
+                await withDiscardingTaskGroup { group in
+                    // Ends once `submit` is finished and the jobs already queued have started.
+                    for await job in jobs {
+                        group.addTask { await self.execute(job) }
+                    }
+                }
+            } onGracefulShutdown: { [submit] in
+                submit.finish()
+            }
+            tasks.cancelAll()
+        }
+    }
+
+    /// Runs one query until it ends or is asked to stop, then closes its log.
+    private func execute(_ job: Job) async {
+        let log = job.log
+        let runner = self.runner
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                _ = await runner.run(id: log.id, prepared: job.prepared) { event in log.record(event) }
+            }
+            group.addTask {
+                // The first stop request; the iteration also ends when the runner finishes first.
+                for await _ in log.stopRequests { return }
+            }
+            _ = await group.next()
+            group.cancelAll()
+        }
+        log.finish()
+        store.finished(log.id)
+        registry.unregister(log.id)
+    }
+}

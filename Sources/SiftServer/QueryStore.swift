@@ -1,0 +1,182 @@
+import NIOCore
+import SiftCore
+
+/// Keeps the logs of resumable queries: bounded in number and in bytes, and each
+/// finished one only for a retention time after its `done`.
+///
+/// Running queries are never evicted; finished ones go oldest-finished first, when
+/// their retention ends, when the number of queries would pass `maxQueries`, or when
+/// the bytes of all logs would pass `maxBytes`. A query that ended is remembered
+/// (bounded) so that a late reader hears "expired" rather than "never existed".
+/// A reader already attached to an evicted log keeps reading it to its `done`; the
+/// memory goes when that reader does. Every operation is O(1) amortized.
+final class QueryStore: Sendable {
+    /// The bounds of the store.
+    struct Limits: Sendable, Equatable {
+        /// How long a finished query is kept after its `done`.
+        var retention: Duration
+        /// Queries kept at once, running and finished.
+        var maxQueries: Int
+        /// Bytes of events kept over all queries.
+        var maxBytes: Int
+        /// Bytes of events one query may record: 8 MiB, or `maxBytes` when that is less.
+        var maxQueryBytes: Int
+
+        init(retention: Duration = .seconds(300), maxQueries: Int = 1024, maxBytes: Int = 64 << 20, maxQueryBytes: Int? = nil) {
+            self.retention = retention
+            self.maxQueries = max(1, maxQueries)
+            self.maxBytes = max(1, maxBytes)
+            self.maxQueryBytes = min(maxQueryBytes ?? (8 << 20), self.maxBytes)
+        }
+
+        /// Ended ids remembered, to tell "expired" from "unknown": twice the queries, at least 4,096.
+        var rememberedEndings: Int { max(4096, 2 * maxQueries) }
+    }
+
+    private struct Entry: Sendable {
+        var log: QueryLog
+        var bytes = 0
+        var finished = false
+    }
+
+    private enum Ending: Sendable {
+        case expired
+        case evicted
+    }
+
+    private struct State: Sendable {
+        var entries: [QueryID: Entry] = [:]
+        /// Finished queries in the order they finished, with the time; the head goes first.
+        var finished = CircularBuffer<(id: QueryID, at: ContinuousClock.Instant)>()
+        var bytes = 0
+        var endings: [QueryID: Ending] = [:]
+        var endingOrder = CircularBuffer<QueryID>()
+    }
+
+    let limits: Limits
+    private let now: @Sendable () -> ContinuousClock.Instant
+    private let metrics: SiftMetrics?
+    private let state = LockedValue(State())
+
+    init(limits: Limits = .init(), metrics: SiftMetrics? = nil, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+        self.limits = limits
+        self.metrics = metrics
+        self.now = now
+    }
+
+    /// Queries kept now, running and finished.
+    var count: Int { withSweep { $0.entries.count } }
+    /// Queries running now.
+    var runningCount: Int { withSweep { $0.entries.count - $0.finished.count } }
+    /// Bytes of events kept now.
+    var bytes: Int { withSweep { $0.bytes } }
+
+    /// Adds a starting query, evicting the oldest finished ones to make room;
+    /// `overloaded` when every query kept is still running.
+    func admit(_ log: QueryLog) throws(QueryError) {
+        let limits = self.limits
+        let admitted = withSweep { state -> Bool in
+            while state.entries.count >= limits.maxQueries, Self.evictOldest(&state, limits: limits) {}
+            guard state.entries.count < limits.maxQueries else { return false }
+            state.entries[log.id] = Entry(log: log)
+            state.endings[log.id] = nil
+            return true
+        }
+        if !admitted { throw QueryError.overloaded(limit: limits.maxQueries) }
+    }
+
+    /// The log of query `id`: `query_not_found` when this siftd never had it, `query_expired` when it is gone.
+    func log(_ id: QueryID) throws(QueryError) -> QueryLog {
+        let limits = self.limits
+        let result: Result<QueryLog, QueryError> = withSweep { state in
+            if let entry = state.entries[id] { return .success(entry.log) }
+            if let ending = state.endings[id] {
+                return .failure(.queryExpired(id.rawValue, detail: Self.describe(ending, limits: limits)))
+            }
+            return .failure(.queryNotFound(id.rawValue))
+        }
+        return try result.get()
+    }
+
+    /// Counts `bytes` more for query `id`, evicting the oldest finished queries while all logs
+    /// would pass `maxBytes`; false (nothing counted) when they still would, unless `force`.
+    func reserve(_ id: QueryID, bytes: Int, force: Bool) -> Bool {
+        let limits = self.limits
+        return withSweep { state in
+            guard state.entries[id] != nil else { return true }
+            while state.bytes + bytes > limits.maxBytes, Self.evictOldest(&state, limits: limits) {}
+            guard force || state.bytes + bytes <= limits.maxBytes else { return false }
+            state.entries[id]?.bytes += bytes
+            state.bytes += bytes
+            return true
+        }
+    }
+
+    /// Marks query `id` finished: its retention starts now.
+    func finished(_ id: QueryID) {
+        let now = self.now()
+        withSweep { state in
+            guard state.entries[id]?.finished == false else { return }
+            state.entries[id]?.finished = true
+            state.finished.append((id, now))
+        }
+    }
+
+    /// Forgets a query that never started.
+    func remove(_ id: QueryID) {
+        withSweep { state in
+            guard let entry = state.entries.removeValue(forKey: id) else { return }
+            state.bytes -= entry.bytes
+            if entry.finished, let index = state.finished.firstIndex(where: { $0.id == id }) {
+                state.finished.remove(at: index)
+            }
+        }
+    }
+
+    /// Ends the finished queries whose retention is over.
+    func sweep() { withSweep { _ in } }
+
+    // MARK: Private
+
+    /// Runs `body` on the state after ending expired queries, then publishes the gauges.
+    @discardableResult
+    private func withSweep<Result: Sendable>(_ body: (inout State) -> Result) -> Result {
+        let now = self.now()
+        let limits = self.limits
+        let metrics = self.metrics
+        return state.withLock { state in
+            while let first = state.finished.first, first.at.duration(to: now) > limits.retention {
+                state.finished.removeFirst()
+                Self.end(first.id, .expired, in: &state, limits: limits)
+            }
+            let result = body(&state)
+            metrics?.recordResumableQueries(count: state.entries.count, bytes: state.bytes)
+            return result
+        }
+    }
+
+    /// Removes the query that finished first; false when every query is running.
+    private static func evictOldest(_ state: inout State, limits: Limits) -> Bool {
+        guard let first = state.finished.popFirst() else { return false }
+        end(first.id, .evicted, in: &state, limits: limits)
+        return true
+    }
+
+    private static func end(_ id: QueryID, _ ending: Ending, in state: inout State, limits: Limits) {
+        guard let entry = state.entries.removeValue(forKey: id) else { return }
+        state.bytes -= entry.bytes
+        if state.endings.updateValue(ending, forKey: id) == nil { state.endingOrder.append(id) }
+        while state.endingOrder.count > limits.rememberedEndings {
+            state.endings[state.endingOrder.removeFirst()] = nil
+        }
+    }
+
+    private static func describe(_ ending: Ending, limits: Limits) -> String {
+        switch ending {
+        case .expired:
+            "ended more than \(limits.retention.components.seconds) seconds ago"
+        case .evicted:
+            "was dropped to make room (Sift keeps \(limits.maxQueries) queries and \(limits.maxBytes >= 1 << 20 ? "\(limits.maxBytes >> 20) MiB" : "\(limits.maxBytes) bytes") of their events)"
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SiftCore
+
+/// Resumable queries: `POST /v1/queries`, `GET /v1/queries/{id}/events`, `DELETE /v1/queries/{id}`.
+extension SiftRoutes {
+    /// The body of `201 Created`.
+    struct CreatedQuery: Encodable {
+        var id: String
+        var eventsURL: String
+        var session: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id
+            case eventsURL = "events_url"
+            case session
+        }
+    }
+
+    func addQueryRoutes(to router: Router<SiftRequestContext>) {
+        router.post("/v1/queries") { request, context in
+            await createQuery(request, context: context)
+        }
+        router.get("/v1/queries/:id/events") { request, context in
+            queryEvents(request, context: context)
+        }
+        router.delete("/v1/queries/:id") { _, context in
+            cancelQuery(context: context)
+        }
+    }
+
+    // MARK: POST /v1/queries
+
+    func createQuery(_ request: Request, context: SiftRequestContext) async -> Response {
+        let id = context.requestID
+        let log: QueryLog
+        do throws(QueryError) {
+            let asked = try await readQueryRequest(request, acceptsForm: true)
+            if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) }
+            let prepared = try runner.prepare(asked)
+            log = try queries.start(id: id, prepared: prepared)
+        } catch {
+            return .error(error, id: id)
+        }
+        let events = "/v1/queries/\(id.rawValue)/events"
+        var response = Response.json(
+            CreatedQuery(id: id.rawValue, eventsURL: events, session: log.session), status: .created, id: id)
+        response.headers[.location] = events
+        if let session = log.session { response.headers[.siftSession] = session }
+        context.logger.debug("resumable query started")
+        return response
+    }
+
+    // MARK: GET /v1/queries/{id}/events
+
+    func queryEvents(_ request: Request, context: SiftRequestContext) -> Response {
+        let log: QueryLog
+        let lastEventID: Int
+        do throws(QueryError) {
+            log = try queries.log(try Self.queryID(context))
+            lastEventID = try Self.lastEventID(request)
+            try log.check(resumingAfter: lastEventID)
+        } catch {
+            return .error(error, id: context.requestID)
+        }
+        if log.isEnded && lastEventID == log.count {
+            // The reader has every event, `done` included. 204 also tells EventSource to stop reconnecting.
+            return Response(status: .noContent, headers: [.requestID: log.id.rawValue])
+        }
+        let stream = QueryEventsStream(
+            log: log, lastEventID: lastEventID, metrics: metrics, heartbeat: configuration.heartbeat)
+        let body = ResponseBody { writer in
+            try await request.body.consumeWithCancellationOnInboundClose { _ in
+                try await stream.write(to: &writer)
+            }
+            try await writer.finish(nil)
+        }
+        return eventResponse(id: log.id, body: body, session: log.session)
+    }
+
+    /// The id after which to send events: the `Last-Event-ID` header, else the `last_event_id` parameter, else 0.
+    static func lastEventID(_ request: Request) throws(QueryError) -> Int {
+        let text: String
+        if let header = request.headers[.lastEventID], !header.allSatisfy({ $0 == " " || $0 == "\t" }) {
+            text = header
+        } else if let bytes = QueryString.parameter("last_event_id", in: request.uri.query), !bytes.isEmpty {
+            text = String(decoding: bytes, as: UTF8.self)
+        } else {
+            return 0
+        }
+        let trimmed = text.trimmingCharacters(in: " \t")
+        guard trimmed.utf8.count <= 18, trimmed.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let number = Int(trimmed)
+        else {
+            throw QueryError.badLastEventID(
+                "Last-Event-ID must be the id of an event this query sent (a whole number), not “\(text.prefix(40))”.")
+        }
+        return number
+    }
+
+    // MARK: DELETE /v1/queries/{id}
+
+    func cancelQuery(context: SiftRequestContext) -> Response {
+        do throws(QueryError) {
+            try queries.cancel(try Self.queryID(context))
+        } catch {
+            return .error(error, id: context.requestID)
+        }
+        return Response(status: .noContent)
+    }
+
+    private static func queryID(_ context: SiftRequestContext) throws(QueryError) -> QueryID {
+        let text = context.parameters.get("id") ?? ""
+        guard let id = QueryID(text) else { throw QueryError.queryNotFound(String(text.prefix(64))) }
+        return id
+    }
+}
+
+extension HTTPField.Name {
+    /// `Last-Event-ID`: the id of the last event a resuming reader has.
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+}
