@@ -355,7 +355,7 @@ def test_stop_ends_open_streams_with_done(machine):
 
 
 def test_prometheus_scrapes_siftd_under_systemd(machine, tmp_path):
-    prometheus = pytest.importorskip("prometheus", reason="tests/system/prometheus.py (branch dashboards)")
+    import prometheus  # tests/system/prometheus.py: start_prometheus() and lint()
     start_siftd(machine)
     # A few queries so the scraped families have samples.
     for _ in range(2):
