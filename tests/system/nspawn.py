@@ -98,6 +98,9 @@ class Container:
             # Units are there once systemd has finished booting; a degraded system is
             # fine (some of the host's units, e.g. hardware daemons, fail in a container).
             wait_for(self._booted, timeout, "the container to finish booting", interval=0.2)
+        except AssertionError as error:
+            self.shutdown()
+            raise AssertionError(f"the container did not boot: {error}\nsystemd-nspawn said:\n{self.log_text()}") from None
         except BaseException:
             self.shutdown()
             raise
@@ -108,7 +111,7 @@ class Container:
 
     def _find_leader(self):
         if self.proc.poll() is not None:
-            raise AssertionError(f"systemd-nspawn exited with {self.proc.returncode}:\n{self.log_text()}")
+            raise AssertionError(f"systemd-nspawn exited with {self.proc.returncode}")
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
@@ -125,7 +128,7 @@ class Container:
 
     def _booted(self):
         if self.proc.poll() is not None:
-            raise AssertionError(f"systemd-nspawn exited with {self.proc.returncode}:\n{self.log_text()}")
+            raise AssertionError(f"systemd-nspawn exited with {self.proc.returncode}")
         # --wait returns once the boot is done; before D-Bus is up it fails, so poll.
         result = self.run("systemctl", "is-system-running", "--wait", check=False, timeout=60)
         return result.stdout.strip() in ("running", "degraded")
