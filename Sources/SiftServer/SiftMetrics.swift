@@ -300,6 +300,31 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
         ).set(Double(passages))
     }
 
+    /// Counts one configuration reload (SIGHUP) and whether it was applied.
+    public func recordReload(success: Bool) {
+        registry.makeCounter(descriptor: Self.reloads, labels: [("outcome", success ? "applied" : "rejected")]).increment()
+        registry.makeGauge(descriptor: Self.lastReloadSuccessful).set(success ? 1.0 : 0.0)
+    }
+
+    /// Creates the reload series at start, so that they exist before the first reload.
+    public func registerReloads() {
+        for outcome in ["applied", "rejected"] {
+            _ = registry.makeCounter(descriptor: Self.reloads, labels: [("outcome", outcome)])
+        }
+        registry.makeGauge(descriptor: Self.lastReloadSuccessful).set(1.0)
+    }
+
+    static var reloads: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "sift", metricName: "config_reloads", unitName: "total",
+            helpText: "Configuration reloads (SIGHUP), by outcome: applied, or rejected (the running configuration kept serving).")
+    }
+    static var lastReloadSuccessful: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "sift", metricName: "config_last_reload_successful", unitName: "",
+            helpText: "1 when the last configuration reload was applied (or none was tried), 0 when it was rejected.")
+    }
+
     /// Renders the Prometheus text exposition, refreshing process metrics first.
     public func render() -> [UInt8] {
         process.refresh()
