@@ -24,7 +24,10 @@ doc="$DESTDIR$PREFIX/share/doc/siftd"
 install -D -m 0644 systemd/README.md "$doc/README.md"
 for file in siftd.toml.example siftd.env.example; do install -D -m 0644 "systemd/$file" "$doc/$file"; done
 for file in docs/*.md; do install -D -m 0644 "$file" "$doc/$(basename "$file")"; done
-for file in dashboards/*; do [[ -f $file ]] && install -D -m 0644 "$file" "$DESTDIR$PREFIX/share/siftd/dashboards/$(basename "$file")"; done
+# dashboards/ with its subfolders (the rule tests), structure kept.
+while IFS= read -r -d '' file; do
+  install -D -m 0644 "$file" "$DESTDIR$PREFIX/share/siftd/$file"
+done < <(find dashboards -type f -print0)
 
 # The config directory with the samples; an existing siftd.toml or siftd.env is left alone.
 install -d -m 0755 "$DESTDIR$SYSCONFDIR/siftd"

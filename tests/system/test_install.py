@@ -33,7 +33,13 @@ def test_install_places_binary_unit_and_samples(tmp_path):
     assert (dest / "opt/sift/share/doc/siftd/README.md").exists()
     assert (dest / "opt/sift/share/doc/siftd/api.md").exists()
     assert (dest / "opt/sift/share/siftd/wiki/summaries_en-us.json").read_text().startswith("{")
-    assert (dest / "opt/sift/share/siftd/dashboards/README.md").exists()
+    dashboards = dest / "opt/sift/share/siftd/dashboards"
+    for name in ("README.md", "siftd.json", "siftd.rules.yml", "runbook.md", "tests/traffic.test.yml"):
+        assert (dashboards / name).exists(), name
+    # The installed rule tests run against the installed rules.
+    tests = sorted(str(p) for p in (dashboards / "tests").glob("*.yml"))
+    done = subprocess.run(["promtool", "test", "rules", *tests], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.count("SUCCESS") == len(tests), done.stdout + done.stderr
 
     # A second install keeps the operator's configuration.
     config.write_text('listen = "127.0.0.1:9999"\n')
