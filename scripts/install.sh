@@ -13,12 +13,14 @@ DATA_DIR=${DATA_DIR:-$HOME/.local/share/siftd}
 
 install -D -m 0755 "$BIN" "$DESTDIR$PREFIX/bin/siftd"
 mkdir -p "$DESTDIR$UNITDIR"
-sed -e "s|/usr/local/bin/siftd|$PREFIX/bin/siftd|g" \
-    -e "s|/usr/local/share/siftd|$PREFIX/share/siftd|g" \
-    -e "s|/usr/local/share/doc/siftd|$PREFIX/share/doc/siftd|g" \
-    -e "s|/etc/siftd/|$SYSCONFDIR/siftd/|g" \
-    systemd/siftd.service > "$DESTDIR$UNITDIR/siftd.service"
-chmod 0644 "$DESTDIR$UNITDIR/siftd.service"
+for unit in siftd.service siftd.socket; do
+  sed -e "s|/usr/local/bin/siftd|$PREFIX/bin/siftd|g" \
+      -e "s|/usr/local/share/siftd|$PREFIX/share/siftd|g" \
+      -e "s|/usr/local/share/doc/siftd|$PREFIX/share/doc/siftd|g" \
+      -e "s|/etc/siftd/|$SYSCONFDIR/siftd/|g" \
+      "systemd/$unit" > "$DESTDIR$UNITDIR/$unit"
+  chmod 0644 "$DESTDIR$UNITDIR/$unit"
+done
 
 doc="$DESTDIR$PREFIX/share/doc/siftd"
 install -D -m 0644 systemd/README.md "$doc/README.md"
@@ -40,4 +42,4 @@ if [[ -s $wiki ]]; then
 else
   echo "install: $wiki is missing (make kb-sources fetches it); siftd will index without Wikipedia" >&2
 fi
-echo "install: siftd in $DESTDIR$PREFIX/bin, unit in $DESTDIR$UNITDIR; next: systemctl daemon-reload && systemctl enable --now siftd" >&2
+echo "install: siftd in $DESTDIR$PREFIX/bin, units in $DESTDIR$UNITDIR; next: systemctl daemon-reload && systemctl enable --now siftd (or siftd.socket)" >&2
