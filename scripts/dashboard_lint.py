@@ -10,8 +10,7 @@ first; see `substitute`):
 
 - every dashboard target and template-variable query parses in Prometheus and
   returns data: at least one series, and for a panel at least one finite value
-  (NaN alone is an empty panel), unless the panel is named in `allow_empty`
-  with a reason;
+  (NaN alone is an empty panel);
 - every recording rule is healthy, its expression parses and returns at least
   one finite value, and its recorded series exists in Prometheus;
 - every alert rule is healthy and its expression parses; alert conditions are
@@ -24,6 +23,12 @@ first; see `substitute`):
   (histograms as `_bucket`, `_sum`, `_count`), a series Prometheus makes itself
   (`up`, `scrape_*`, `ALERTS`), or a recording rule whose own expression
   resolves to such names.
+
+A siftd that does not use a feature (no language model, no web provider) has
+no data for it: `allow_empty` names the panels (by title), rules (by name) and
+metrics that may then be empty or missing, each with the reason. Everything
+else is still checked for them (parsing, health, the alerts' metadata), and a
+name in `allow_empty` that is none of these is a problem itself.
 
 `lint()` returns the problems as strings, empty when all is well; the command
 prints them and exits 1 when there are any. Standard library only.
@@ -265,8 +270,8 @@ def _panels(panels):
 def lint(prometheus_url, siftd_metrics_url, dashboard=DASHBOARD, runbook=RUNBOOK, allow_empty=None, fetch=http_get):
     """Problems found, as strings; empty when the dashboard and the rules are sound.
 
-    `allow_empty` maps a panel title to the reason it may show no data (a
-    feature the linted siftd does not use); `fetch(url) -> bytes` does the HTTP
+    `allow_empty` maps a panel title, a rule name or a metric name to the
+    reason it may have no data (a feature the linted siftd does not use); `fetch(url) -> bytes` does the HTTP
     GETs (replace it to reach a Prometheus in another network namespace)."""
     allow_empty = dict(allow_empty or {})
     problems = []
@@ -318,12 +323,12 @@ def lint(prometheus_url, siftd_metrics_url, dashboard=DASHBOARD, runbook=RUNBOOK
             variables[name] = "(" + "|".join(_regex_escape(v) for v in values) + ")"
 
     # Panels.
-    titles = set()
+    known = set()
     for panel in _panels(board.get("panels", [])):
         if panel.get("type") == "row":
             continue
         title = panel.get("title", f"panel {panel.get('id')}")
-        titles.add(title)
+        known.add(title)
         if panel.get("datasource", {}).get("uid") != "${datasource}":
             problems.append(f"panel {title!r}: its data source is not ${{datasource}}")
         if panel.get("type") in ("timeseries", "stat", "gauge", "bargauge") and not panel.get(
@@ -351,15 +356,13 @@ def lint(prometheus_url, siftd_metrics_url, dashboard=DASHBOARD, runbook=RUNBOOK
                 problems.append(f"{where}: no data for {expr}")
             elif not has_finite_value(data):
                 problems.append(f"{where}: only NaN for {expr}")
-    for title in allow_empty:
-        if title not in titles:
-            problems.append(f"allow_empty names {title!r}, which is no panel of the dashboard")
 
     # Rules.
     for rule in rules:
         kind, name, expr = rule["type"], rule["name"], rule["query"]
         where = f"{'recording rule' if kind == 'recording' else 'alert'} {name}"
         uses.append((where, expr))
+        known.add(name)
         if rule.get("health") not in ("ok", "unknown"):
             problems.append(f"{where}: health {rule.get('health')}: {rule.get('lastError')}")
         try:
@@ -368,6 +371,8 @@ def lint(prometheus_url, siftd_metrics_url, dashboard=DASHBOARD, runbook=RUNBOOK
             problems.append(f"{where}: {error}")
             continue
         if kind == "recording":
+            if name in allow_empty:
+                continue
             if not has_series(data) or not has_finite_value(data):
                 problems.append(f"{where}: its expression returns no finite value: {expr}")
             try:
@@ -376,7 +381,7 @@ def lint(prometheus_url, siftd_metrics_url, dashboard=DASHBOARD, runbook=RUNBOOK
             except QueryError as error:
                 problems.append(f"{where}: {error}")
             continue
-        for _, selector in selectors(expr):
+        for _, selector in selectors(expr) if name not in allow_empty else ():
             try:
                 if not has_series(api.query(selector)):
                     problems.append(f"{where}: the selector {selector} returns no series")
@@ -410,15 +415,20 @@ def lint(prometheus_url, siftd_metrics_url, dashboard=DASHBOARD, runbook=RUNBOOK
         except ValueError as error:
             problems.append(f"{where}: {error}")
             continue
+        known.update(names)
         for name in names:
             if ":" in name and name not in recorded:
                 missing.setdefault(f"{name} (no such recording rule)", []).append(where)
                 continue
             for source in sources(name):
-                if source not in exported and source not in PROMETHEUS_SERIES:
+                known.add(source)
+                if source not in exported and source not in PROMETHEUS_SERIES and source not in allow_empty:
                     missing.setdefault(f"{source} (not in {siftd_metrics_url})", []).append(where)
     for name, wheres in sorted(missing.items()):
         problems.append(f"metric {name}, used by {', '.join(sorted(set(wheres)))}")
+    for name in allow_empty:
+        if name not in known:
+            problems.append(f"allow_empty names {name!r}, which is no panel, rule or metric the dashboard or the rules use")
     return problems
 
 
@@ -429,7 +439,7 @@ def main(argv=None):
     parser.add_argument("--dashboard", default=DASHBOARD)
     parser.add_argument("--runbook", default=RUNBOOK)
     parser.add_argument("--allow-empty", action="append", default=[], metavar="TITLE=REASON",
-                        help="a panel that may show no data, and why (repeatable)")
+                        help="a panel title, rule name or metric name that may have no data, and why (repeatable)")
     args = parser.parse_args(argv)
     allow = {}
     for item in args.allow_empty:

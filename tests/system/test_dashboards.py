@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import time
+import urllib.request
 
 import pytest
 import yaml
@@ -240,3 +241,36 @@ def test_the_lint_reports_what_is_wrong(stack, tmp_path):
     assert reported("alert SiftdDown", "no heading for #siftddown")
     assert reported("allow_empty", "'Gone'")
     assert len(problems) == 11, "\n".join(problems)
+
+    # allow_empty excuses the data of what it names (a panel, a rule, a metric), nothing else.
+    excused = lint(prom.url, daemon.base + "/metrics", dashboard=broken_board, runbook=broken_runbook,
+                   allow_empty={"unknown metric": "test", "sift_no_such_thing_total": "test", "SiftdStreamsRefused": "test",
+                                "only NaN": "test", "Gone": "no such panel"})
+    assert sorted(excused) == sorted(p for p in problems if "'unknown metric'" not in p and "'only NaN'" not in p)
+    assert len(excused) == 8
+
+
+def test_prometheus_runs_in_another_network_namespace(tmp_path):
+    """start_prometheus with a command prefix (as for a container's network namespace): Prometheus listens on
+    the namespace's loopback, scrapes there, and prom.fetch reaches it while the host's loopback does not."""
+    holder = subprocess.Popen(["unshare", "--net", "sleep", "120"])
+    prom = None
+    try:
+        deadline = time.monotonic() + 10
+        while os.readlink(f"/proc/{holder.pid}/ns/net") == os.readlink("/proc/self/ns/net"):
+            assert holder.poll() is None and time.monotonic() < deadline, "unshare --net did not make a namespace"
+            time.sleep(0.02)
+        prefix = ["nsenter", "-t", str(holder.pid), "-n"]
+        subprocess.run([*prefix, "ip", "link", "set", "lo", "up"], check=True)
+        port = free_port()
+        # Prometheus scrapes itself: the namespace's 127.0.0.1, not the host's.
+        prom = start_prometheus([f"127.0.0.1:{port}"], tmp_path, netns_cmd_prefix=prefix, rules=(), port=port)
+        prom.wait_targets_up()
+        assert [s["value"][1] for s in prom.query('up{job="siftd"}')] == ["1"]
+        with pytest.raises(OSError):
+            urllib.request.urlopen(prom.url + "/-/ready", timeout=2)
+    finally:
+        if prom is not None:
+            prom.stop()
+        holder.kill()
+        holder.wait()
