@@ -10,6 +10,7 @@ needs. Test-only settings live in drop-ins under
 operator could also use there (Environment=, WatchdogSec=).
 """
 import os
+import re
 import subprocess
 import time
 
@@ -303,6 +304,10 @@ def test_reload_keeps_an_open_stream_and_applies_the_config(machine):
                          for m in journal_messages(machine, f"--after-cursor={cursor}")),
              15, "'configuration reloaded' in the journal")
     assert main_pid(machine) == pid, "a reload keeps the process"
+    # The stream was still open when the reload was done.
+    _, _, metrics = machine.http("GET", PORT, "/metrics")
+    active = re.search(r"^sift_streams_active (\S+)$", metrics.decode(), re.M)
+    assert active and float(active.group(1)) == 1, metrics.decode()
 
     # The stream opened before the reload runs to its end, with the whole answer.
     seen += list(events)
@@ -326,9 +331,9 @@ def test_a_bad_config_is_rejected_on_reload(machine):
     cursor = machine.journal_cursor()
     write_config(machine, "max_sources = 2\nno_such_key = 1\n")
     machine.systemctl("reload", "siftd.service", check=False)
-    rejected = wait_for(lambda: [m for m in journal_messages(machine, f"--after-cursor={cursor}")
-                                 if "reload rejected" in (m or "")], 15, "'reload rejected' in the journal")
-    assert rejected
+    rejected = wait_for(lambda: [e for e in machine.journal("-u", "siftd.service", f"--after-cursor={cursor}")
+                                 if "reload rejected" in e.get("MESSAGE", "")], 15, "'reload rejected' in the journal")
+    assert "no_such_key" in rejected[0]["MESSAGE"] and rejected[0]["PRIORITY"] == "3", rejected
     wait_for(lambda: machine.show("siftd.service", "ActiveState")["ActiveState"] == "active", 10,
              "siftd to be active after the rejected reload")
     assert main_pid(machine) == pid
