@@ -26,6 +26,7 @@ import json
 import os
 import pathlib
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -33,6 +34,7 @@ import time
 from sse import SSEStream
 
 CLONE_NEWNET = 0x40000000
+PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -70,6 +72,13 @@ def _join_netns(path):
         os.close(fd)
 
 
+def _terminate_with_parent():
+    # In the child before exec: if the test process dies without shutting the
+    # container down (killed by a CI timeout), nspawn gets SIGTERM and powers it off.
+    if _libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        os._exit(127)
+
+
 class Container:
     """One booted container; `boot()` then `shutdown()` (always, also on failure)."""
 
@@ -92,7 +101,7 @@ class Container:
         args += ["--", "systemd.firstboot=no"]
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     preexec_fn=_terminate_with_parent)
         try:
             self.leader = wait_for(self._find_leader, timeout, "the container's init to start")
             # Units are there once systemd has finished booting; a degraded system is
