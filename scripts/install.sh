@@ -30,6 +30,8 @@ for file in docs/*.md; do install -D -m 0644 "$file" "$doc/$(basename "$file")";
 while IFS= read -r -d '' file; do
   install -D -m 0644 "$file" "$DESTDIR$PREFIX/share/siftd/$file"
 done < <(find dashboards -type f -print0)
+# The dashboard lint, beside them as in the repository, so it finds ../dashboards/.
+install -D -m 0755 scripts/dashboard_lint.py "$DESTDIR$PREFIX/share/siftd/scripts/dashboard_lint.py"
 
 # The config directory with the samples; an existing siftd.toml or siftd.env is left alone.
 install -d -m 0755 "$DESTDIR$SYSCONFDIR/siftd"

@@ -42,6 +42,13 @@ def test_install_places_binary_unit_and_samples(tmp_path):
     tests = sorted(str(p) for p in (dashboards / "tests").glob("*.yml"))
     done = subprocess.run(["promtool", "test", "rules", *tests], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.count("SUCCESS") == len(tests), done.stdout + done.stderr
+    # The installed lint finds the installed dashboard and runbook.
+    lint = dest / "opt/sift/share/siftd/scripts/dashboard_lint.py"
+    assert lint.stat().st_mode & stat.S_IXUSR
+    paths = subprocess.run(
+        ["python3", "-c", "import sys; sys.path.insert(0, sys.argv[1]); import dashboard_lint as d; print(d.DASHBOARD); print(d.RUNBOOK)",
+         str(lint.parent)], capture_output=True, text=True, check=True).stdout.split()
+    assert paths == [str(dashboards / "siftd.json"), str(dashboards / "runbook.md")]
 
     # A second install keeps the operator's configuration.
     config.write_text('listen = "127.0.0.1:9999"\n')
