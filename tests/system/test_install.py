@@ -26,6 +26,8 @@ def test_install_places_binary_unit_and_samples(tmp_path):
     assert "ExecStart=/opt/sift/bin/siftd" in unit
     assert "SIFT_DATA_DIR=/opt/sift/share/siftd" in unit
     assert "/usr/local" not in unit
+    socket_unit = (dest / "etc/systemd/system/siftd.socket").read_text()
+    assert "ListenStream=127.0.0.1:8080" in socket_unit and "/usr/local" not in socket_unit
 
     socket_unit = (dest / "etc/systemd/system/siftd.socket").read_text()
     assert "FileDescriptorName=http" in socket_unit and "/usr/local" not in socket_unit
