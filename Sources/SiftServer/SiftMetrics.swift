@@ -281,6 +281,16 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
     public func recordEventSent(_ type: PipelineEvent.EventType) { eventsSent[type]?.increment() }
     /// A heartbeat comment was written.
     public func recordHeartbeat() { heartbeats.increment() }
+    /// Publishes the most streams that may be open at once (`SIFT_MAX_STREAMS`), so that
+    /// dashboards and alerts can compare `sift_streams_active` with it.
+    public func recordStreamCapacity(_ capacity: Int) {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "streams_max", unitName: "",
+                helpText: "Most event streams open at once (SIFT_MAX_STREAMS); more get HTTP 429.")
+        ).set(Double(capacity))
+    }
+
     /// A stream opened (+1) or closed (-1).
     public func recordStreamDelta(_ delta: Int) {
         if delta > 0 { streamsActive.increment(by: Double(delta)) } else { streamsActive.decrement(by: Double(-delta)) }

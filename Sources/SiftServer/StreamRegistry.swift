@@ -35,6 +35,7 @@ public final class StreamRegistry: Service, Sendable {
         self.capacity = capacity
         self.metrics = metrics
         self.logger = logger
+        metrics?.recordStreamCapacity(capacity)
     }
 
     /// Streams open now.
