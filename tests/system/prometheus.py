@@ -31,6 +31,7 @@ RULES = os.path.join(ROOT, "dashboards", "siftd.rules.yml")
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 from dashboard_lint import lint  # noqa: E402  (re-exported for the tests)
+from conftest import terminate  # noqa: E402
 
 __all__ = ["Prometheus", "start_prometheus", "lint", "RULES"]
 
@@ -150,13 +151,7 @@ class Prometheus:
         self._poll(f"{scrapes} scrapes and a rule evaluation after {since}", done, timeout)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
 
 
 def start_prometheus(targets, workdir, netns_cmd_prefix=(), rules=(RULES,), job="siftd", scrape_interval="1s",
