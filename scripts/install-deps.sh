@@ -2,15 +2,15 @@
 # Installs the Debian packages Sift needs, only those missing.
 #   scripts/install-deps.sh build    libraries siftd links against
 #   scripts/install-deps.sh kb       the corpora of the embedded knowledge base
-#   scripts/install-deps.sh test     tools the system tests use (promtool, Chromium and its driver
-#                                    with Selenium from PyPI, node for the browser client's modules)
+#   scripts/install-deps.sh test     tools the system tests use (promtool, systemd-nspawn, Chromium and
+#                                    its driver with Selenium from PyPI, node for the browser client)
 #   scripts/install-deps.sh llm      what building llama-server needs (cmake)
 set -euo pipefail
 
 declare -A groups=(
   [build]="libcurl4-openssl-dev libsystemd-dev libsqlite3-dev zlib1g-dev pkg-config"
   [kb]="dict-wn dict-gcide dict-foldoc linux-doc-6.1 python3.11-doc manpages"
-  [test]="prometheus chromium chromium-driver nodejs"
+  [test]="prometheus systemd-container chromium chromium-driver nodejs"
   [llm]="cmake g++ make"
 )
 

@@ -13,18 +13,25 @@ DATA_DIR=${DATA_DIR:-$HOME/.local/share/siftd}
 
 install -D -m 0755 "$BIN" "$DESTDIR$PREFIX/bin/siftd"
 mkdir -p "$DESTDIR$UNITDIR"
-sed -e "s|/usr/local/bin/siftd|$PREFIX/bin/siftd|g" \
-    -e "s|/usr/local/share/siftd|$PREFIX/share/siftd|g" \
-    -e "s|/usr/local/share/doc/siftd|$PREFIX/share/doc/siftd|g" \
-    -e "s|/etc/siftd/|$SYSCONFDIR/siftd/|g" \
-    systemd/siftd.service > "$DESTDIR$UNITDIR/siftd.service"
-chmod 0644 "$DESTDIR$UNITDIR/siftd.service"
+for unit in siftd.service siftd.socket; do
+  sed -e "s|/usr/local/bin/siftd|$PREFIX/bin/siftd|g" \
+      -e "s|/usr/local/share/siftd|$PREFIX/share/siftd|g" \
+      -e "s|/usr/local/share/doc/siftd|$PREFIX/share/doc/siftd|g" \
+      -e "s|/etc/siftd/|$SYSCONFDIR/siftd/|g" \
+      "systemd/$unit" > "$DESTDIR$UNITDIR/$unit"
+  chmod 0644 "$DESTDIR$UNITDIR/$unit"
+done
 
 doc="$DESTDIR$PREFIX/share/doc/siftd"
 install -D -m 0644 systemd/README.md "$doc/README.md"
 for file in siftd.toml.example siftd.env.example; do install -D -m 0644 "systemd/$file" "$doc/$file"; done
 for file in docs/*.md; do install -D -m 0644 "$file" "$doc/$(basename "$file")"; done
-for file in dashboards/*; do [[ -f $file ]] && install -D -m 0644 "$file" "$DESTDIR$PREFIX/share/siftd/dashboards/$(basename "$file")"; done
+# dashboards/ with its subfolders (the rule tests), structure kept.
+while IFS= read -r -d '' file; do
+  install -D -m 0644 "$file" "$DESTDIR$PREFIX/share/siftd/$file"
+done < <(find dashboards -type f -print0)
+# The dashboard lint, beside them as in the repository, so it finds ../dashboards/.
+install -D -m 0755 scripts/dashboard_lint.py "$DESTDIR$PREFIX/share/siftd/scripts/dashboard_lint.py"
 
 # The config directory with the samples; an existing siftd.toml or siftd.env is left alone.
 install -d -m 0755 "$DESTDIR$SYSCONFDIR/siftd"
@@ -37,4 +44,4 @@ if [[ -s $wiki ]]; then
 else
   echo "install: $wiki is missing (make kb-sources fetches it); siftd will index without Wikipedia" >&2
 fi
-echo "install: siftd in $DESTDIR$PREFIX/bin, unit in $DESTDIR$UNITDIR; next: systemctl daemon-reload && systemctl enable --now siftd" >&2
+echo "install: siftd in $DESTDIR$PREFIX/bin, units in $DESTDIR$UNITDIR; next: systemctl daemon-reload && systemctl enable --now siftd.socket (or siftd)" >&2

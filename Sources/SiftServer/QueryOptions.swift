@@ -8,7 +8,7 @@ struct QueryOptions: Sendable, Equatable {
     var merge = true
 
     /// Most models one request may compare.
-    static let maxModels = 4
+    static let maxModels = LLMConfiguration.maxModels
 
     /// Reads the URL parameters; a malformed value is a typed `bad_request`.
     static func parse(query: String?) throws(QueryError) -> QueryOptions {
@@ -73,6 +73,11 @@ struct QueryOptions: Sendable, Equatable {
 
     /// Refuses models outside `allowed` (nil: any), naming those that are offered.
     func check(allowed: Set<String>?) throws(QueryError) {
+        try Self.check(models, allowed: allowed)
+    }
+
+    /// Refuses models outside `allowed` (nil: any), naming those that are offered.
+    static func check(_ models: [String]?, allowed: Set<String>?) throws(QueryError) {
         guard let allowed, let models, let refused = models.first(where: { !allowed.contains($0) }) else { return }
         let offered = allowed.sorted().joined(separator: ", ")
         throw QueryError.badRequest(

@@ -49,8 +49,7 @@ final class QueryStore: Sendable {
         /// Finished queries in the order they finished, with the time; the head goes first.
         var finished = CircularBuffer<(id: QueryID, at: ContinuousClock.Instant)>()
         var bytes = 0
-        var endings: [QueryID: Ending] = [:]
-        var endingOrder = CircularBuffer<QueryID>()
+        var endings = RememberedEndings<QueryID, Ending>()
     }
 
     let limits: Limits
@@ -79,7 +78,7 @@ final class QueryStore: Sendable {
             while state.entries.count >= limits.maxQueries, Self.evictOldest(&state, limits: limits) {}
             guard state.entries.count < limits.maxQueries else { return false }
             state.entries[log.id] = Entry(log: log)
-            state.endings[log.id] = nil
+            state.endings.forget(log.id)
             return true
         }
         if !admitted { throw QueryError.overloaded(limit: limits.maxQueries) }
@@ -165,10 +164,7 @@ final class QueryStore: Sendable {
     private static func end(_ id: QueryID, _ ending: Ending, in state: inout State, limits: Limits) {
         guard let entry = state.entries.removeValue(forKey: id) else { return }
         state.bytes -= entry.bytes
-        if state.endings.updateValue(ending, forKey: id) == nil { state.endingOrder.append(id) }
-        while state.endingOrder.count > limits.rememberedEndings {
-            state.endings[state.endingOrder.removeFirst()] = nil
-        }
+        state.endings.remember(ending, for: id, capacity: limits.rememberedEndings)
     }
 
     private static func describe(_ ending: Ending, limits: Limits) -> String {
@@ -176,7 +172,7 @@ final class QueryStore: Sendable {
         case .expired:
             "ended more than \(limits.retention.components.seconds) seconds ago"
         case .evicted:
-            "was dropped to make room (Sift keeps \(limits.maxQueries) queries and \(limits.maxBytes >> 20) MiB of their events)"
+            "was dropped to make room (Sift keeps \(limits.maxQueries) queries and \(limits.maxBytes >= 1 << 20 ? "\(limits.maxBytes >> 20) MiB" : "\(limits.maxBytes) bytes") of their events)"
         }
     }
 }

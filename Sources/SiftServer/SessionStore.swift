@@ -66,8 +66,7 @@ public final class SessionStore: Sendable {
         /// Sessions by last use, oldest first; an entry whose stamp is not its session's is stale.
         var order = CircularBuffer<(id: String, stamp: UInt64)>()
         var nextStamp: UInt64 = 0
-        var endings: [String: Ending] = [:]
-        var endingOrder = CircularBuffer<String>()
+        var endings = RememberedEndings<String, Ending>()
     }
 
     public let limits: Limits
@@ -131,7 +130,7 @@ public final class SessionStore: Sendable {
         state.withLock { state in
             Self.sweep(&state, now: now, limits: limits)
             var session = state.sessions[id] ?? Session(lastUsed: now)
-            if state.sessions[id] == nil { state.endings[id] = nil }
+            if state.sessions[id] == nil { state.endings.forget(id) }
             session.turns.append(trimmed)
             session.bytes += size
             state.bytes += size
@@ -233,10 +232,7 @@ public final class SessionStore: Sendable {
     private static func end(_ id: String, _ session: Session, _ ending: Ending, in state: inout State, limits: Limits) {
         state.sessions[id] = nil
         state.bytes -= session.bytes
-        if state.endings.updateValue(ending, forKey: id) == nil { state.endingOrder.append(id) }
-        while state.endingOrder.count > limits.rememberedEndings {
-            state.endings[state.endingOrder.removeFirst()] = nil
-        }
+        state.endings.remember(ending, for: id, capacity: limits.rememberedEndings)
     }
 
     private static func describe(_ ending: Ending, limits: Limits) -> String {

@@ -281,6 +281,16 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
     public func recordEventSent(_ type: PipelineEvent.EventType) { eventsSent[type]?.increment() }
     /// A heartbeat comment was written.
     public func recordHeartbeat() { heartbeats.increment() }
+    /// Publishes the most streams that may be open at once (`SIFT_MAX_STREAMS`), so that
+    /// dashboards and alerts can compare `sift_streams_active` with it.
+    public func recordStreamCapacity(_ capacity: Int) {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "streams_max", unitName: "",
+                helpText: "Most event streams open at once (SIFT_MAX_STREAMS); more get HTTP 429.")
+        ).set(Double(capacity))
+    }
+
     /// A stream opened (+1) or closed (-1).
     public func recordStreamDelta(_ delta: Int) {
         if delta > 0 { streamsActive.increment(by: Double(delta)) } else { streamsActive.decrement(by: Double(-delta)) }
@@ -311,6 +321,31 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
             descriptor: MetricNameDescriptor(
                 namespace: "sift", metricName: "knowledge_base_passages", unitName: "", helpText: "Passages in the knowledge-base index.")
         ).set(Double(passages))
+    }
+
+    /// Counts one configuration reload (SIGHUP) and whether it was applied.
+    public func recordReload(success: Bool) {
+        registry.makeCounter(descriptor: Self.reloads, labels: [("outcome", success ? "applied" : "rejected")]).increment()
+        registry.makeGauge(descriptor: Self.lastReloadSuccessful).set(success ? 1.0 : 0.0)
+    }
+
+    /// Creates the reload series at start, so that they exist before the first reload.
+    public func registerReloads() {
+        for outcome in ["applied", "rejected"] {
+            _ = registry.makeCounter(descriptor: Self.reloads, labels: [("outcome", outcome)])
+        }
+        registry.makeGauge(descriptor: Self.lastReloadSuccessful).set(1.0)
+    }
+
+    static var reloads: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "sift", metricName: "config_reloads", unitName: "total",
+            helpText: "Configuration reloads (SIGHUP), by outcome: applied, or rejected (the running configuration kept serving).")
+    }
+    static var lastReloadSuccessful: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "sift", metricName: "config_last_reload_successful", unitName: "",
+            helpText: "1 when the last configuration reload was applied (or none was tried), 0 when it was rejected.")
     }
 
     /// Renders the Prometheus text exposition, refreshing process metrics first.

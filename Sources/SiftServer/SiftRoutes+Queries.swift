@@ -65,6 +65,10 @@ extension SiftRoutes {
         } catch {
             return .error(error, id: context.requestID)
         }
+        if log.isEnded && lastEventID == log.count {
+            // The reader has every event, `done` included. 204 also tells EventSource to stop reconnecting.
+            return Response(status: .noContent, headers: [.requestID: log.id.rawValue])
+        }
         let stream = QueryEventsStream(
             log: log, lastEventID: lastEventID, metrics: metrics, heartbeat: configuration.heartbeat)
         let body = ResponseBody { writer in

@@ -174,6 +174,8 @@ public struct LLMConfiguration: Sendable, Equatable {
 
     /// Whether answers are written by an LLM.
     public var enabled: Bool { url != nil && !models.isEmpty }
+    /// Most models one question may be answered by (compare mode).
+    public static let maxModels = 4
 
     /// The gap allowed between two tokens: a quarter of the first-token timeout, at least 5 s.
     public var tokenTimeout: Duration { max(.seconds(5), firstTokenTimeout / 4) }

@@ -2,8 +2,9 @@ import Logging
 import ServiceLifecycle
 import SiftCore
 
-/// Tracks the open event streams: bounds how many run at once, and on
-/// graceful shutdown asks each to end with `error{shutting_down}` then `done`.
+/// Tracks the open event streams and running resumable queries: bounds how many
+/// run at once, and on graceful shutdown asks each to end with
+/// `error{shutting_down}` then `done`.
 ///
 /// It is a `Service`: list it after the HTTP server in the `ServiceGroup`, so
 /// that on shutdown it is told first and open streams finish before the
@@ -34,6 +35,7 @@ public final class StreamRegistry: Service, Sendable {
         self.capacity = capacity
         self.metrics = metrics
         self.logger = logger
+        metrics?.recordStreamCapacity(capacity)
     }
 
     /// Streams open now.

@@ -12,23 +12,25 @@ import SiftServer
 /// queue behind, or crowd out, the page fetches' per-host connection cap.
 struct LLMSetup {
     let synthesizer: any Synthesizer
-    /// The client of the LLM API, a `Service` to run; nil without an LLM.
-    let client: HTTPClient?
 
-    init(_ settings: LLMConfiguration, maxStreams: Int, metrics: SiftMetrics, logger: Logger) throws {
+    /// The client of the LLM API, a `Service` to run for the whole process, so that a
+    /// reload can turn LLM synthesis on or point it elsewhere. Idle, it is one thread.
+    static func makeClient(maxStreams: Int, logger: Logger) throws -> HTTPClient {
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.userAgent = "siftd/\(siftVersion)"
+        // Every open stream may have a model request per compare lane.
+        clientConfiguration.maxConnectionsPerHost = maxStreams * LLMConfiguration.maxModels
+        clientConfiguration.maxTotalConnections = clientConfiguration.maxConnectionsPerHost
+        return try HTTPClient(configuration: clientConfiguration, logger: logger)
+    }
+
+    init(_ settings: LLMConfiguration, client http: HTTPClient, metrics: SiftMetrics, logger: Logger) {
         metrics.registerModels(settings.models)
         guard settings.enabled, let url = settings.url else {
             logger.info("answers are extractive; set SIFT_LLM_URL and SIFT_LLM_MODEL for LLM synthesis")
             synthesizer = ExtractiveOnlySynthesizer(observer: metrics)
-            client = nil
             return
         }
-        var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.userAgent = "siftd/\(siftVersion)"
-        // Every open stream may have a model request per compare lane.
-        clientConfiguration.maxConnectionsPerHost = maxStreams * max(1, settings.models.count)
-        clientConfiguration.maxTotalConnections = clientConfiguration.maxConnectionsPerHost
-        let http = try HTTPClient(configuration: clientConfiguration, logger: logger)
         var configuration = ChatCompletionsClient.Configuration()
         configuration.firstTokenTimeout = settings.firstTokenTimeout
         configuration.tokenTimeout = settings.tokenTimeout
@@ -45,7 +47,6 @@ struct LLMSetup {
                 models: settings.models, contextTokens: settings.contextTokens, maxAnswerTokens: settings.maxTokens,
                 merge: settings.merge, deltaWindow: settings.deltaWindow),
             observer: metrics, logger: logger)
-        client = http
     }
 
     /// One line for `/readyz` and `--check-config`.

@@ -10,6 +10,8 @@ import SiftProviders
 import SiftServer
 import SiftSystemd
 import SiftText
+import NIOCore
+import NIOPosix
 import UnixSignals
 
 /// `siftd`: the Sift daemon. Every option can also be set by its environment
@@ -118,14 +120,14 @@ struct Siftd: AsyncParsableCommand {
         }
 
         let format = (LogFormat(configurationValue: settings.logFormat) ?? .auto).resolved()
-        let level = settings.logLevel
-        LoggingSystem.bootstrap { label in format.makeLogHandler(label: label, logLevel: level) }
-        var logger = Logger(label: "siftd")
-        logger.logLevel = level
+        // One level for every logger, which a reload may change.
+        let levels = LogLevelControl(settings.logLevel)
+        LoggingSystem.bootstrap { label in levels.handler(format.makeLogHandler(label: label)) }
+        let logger = Logger(label: "siftd")
 
         let notifier = SystemdNotifier(logger: logger)
         do {
-            try await serve(settings, environment: environment, notifier: notifier, logger: logger)
+            try await serve(settings, environment: environment, levels: levels, notifier: notifier, logger: logger)
         } catch let error as ExitCode {
             throw error
         } catch {
@@ -136,8 +138,11 @@ struct Siftd: AsyncParsableCommand {
     }
 
     func serve(
-        _ settings: SiftdConfiguration, environment: [String: String], notifier: SystemdNotifier, logger: Logger
+        _ settings: SiftdConfiguration, environment: [String: String], levels: LogLevelControl,
+        notifier: SystemdNotifier, logger: Logger
     ) async throws {
+        // Sockets passed by systemd (siftd.socket), taken before anything else runs.
+        let activation = SystemdSockets.listenFDs()
         for directory in [settings.stateDir, settings.cacheDir] {
             guard makeDirectories(directory) else {
                 logger.critical("cannot create directory \(directory): \(String(cString: strerror(errno)))")
@@ -158,62 +163,112 @@ struct Siftd: AsyncParsableCommand {
         let metrics = SiftMetrics(version: siftVersion)
         metrics.recordKnowledgeBase(
             documents: knowledgeBase.statistics.documents, passages: knowledgeBase.statistics.passages)
+        metrics.registerReloads()
 
-        var pipelineConfiguration = PipelineConfiguration(
-            maxSources: settings.maxSources, maxPassages: settings.maxPassages, maxPages: settings.web.maxPages,
-            fetchDeadline: settings.web.fetchDeadline)
+        var debugDeltaDelay: Duration?
         if let delay = environment["SIFT_DEBUG_DELTA_DELAY_MS"].flatMap(Int.init), delay > 0 {
-            pipelineConfiguration.debugDeltaDelay = .milliseconds(delay)
+            debugDeltaDelay = .milliseconds(delay)
             logger.warning("SIFT_DEBUG_DELTA_DELAY_MS=\(delay): answers are slowed down on purpose (tests and demos only)")
         }
-        let web = try WebSetup(settings.web, cacheDirectory: settings.cacheDir, metrics: metrics, logger: logger)
-        let providers: [any SearchProvider] = [KnowledgeBaseProvider(knowledgeBase: knowledgeBase)] + web.providers
-        metrics.registerProviders(providers.map(\.name))
-        let llm = try LLMSetup(settings.llm, maxStreams: settings.server.maxStreams, metrics: metrics, logger: logger)
-        let analyzer = QueryAnalyzer()
-        let pipeline = Pipeline(
-            analyzer: analyzer, providers: providers, fetcher: web.fetcher, ranker: BM25Ranker(),
-            synthesizer: llm.synthesizer, observer: metrics, configuration: pipelineConfiguration,
-            sourceKey: { URLNormalizer.fusionKey($0) }, logger: logger)
-        let sessions = SessionStore(
-            limits: .init(maxSessions: settings.sessionsMax, idleTimeout: settings.sessionTTL))
-        let runner = SessionRunner(inner: pipeline, analyzer: analyzer, store: sessions, metrics: metrics)
+        let shared = SharedParts(
+            knowledgeBase: knowledgeBase, metrics: metrics,
+            web: try WebTransport(settings.web, cacheDirectory: settings.cacheDir, metrics: metrics, logger: logger),
+            llmClient: try LLMSetup.makeClient(maxStreams: settings.server.maxStreams, logger: logger),
+            sessions: SessionStore(limits: .init(maxSessions: settings.sessionsMax, idleTimeout: settings.sessionTTL)),
+            analyzer: QueryAnalyzer(), debugDeltaDelay: debugDeltaDelay, logger: logger)
+        let runtime = QueryRuntime(settings, shared: shared)
+        let runner = ReloadableRunner(runtime.runner, allowedModels: settings.server.allowedModels)
 
         let registry = StreamRegistry(capacity: settings.server.maxStreams, metrics: metrics, logger: logger)
+        let serving = ServingAddress("\(settings.listenHost):\(settings.listenPort)")
+        let statusLine: @Sendable () -> String = {
+            "serving on \(serving.value); \(registry.activeCount) streams open; \(registry.startedCount) queries"
+        }
+        let flags = flagValues
+        let reloader = Reloader(
+            settings: settings, runtime: runtime,
+            resolve: {
+                var resolved = try SiftdConfiguration.resolve(
+                    flags: flags, environment: environment, readFile: ConfigFile.read(path:))
+                resolved.server.version = siftVersion
+                return resolved
+            },
+            shared: shared, runner: runner, levels: levels, notifier: notifier, status: statusLine, logger: logger)
+
+        // The runner checks the models a request names, so that a reload can change them.
+        var serverConfiguration = settings.server
+        serverConfiguration.allowedModels = nil
         let routes = SiftRoutes(
-            runner: runner, registry: registry, metrics: metrics, configuration: settings.server,
+            runner: runner, registry: registry, metrics: metrics, configuration: serverConfiguration,
             readiness: {
                 let open = knowledgeBase.isOpen
+                let current = reloader.settings
                 var components = ["kb": open ? "open, \(knowledgeBase.statistics.documents) documents" : "closed"]
-                for (name, state) in web.describe() { components[name] = state }
-                components["llm"] = LLMSetup.describe(settings.llm)
-                components["sessions"] = "\(sessions.count) of \(settings.sessionsMax)"
+                for (name, state) in reloader.runtime.web.describe() { components[name] = state }
+                components["llm"] = LLMSetup.describe(current.llm)
+                components["sessions"] = "\(shared.sessions.count) of \(current.sessionsMax)"
                 return Readiness(ready: open, components: components)
             })
-        let address = "\(settings.listenHost):\(settings.listenPort)"
-        let app = Application(
-            router: routes.router(),
-            configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "siftd"),
-            services: [routes.queries],  // resumable queries; the server drains first, then they finish
-            onServerRunning: { channel in
-                let bound = channel.localAddress.map { "\($0)" } ?? address
-                logger.notice("serving", metadata: ["address": "\(bound)", "documents": "\(knowledgeBase.statistics.documents)"])
-                _ = notifier.ready(status: "serving on \(address)")
-                if isatty(2) != 0 {
-                    printError("siftd: serving http://\(address)/ (Ctrl-C to stop)")
-                }
-            },
-            logger: logger)
-
-        let watchdog = WatchdogService(notifier: notifier, logger: logger) {
-            await eventLoopResponds(app.eventLoopGroup)
+        let router = routes.router()
+        let eventLoops = MultiThreadedEventLoopGroup.singleton
+        if environment["SIFT_DEBUG_WEDGE"] == "1" {
+            DebugWedge.addRoute(to: router, eventLoops: eventLoops, logger: logger)
         }
-        let status = StatusReporter(notifier: notifier, registry: registry, address: address, logger: logger)
-        // Shutdown runs in reverse: status (STOPPING=1), registry (streams end with done), server, watchdog,
-        // and last the HTTP clients (the LLM's, the web's), which fail any transfer still open.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: web.client)]
-        if let client = llm.client { services.append(.init(service: client)) }
-        services += [.init(service: watchdog), .init(service: app), .init(service: registry), .init(service: status)]
+
+        let onServerRunning: @Sendable (any Channel) async -> Void = { channel in
+            if let bound = channel.localAddress, let ip = bound.ipAddress, let port = bound.port {
+                serving.value = bound.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+            }
+            logger.notice(
+                "serving",
+                metadata: [
+                    "address": "\(serving.value)", "documents": "\(knowledgeBase.statistics.documents)",
+                    "socket": "\(activation.isEmpty ? "bound by siftd" : "socket activated")",
+                ])
+            _ = notifier.ready(status: "serving on \(serving.value)")
+            if isatty(2) != 0 {
+                printError("siftd: serving http://\(serving.value)/ (Ctrl-C to stop)")
+            }
+        }
+        let server: any Service
+        if activation.isEmpty {
+            server = Application(
+                router: router,
+                configuration: .init(
+                    address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "siftd"),
+                onServerRunning: onServerRunning,
+                eventLoopGroupProvider: .shared(eventLoops),
+                logger: logger)
+        } else {
+            guard
+                let socket = SystemdSockets.listeningStreamSocket(in: activation, named: "http")
+                    ?? SystemdSockets.listeningStreamSocket(in: activation)
+            else {
+                logger.critical(
+                    "socket activation passed no listening stream socket",
+                    metadata: ["fds": "\(activation.map { "\($0.fd):\($0.name)" }.joined(separator: ","))"])
+                throw ExitCode(1)
+            }
+            logger.info(
+                "socket activated", metadata: ["fd": "\(socket)", "names": "\(activation.map(\.name).joined(separator: ","))"])
+            server = ListeningSocketServer(
+                socket: socket, router: router, serverName: "siftd", eventLoopGroup: eventLoops,
+                onServerRunning: onServerRunning, logger: logger)
+        }
+
+        let probe = PipelineProbe { (try? knowledgeBase.search(terms: ["system"], limit: 1)) != nil }
+        let health = HealthCheck(eventLoops: eventLoops, probe: probe, logger: logger)
+        let watchdog = WatchdogService(notifier: notifier, logger: logger) { await health() }
+        let status = StatusReporter(notifier: notifier, registry: registry, line: statusLine, logger: logger)
+        // Shutdown runs in reverse: status (STOPPING=1), registry (streams and resumable queries end with
+        // done), server, query service, reloader, watchdog, and last the HTTP clients (the LLM's, the web's), which fail any transfer still open.
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: shared.web.client), .init(service: shared.llmClient), .init(service: watchdog),
+            .init(service: reloader),
+            // Resumable queries: shut down after the server drained, so their readers end with `done`.
+            .init(service: routes.queries),
+            .init(service: server), .init(service: registry), .init(service: status),
+        ]
         let group = ServiceGroup(
             configuration: .init(
                 services: services,

@@ -54,15 +54,14 @@ func writeStandardError(_ text: String) {
     }
 }
 
-/// Whether an event loop of `group` runs a task within a second: the watchdog's health check.
-func eventLoopResponds(_ group: any EventLoopGroup) async -> Bool {
-    let loop = group.any()
-    let answered = loop.makePromise(of: Bool.self)
-    loop.execute { answered.succeed(true) }
-    let timeout = loop.scheduleTask(in: .seconds(1)) { answered.succeed(false) }
-    let result = (try? await answered.futureResult.get()) ?? false
-    timeout.cancel()
-    return result
+/// The address siftd serves on: the configured one, then the one actually bound.
+final class ServingAddress: Sendable {
+    private let current: Mutex<String>
+    init(_ initial: String) { current = Mutex(initial) }
+    var value: String {
+        get { current.withLock { $0 } }
+        set { current.withLock { $0 = newValue } }
+    }
 }
 
 /// Shows index-build progress on the terminal (rewriting one line on a TTY,
@@ -111,14 +110,14 @@ final class ProgressPrinter: Sendable {
 struct StatusReporter: Service {
     let notifier: SystemdNotifier
     let registry: StreamRegistry
-    let address: String
+    let line: @Sendable () -> String
     let logger: Logger
 
     func run() async throws {
         // The loop is cancelled as soon as graceful shutdown begins; then STOPPING=1 goes out.
         try? await cancelWhenGracefulShutdown {
             while true {
-                _ = notifier.status("serving on \(address); \(registry.activeCount) streams open; \(registry.startedCount) queries")
+                _ = notifier.status(line())
                 try await Task.sleep(for: .seconds(5))
             }
         }

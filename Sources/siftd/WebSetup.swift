@@ -4,18 +4,14 @@ import SiftHTTPClient
 import SiftProviders
 import SiftServer
 
-/// The web side of siftd, built from its configuration: one libcurl client shared by
-/// every provider and the page reader, the response cache, and the providers that
-/// have what they need (a Brave key, a SearXNG URL).
-struct WebSetup {
+/// The parts of the web side that live as long as the process: one libcurl client
+/// shared by every provider and the page reader, and the response cache. A reload
+/// keeps them (changing `fetch_allow_hosts` or the cache settings needs a restart).
+struct WebTransport {
     let client: HTTPClient
     let cache: ResponseCache?
-    let providers: [any SearchProvider]
-    let fetcher: (any PageFetcher)?
-    private let settings: WebConfiguration
 
     init(_ settings: WebConfiguration, cacheDirectory: String, metrics: SiftMetrics, logger: Logger) throws {
-        self.settings = settings
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.userAgent = "siftd/\(siftVersion)"
         clientConfiguration.allowedHosts = settings.fetchAllowHosts
@@ -35,6 +31,22 @@ struct WebSetup {
         } else {
             cache = nil
         }
+    }
+}
+
+/// The web providers built from the configuration (rebuilt on reload): those that
+/// have what they need (a Brave key, a SearXNG URL), and the page reader.
+struct WebSetup {
+    let cache: ResponseCache?
+    let providers: [any SearchProvider]
+    let fetcher: (any PageFetcher)?
+    private let settings: WebConfiguration
+
+    init(_ settings: WebConfiguration, transport: WebTransport, logger: Logger) {
+        self.settings = settings
+        let client = transport.client
+        let cache = transport.cache
+        self.cache = cache
 
         var providers: [any SearchProvider] = []
         if let key = settings.braveAPIKey {

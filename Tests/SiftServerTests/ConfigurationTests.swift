@@ -54,10 +54,26 @@ struct ConfigurationTests {
         #expect(configuration.kbSources == ["default"])
     }
 
+    @Test func resumableQueryBoundsHaveDefaultsAndEveryOrigin() throws {
+        let defaults = try SiftdConfiguration.resolve(flags: [:], environment: [:], readFile: { _ in nil }).server
+        #expect(defaults.queryRetention == .seconds(300) && defaults.queriesMax == 1024 && defaults.queriesMaxBytes == 64 << 20)
+        let file = "query_retention_seconds = 60\nqueries_max = 50"
+        let set = try SiftdConfiguration.resolve(
+            flags: ["queries_max_mb": "8"], environment: ["SIFT_QUERIES_MAX": "20", "SIFT_CONFIG": "/x.toml"],
+            readFile: { $0 == "/x.toml" ? file : nil }
+        ).server
+        #expect(set.queryRetention == .seconds(60) && set.queriesMax == 20 && set.queriesMaxBytes == 8 << 20)
+        let limits = QueryStore.Limits(retention: set.queryRetention, maxQueries: set.queriesMax, maxBytes: set.queriesMaxBytes)
+        #expect(limits.maxQueryBytes == 8 << 20)
+        #expect(QueryStore.Limits(maxBytes: 2 << 20).maxQueryBytes == 2 << 20)
+    }
+
     @Test(arguments: [
         (["SIFT_LISTEN": "nope"], "SIFT_LISTEN"), (["SIFT_MAX_STREAMS": "0"], "SIFT_MAX_STREAMS"),
         (["SIFT_LOG": "xml"], "SIFT_LOG"), (["SIFT_CONFIG": "/missing.toml"], "/missing.toml"),
         (["SIFT_LOG_LEVEL": "loud"], "SIFT_LOG_LEVEL"),
+        (["SIFT_QUERY_RETENTION_SECONDS": "0"], "SIFT_QUERY_RETENTION_SECONDS"),
+        (["SIFT_QUERIES_MAX": "many"], "SIFT_QUERIES_MAX"), (["SIFT_QUERIES_MAX_MB": "0"], "SIFT_QUERIES_MAX_MB"),
     ])
     func badValuesNameTheirOrigin(environment: [String: String], mention: String) {
         do {

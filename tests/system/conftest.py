@@ -22,6 +22,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+def terminate(proc, timeout=10):
+    """SIGTERM, then SIGKILL if `proc` has not exited after `timeout` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class Daemon:
     def __init__(self, tmp_path, extra_env=None):
         self.port = free_port()

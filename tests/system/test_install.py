@@ -26,6 +26,11 @@ def test_install_places_binary_unit_and_samples(tmp_path):
     assert "ExecStart=/opt/sift/bin/siftd" in unit
     assert "SIFT_DATA_DIR=/opt/sift/share/siftd" in unit
     assert "/usr/local" not in unit
+    socket_unit = (dest / "etc/systemd/system/siftd.socket").read_text()
+    assert "ListenStream=127.0.0.1:8080" in socket_unit and "/usr/local" not in socket_unit
+
+    socket_unit = (dest / "etc/systemd/system/siftd.socket").read_text()
+    assert "FileDescriptorName=http" in socket_unit and "/usr/local" not in socket_unit
 
     config = dest / "etc/siftd/siftd.toml"
     envfile = dest / "etc/siftd/siftd.env"
@@ -33,7 +38,20 @@ def test_install_places_binary_unit_and_samples(tmp_path):
     assert (dest / "opt/sift/share/doc/siftd/README.md").exists()
     assert (dest / "opt/sift/share/doc/siftd/api.md").exists()
     assert (dest / "opt/sift/share/siftd/wiki/summaries_en-us.json").read_text().startswith("{")
-    assert (dest / "opt/sift/share/siftd/dashboards/README.md").exists()
+    dashboards = dest / "opt/sift/share/siftd/dashboards"
+    for name in ("README.md", "siftd.json", "siftd.rules.yml", "runbook.md", "tests/traffic.test.yml"):
+        assert (dashboards / name).exists(), name
+    # The installed rule tests run against the installed rules.
+    tests = sorted(str(p) for p in (dashboards / "tests").glob("*.yml"))
+    done = subprocess.run(["promtool", "test", "rules", *tests], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.count("SUCCESS") == len(tests), done.stdout + done.stderr
+    # The installed lint finds the installed dashboard and runbook.
+    lint = dest / "opt/sift/share/siftd/scripts/dashboard_lint.py"
+    assert lint.stat().st_mode & stat.S_IXUSR
+    paths = subprocess.run(
+        ["python3", "-c", "import sys; sys.path.insert(0, sys.argv[1]); import dashboard_lint as d; print(d.DASHBOARD); print(d.RUNBOOK)",
+         str(lint.parent)], capture_output=True, text=True, check=True).stdout.split()
+    assert paths == [str(dashboards / "siftd.json"), str(dashboards / "runbook.md")]
 
     # A second install keeps the operator's configuration.
     config.write_text('listen = "127.0.0.1:9999"\n')

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import Daemon, free_port
+from conftest import Daemon, free_port, terminate
 from sse import SSEStream, stream_path
 
 LLAMA_SERVER = os.environ.get("LLAMA_SERVER")
@@ -60,13 +60,7 @@ class LlamaServer:
         raise AssertionError(f"llama-server has no metric {name}")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         self.log.close()
 
 

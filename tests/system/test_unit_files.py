@@ -70,6 +70,50 @@ def test_verify_is_clean(tmp_path):
     assert result.returncode == 0 and err == "", f"systemd-analyze verify (exit {result.returncode}):\n{err}"
 
 
+SOCKET = os.path.join(os.path.dirname(UNIT), "siftd.socket")
+
+
+@needs_analyze
+def test_socket_unit_verifies_with_the_service(tmp_path):
+    service = unit_copy(tmp_path, existing_executable())
+    socket_copy = tmp_path / "siftd.socket"
+    socket_copy.write_text(open(SOCKET, encoding="utf-8").read())
+    result = analyze("verify", "--man=no", str(service), str(socket_copy))
+    err = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 0 and err == "", f"systemd-analyze verify (exit {result.returncode}):\n{err}"
+
+
+def directives(path):
+    """The unit's `Key=value` lines (comments and sections dropped), in order."""
+    lines = []
+    for line in open(path, encoding="utf-8"):
+        line = line.strip()
+        if line and not line.startswith(("#", ";", "[")) and "=" in line:
+            key, value = line.split("=", 1)
+            lines.append((key, value))
+    return lines
+
+
+def test_service_has_the_promised_supervision_and_sandbox():
+    found = directives(UNIT)
+    keys = {key for key, _ in found}
+    for key, value in [("Type", "notify"), ("Restart", "on-failure"), ("DynamicUser", "yes"),
+                       ("ProtectSystem", "strict"), ("PrivateTmp", "yes"), ("NoNewPrivileges", "yes"),
+                       ("CapabilityBoundingSet", ""), ("MemoryDenyWriteExecute", "yes"),
+                       ("StateDirectory", "siftd"), ("CacheDirectory", "siftd"),
+                       ("LoadCredential", "brave-api-key"), ("LoadCredential", "llm-api-key"),
+                       ("SystemCallFilter", "@system-service"), ("ExecReload", "/bin/kill -HUP $MAINPID")]:
+        assert (key, value) in found, f"siftd.service lacks {key}={value}"
+    assert {"WatchdogSec", "RestrictAddressFamilies"} <= keys
+
+
+def test_socket_passes_a_named_stream_socket():
+    found = dict(directives(SOCKET))
+    assert found.get("FileDescriptorName") == "http"  # what siftd looks for in LISTEN_FDNAMES
+    assert found.get("ListenStream") == "127.0.0.1:8080"  # the same default as `listen`
+    assert found.get("Accept", "no") == "no"
+
+
 @needs_analyze
 def test_verify_would_catch_a_mistake(tmp_path):
     # Guards the test above against passing vacuously (say, verify not reading the copy).

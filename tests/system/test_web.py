@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, Daemon, free_port
+from conftest import ROOT, Daemon, free_port, terminate
 from sse import SSEStream, stream_path
 
 REPLAY = os.path.abspath(os.environ.get("SIFT_REPLAY", os.path.join(ROOT, ".build", "debug", "sift-replay")))
@@ -48,12 +48,7 @@ class Replay:
 
     def stop(self):
         # Stalled fault responses hold a graceful shutdown for their whole 30 s: don't wait for them.
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        terminate(self.proc, timeout=3)
         self.log.close()
 
 

@@ -1,0 +1,75 @@
+import Logging
+
+/// Which settings differ between two configurations, by config-file key.
+public enum ConfigChange {
+    /// Keys a running siftd cannot change: they shape the listener, the index, the
+    /// stream registry, the HTTP clients, the cache and the session store.
+    public static let needsRestart: Set<String> = [
+        ConfigKeys.listen.name, ConfigKeys.stateDir.name, ConfigKeys.cacheDir.name, ConfigKeys.dataDir.name,
+        ConfigKeys.kbSources.name, ConfigKeys.log.name, ConfigKeys.maxStreams.name, ConfigKeys.streamBuffer.name,
+        ConfigKeys.heartbeatSeconds.name, ConfigKeys.fetchAllowHosts.name, ConfigKeys.cache.name,
+        ConfigKeys.cacheMaxMB.name, ConfigKeys.sessionsMax.name, ConfigKeys.sessionTTLSeconds.name,
+        ConfigKeys.queryRetentionSeconds.name, ConfigKeys.queriesMax.name, ConfigKeys.queriesMaxMB.name,
+    ]
+
+    /// Every key whose resolved value differs (keys only: never a value, since keys may be secrets).
+    public static func changed(from old: SiftdConfiguration, to new: SiftdConfiguration) -> [String] {
+        let fields: [(ConfigKey, @Sendable (SiftdConfiguration) -> String)] = [
+            (ConfigKeys.config, { $0.configPath ?? "" }),
+            (ConfigKeys.listen, { "\($0.listenHost):\($0.listenPort)" }),
+            (ConfigKeys.stateDir, { $0.stateDir }), (ConfigKeys.cacheDir, { $0.cacheDir }),
+            (ConfigKeys.dataDir, { $0.dataDir }), (ConfigKeys.kbSources, { $0.kbSources.joined(separator: ",") }),
+            (ConfigKeys.log, { $0.logFormat }), (ConfigKeys.logLevel, { $0.logLevel.rawValue }),
+            (ConfigKeys.maxStreams, { "\($0.server.maxStreams)" }),
+            (ConfigKeys.streamBuffer, { "\($0.server.streamBuffer)" }),
+            (ConfigKeys.heartbeatSeconds, { "\($0.server.heartbeat)" }),
+            (ConfigKeys.maxSources, { "\($0.maxSources)" }), (ConfigKeys.maxPassages, { "\($0.maxPassages)" }),
+            (ConfigKeys.braveAPIKey, { $0.web.braveAPIKey ?? "" }), (ConfigKeys.braveURL, { $0.web.braveURL }),
+            (ConfigKeys.braveCountry, { $0.web.braveCountry ?? "" }),
+            (ConfigKeys.searxngURL, { $0.web.searxngURL ?? "" }),
+            (ConfigKeys.searchLanguage, { $0.web.searchLanguage }), (ConfigKeys.safeSearch, { $0.web.safeSearch }),
+            (ConfigKeys.fetchAllowHosts, { $0.web.fetchAllowHosts.joined(separator: ",") }),
+            (ConfigKeys.maxPages, { "\($0.web.maxPages)" }),
+            (ConfigKeys.fetchDeadlineMs, { "\($0.web.fetchDeadline)" }),
+            (ConfigKeys.cache, { "\($0.web.cacheEnabled)" }), (ConfigKeys.cacheMaxMB, { "\($0.web.cacheMaxBytes)" }),
+            (ConfigKeys.cacheTTLSeconds, { "\($0.web.cacheTTL)" }),
+            (ConfigKeys.llmURL, { $0.llm.url ?? "" }), (ConfigKeys.llmModel, { $0.llm.models.joined(separator: ",") }),
+            (ConfigKeys.llmAPIKey, { $0.llm.apiKey ?? "" }),
+            (ConfigKeys.llmContextTokens, { "\($0.llm.contextTokens)" }),
+            (ConfigKeys.llmMaxTokens, { "\($0.llm.maxTokens)" }),
+            (ConfigKeys.llmTimeoutMs, { "\($0.llm.firstTokenTimeout)" }), (ConfigKeys.llmMerge, { "\($0.llm.merge)" }),
+            (ConfigKeys.llmAllowModels, { "\($0.server.allowedModels.map { $0.sorted() } ?? ["*"])" }),
+            (ConfigKeys.sessionsMax, { "\($0.sessionsMax)" }),
+            (ConfigKeys.sessionTTLSeconds, { "\($0.sessionTTL)" }),
+            (ConfigKeys.queryRetentionSeconds, { "\($0.server.queryRetention)" }),
+            (ConfigKeys.queriesMax, { "\($0.server.queriesMax)" }),
+            (ConfigKeys.queriesMaxMB, { "\($0.server.queriesMaxBytes)" }),
+        ]
+        return fields.compactMap { key, value in value(old) == value(new) ? nil : key.name }
+    }
+
+    /// `new` with every restart-only setting taken from `old`.
+    public static func keepingRestartOnly(_ new: SiftdConfiguration, from old: SiftdConfiguration) -> SiftdConfiguration {
+        var kept = new
+        kept.listenHost = old.listenHost
+        kept.listenPort = old.listenPort
+        kept.stateDir = old.stateDir
+        kept.cacheDir = old.cacheDir
+        kept.dataDir = old.dataDir
+        kept.kbSources = old.kbSources
+        kept.logFormat = old.logFormat
+        kept.server.maxStreams = old.server.maxStreams
+        kept.server.streamBuffer = old.server.streamBuffer
+        kept.server.heartbeat = old.server.heartbeat
+        kept.server.maxBodyBytes = old.server.maxBodyBytes
+        kept.server.queryRetention = old.server.queryRetention
+        kept.server.queriesMax = old.server.queriesMax
+        kept.server.queriesMaxBytes = old.server.queriesMaxBytes
+        kept.web.fetchAllowHosts = old.web.fetchAllowHosts
+        kept.web.cacheEnabled = old.web.cacheEnabled
+        kept.web.cacheMaxBytes = old.web.cacheMaxBytes
+        kept.sessionsMax = old.sessionsMax
+        kept.sessionTTL = old.sessionTTL
+        return kept
+    }
+}

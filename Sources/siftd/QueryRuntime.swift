@@ -1,0 +1,44 @@
+import Logging
+import SiftCore
+import SiftHTTPClient
+import SiftProviders
+import SiftServer
+import SiftText
+
+/// What lives as long as the process and every configuration shares: the open index,
+/// the metrics, the HTTP clients and cache, the sessions.
+struct SharedParts: Sendable {
+    let knowledgeBase: KnowledgeBase
+    let metrics: SiftMetrics
+    let web: WebTransport
+    let llmClient: HTTPClient
+    let sessions: SessionStore
+    let analyzer: QueryAnalyzer
+    let debugDeltaDelay: Duration?
+    let logger: Logger
+}
+
+/// The part of siftd a configuration reload rebuilds: the providers, the synthesizer
+/// and the pipeline with its limits, wrapped in a session runner.
+struct QueryRuntime: Sendable {
+    let runner: SessionRunner
+    let web: WebSetup
+
+    init(_ settings: SiftdConfiguration, shared: SharedParts) {
+        let web = WebSetup(settings.web, transport: shared.web, logger: shared.logger)
+        let providers: [any SearchProvider] = [KnowledgeBaseProvider(knowledgeBase: shared.knowledgeBase)] + web.providers
+        shared.metrics.registerProviders(providers.map(\.name))
+        let llm = LLMSetup(settings.llm, client: shared.llmClient, metrics: shared.metrics, logger: shared.logger)
+        var configuration = PipelineConfiguration(
+            maxSources: settings.maxSources, maxPassages: settings.maxPassages, maxPages: settings.web.maxPages,
+            fetchDeadline: settings.web.fetchDeadline)
+        configuration.debugDeltaDelay = shared.debugDeltaDelay
+        let pipeline = Pipeline(
+            analyzer: shared.analyzer, providers: providers, fetcher: web.fetcher, ranker: BM25Ranker(),
+            synthesizer: llm.synthesizer, observer: shared.metrics, configuration: configuration,
+            sourceKey: { URLNormalizer.fusionKey($0) }, logger: shared.logger)
+        self.runner = SessionRunner(
+            inner: pipeline, analyzer: shared.analyzer, store: shared.sessions, metrics: shared.metrics)
+        self.web = web
+    }
+}
