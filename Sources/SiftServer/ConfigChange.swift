@@ -38,6 +38,7 @@ public enum ConfigChange {
             (ConfigKeys.llmContextTokens, { "\($0.llm.contextTokens)" }),
             (ConfigKeys.llmMaxTokens, { "\($0.llm.maxTokens)" }),
             (ConfigKeys.llmTimeoutMs, { "\($0.llm.firstTokenTimeout)" }), (ConfigKeys.llmMerge, { "\($0.llm.merge)" }),
+            (ConfigKeys.llmDeltaWindowMs, { "\($0.llm.deltaWindow)" }),
             (ConfigKeys.llmAllowModels, { "\($0.server.allowedModels.map { $0.sorted() } ?? ["*"])" }),
             (ConfigKeys.sessionsMax, { "\($0.sessionsMax)" }),
             (ConfigKeys.sessionTTLSeconds, { "\($0.sessionTTL)" }),

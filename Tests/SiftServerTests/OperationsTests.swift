@@ -28,6 +28,15 @@ struct ConfigChangeTests {
         #expect(ConfigChange.changed(from: old, to: old).isEmpty)
     }
 
+    @Test func theLLMDeltaWindowChangesOnReload() throws {
+        let llm = ["SIFT_LLM_URL": "http://127.0.0.1:8081/v1", "SIFT_LLM_MODEL": "m"]
+        let old = try resolve(llm)
+        let new = try resolve(llm.merging(["SIFT_LLM_DELTA_WINDOW_MS": "0"]) { a, _ in a })
+        #expect(ConfigChange.changed(from: old, to: new) == ["llm_delta_window_ms"])
+        #expect(!ConfigChange.needsRestart.contains("llm_delta_window_ms"))
+        #expect(ConfigChange.keepingRestartOnly(new, from: old).llm.deltaWindow == .zero)
+    }
+
     @Test func restartOnlySettingsKeepTheirRunningValues() throws {
         let old = try resolve(["SIFT_LISTEN": "127.0.0.1:8080", "SIFT_MAX_STREAMS": "100", "SIFT_SESSIONS_MAX": "10"])
         let new = try resolve([
