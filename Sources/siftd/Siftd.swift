@@ -143,6 +143,9 @@ struct Siftd: AsyncParsableCommand {
     ) async throws {
         // Sockets passed by systemd (siftd.socket), taken before anything else runs.
         let activation = SystemdSockets.listenFDs()
+        // SIGHUP would end the process until the reloader traps it; before then (the index
+        // build) a reload request is ignored rather than fatal.
+        signal(SIGHUP, SIG_IGN)
         for directory in [settings.stateDir, settings.cacheDir] {
             guard makeDirectories(directory) else {
                 logger.critical("cannot create directory \(directory): \(String(cString: strerror(errno)))")
