@@ -77,7 +77,6 @@ public struct SiftRoutes: Sendable {
         let prepared: PreparedQuery
         do throws(QueryError) {
             let options = try QueryOptions.parse(query: request.uri.query)
-            try options.check(allowed: configuration.allowedModels)
             if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) as QueryError }
             prepared = try runner.prepare(
                 QueryRequest(bytes: bytes, session: options.session, models: options.models, merge: options.merge))
@@ -196,7 +195,6 @@ public struct SiftRoutes: Sendable {
         guard let bytes else {
             throw .badRequest(#"Missing the question: send {"q": "…"} or ?q=…"#)
         }
-        try options.check(allowed: configuration.allowedModels)
         return QueryRequest(bytes: bytes, session: options.session, models: options.models, merge: options.merge)
     }
 

@@ -11,7 +11,8 @@ public struct SiftServerConfiguration: Sendable, Equatable {
     /// Version reported in `sift_build_info` and `/healthz`.
     public var version: String
     /// Models a request may name in `models`; nil allows any (`SIFT_LLM_ALLOW_MODELS=*`, or no LLM at all,
-    /// when asking for models only earns a warning).
+    /// when asking for models only earns a warning). The ``ReloadableRunner`` checks requests against it,
+    /// so that a reload can change it; the routes leave the check to their runner.
     public var allowedModels: Set<String>?
     /// How long a resumable query's events are kept after its `done` (`SIFT_QUERY_RETENTION_SECONDS`).
     public var queryRetention: Duration

@@ -198,11 +198,8 @@ struct Siftd: AsyncParsableCommand {
             },
             shared: shared, runner: runner, levels: levels, notifier: notifier, status: statusLine, logger: logger)
 
-        // The runner checks the models a request names, so that a reload can change them.
-        var serverConfiguration = settings.server
-        serverConfiguration.allowedModels = nil
         let routes = SiftRoutes(
-            runner: runner, registry: registry, metrics: metrics, configuration: serverConfiguration,
+            runner: runner, registry: registry, metrics: metrics, configuration: settings.server,
             readiness: {
                 let open = knowledgeBase.isOpen
                 let current = reloader.settings

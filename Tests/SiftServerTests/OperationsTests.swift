@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import Hummingbird
+import HummingbirdTesting
+import HTTPTypes
 import Logging
 import NIOCore
 import NIOPosix
@@ -234,5 +236,29 @@ struct ListeningSocketServerTests {
     @Test func dateHeaderIsIMFFixdate() {
         #expect(HTTPDateCache.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
         #expect(HTTPDateCache.format(1_795_000_000) == "Wed, 18 Nov 2026 11:06:40 GMT")
+    }
+}
+
+@Suite("Models a request may name, checked by the runner the routes serve with")
+struct AllowedModelsRouteTests {
+    @Test func aModelOutsideTheAllowedOnesIsA400OnEveryRoute() async throws {
+        let runner = ReloadableRunner(ScriptedRunner.answering(), allowedModels: ["small"])
+        let (routes, _, _) = makeRoutes(runner: runner)
+        let app = Application(router: routes.router())
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/answer/stream?q=hi&models=big", method: .get) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("“big” is not offered here"))
+            }
+            try await client.execute(
+                uri: "/v1/answer", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"q": "hi", "models": ["big"]}"#)
+            ) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/v1/answer?q=hi&models=small", method: .post) { response in
+                #expect(response.status == .ok)
+            }
+        }
     }
 }
