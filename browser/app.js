@@ -57,6 +57,8 @@ function ask(question, followUp) {
     $("history").hidden = true;
   }
   timeline.reset();
+  delete $("answer-section").dataset.answered;
+  $("answer-heading").textContent = "Answer";
   sources.reset();
   lanes.reset();
   metrics.reset();
@@ -195,9 +197,11 @@ function handle(run, type, data) {
     case "warning":
       notices.warning(data);
       timeline.warning(data);
+      if (data.code === "no_answer") markUnanswered();
       break;
     case "metrics":
       metrics.metrics(data);
+      if (data.answered === false) markUnanswered();
       if (data.synthesizer) timeline.synthesizer(data.synthesizer);
       break;
     case "error":
@@ -301,3 +305,9 @@ function start() {
 }
 
 start();
+
+/** The sources do not answer the question: the answer says so, and the page shows it as no answer. */
+function markUnanswered() {
+  $("answer-section").dataset.answered = "false";
+  $("answer-heading").textContent = "No answer in the sources";
+}

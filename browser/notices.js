@@ -28,6 +28,7 @@ function warningAdvice(code) {
   if (code === "llm_all_failed") return "No model could answer; what you see is a comparison of the sources they found.";
   if (code === "llm_not_configured") return "This Sift has no language model; the answer is taken from the sources directly.";
   if (code.startsWith("llm_")) return "The language model failed, so the answer below is taken from the sources directly.";
+  if (code === "no_answer") return "The sources Sift found do not answer this question, so it names the closest ones instead of guessing.";
   if (code === "citation_removed") return "The answer cited a source that does not exist; that citation was taken out.";
   if (code === "citations_attributed") return "Sift added citations the model left out; check them against the sources.";
   if (code === "uncited_answer") return "Nothing in this answer is cited: check it against the sources before relying on it.";

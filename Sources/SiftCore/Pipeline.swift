@@ -93,6 +93,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             logger.notice(
                 "query failed", metadata: ["stage": "\(error.stage.rawValue)", "code": "\(error.code)"])
             await run.send(.error(.init(error)))
+            // Nothing matched: the question goes unanswered, as an abstention would say.
+            if error.code == QueryError.noSources("").code { run.answered = false }
             outcome = .failed
         } catch {
             outcome = .cancelled
@@ -158,7 +160,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
                         sourceScore: item.source.score))
             }
         }
-        let passages = ranker.rank(candidates, for: analyzed, limit: configuration.maxPassages)
+        let passages = rank(candidates, for: analyzed)
         run.passages = passages.count
         observer.stageCompleted(run.id, stage: .ranking, duration: stageStart.duration(to: clock.now))
         await run.send(.ranked(.init(passages: passages)))
@@ -187,6 +189,10 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
                     run.synthesizer = summary.synthesizer
                     run.modelTokens = summary.tokens
                     run.tokensPerSecond = summary.tokensPerSecond
+                    run.answered = summary.answered
+                    if !summary.answered {
+                        await run.send(.warning(.noAnswer))
+                    }
                 }
             }
             try Task.checkCancellation()
@@ -199,6 +205,26 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             throw QueryError.synthesisFailed("\(error)")
         }
         observer.stageCompleted(run.id, stage: .synthesizing, duration: stageStart.duration(to: clock.now))
+    }
+
+    /// The best passages for `query`; for a compound question, the best for each part in turn
+    /// (each part gets its share of ``PipelineConfiguration/maxPassages``), numbered anew.
+    func rank(_ candidates: [CandidatePassage], for query: AnalyzedQuery) -> [Passage] {
+        guard query.parts.count >= 2 else {
+            return ranker.rank(candidates, for: query, limit: configuration.maxPassages)
+        }
+        let share = max(2, configuration.maxPassages / query.parts.count)
+        let lists = query.parts.map { ranker.rank(candidates, for: $0, limit: share) }
+        var merged: [Passage] = []
+        var seen = Set<String>()
+        for list in lists {
+            for passage in list where seen.insert("\(passage.sourceN)\u{1F}\(passage.text)").inserted {
+                var renumbered = passage
+                renumbered.n = merged.count + 1
+                merged.append(renumbered)
+            }
+        }
+        return merged
     }
 
     /// Tracks one run's timing and counters; lives on the query's task only.
@@ -220,6 +246,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         var tokensPerSecond: Double?
         var pages = 0
         var bytes = 0
+        /// Whether the synthesizer answered the question; nil until it finished.
+        var answered: Bool?
 
         init(id: QueryID, start: C.Instant, clock: C, observer: any PipelineObserver, emit: @escaping @Sendable (PipelineEvent) async -> Void) {
             self.id = id
@@ -254,7 +282,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
                 firstStatusMs: milliseconds(firstStatus ?? .zero), firstSourceMs: firstSource.map(milliseconds),
                 firstDeltaMs: firstDelta.map(milliseconds), totalMs: milliseconds(elapsed()), sources: sources,
                 passages: passages, pages: pages, bytes: bytes, tokens: modelTokens ?? answerTokens,
-                synthesizer: synthesizer, tokensPerSecond: tokensPerSecond)
+                synthesizer: synthesizer, tokensPerSecond: tokensPerSecond, answered: answered)
         }
     }
 }

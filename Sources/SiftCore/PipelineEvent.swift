@@ -79,8 +79,11 @@ public struct PipelineEvent: Sendable, Equatable {
         public var session: String?
         /// Words a follow-up carried over from the session's earlier questions into the search.
         public var context: String?
+        /// The relation a factual question asks of its subject, and the type of answer expected.
+        public var frame: QuestionFrame?
 
         public init(id: QueryID, analyzed: AnalyzedQuery, session: String? = nil, context: String? = nil) {
+            self.frame = analyzed.frame
             self.id = id
             self.original = analyzed.original
             self.normalized = analyzed.normalized
@@ -100,7 +103,7 @@ public struct PipelineEvent: Sendable, Equatable {
             case id, original, normalized, kind, terms, focus, complexity
             case ambiguousTerms = "ambiguous_terms"
             case subQueries = "sub_queries"
-            case suitable, reason, session, context
+            case suitable, reason, session, context, frame
         }
     }
 
@@ -201,12 +204,16 @@ public struct PipelineEvent: Sendable, Equatable {
         public var synthesizer: String?
         /// The answer's generation rate, when an LLM wrote it.
         public var tokensPerSecond: Double?
+        /// Whether the answer answers the question (`false` after a `no_answer` warning); nil when no
+        /// answer was written (the query failed before synthesis).
+        public var answered: Bool?
 
         public init(
             firstStatusMs: Double, firstSourceMs: Double?, firstDeltaMs: Double?, totalMs: Double, sources: Int,
             passages: Int, pages: Int, bytes: Int, tokens: Int, synthesizer: String? = nil,
-            tokensPerSecond: Double? = nil
+            tokensPerSecond: Double? = nil, answered: Bool? = nil
         ) {
+            self.answered = answered
             self.firstStatusMs = firstStatusMs
             self.firstSourceMs = firstSourceMs
             self.firstDeltaMs = firstDeltaMs
@@ -225,7 +232,7 @@ public struct PipelineEvent: Sendable, Equatable {
             case firstSourceMs = "first_source_ms"
             case firstDeltaMs = "first_delta_ms"
             case totalMs = "total_ms"
-            case sources, passages, pages, bytes, tokens, synthesizer
+            case sources, passages, pages, bytes, tokens, synthesizer, answered
             case tokensPerSecond = "tokens_per_second"
         }
     }
@@ -317,4 +324,12 @@ extension PipelineEvent: Codable {
         }
         self.init(elapsedMs: elapsed, payload: payload)
     }
+}
+
+extension PipelineEvent.Warning {
+    /// `no_answer`: the sources found do not support an answer, so the answer says so
+    /// instead of asserting one (the `metrics` event then has `answered: false`).
+    public static let noAnswer = PipelineEvent.Warning(
+        code: "no_answer",
+        message: "The sources found do not answer this question; the answer names the closest ones instead.")
 }

@@ -30,11 +30,19 @@ public struct AnalyzedQuery: Sendable, Equatable {
     public var ambiguousTerms: [String]
     /// Parts of a compound question, each searchable alone; empty when the query is simple.
     public var subQueries: [String]
+    /// The relation a factual question asks of its subject, when it asks one.
+    public var frame: QuestionFrame?
+    /// Each of ``subQueries`` analyzed on its own, searched and answered in turn; empty when the
+    /// query is simple.
+    public var parts: [AnalyzedQuery]
 
     public init(
         original: String, normalized: String, kind: QueryKind, terms: [String], focus: String? = nil,
-        complexity: Int = 1, ambiguousTerms: [String] = [], subQueries: [String] = []
+        complexity: Int = 1, ambiguousTerms: [String] = [], subQueries: [String] = [], frame: QuestionFrame? = nil,
+        parts: [AnalyzedQuery] = []
     ) {
+        self.frame = frame
+        self.parts = parts
         self.original = original
         self.normalized = normalized
         self.kind = kind
@@ -54,8 +62,12 @@ public protocol QueryAnalyzing: Sendable {
     /// own ("its population" after "the capital of Australia" needs "australia"), or nil when
     /// `followUp` stands alone. `earlier` is oldest first.
     func carriedTerms(for followUp: AnalyzedQuery, earlier: [String]) -> String?
+    /// `followUp` with its pronouns replaced by what the latest of the `earlier` questions was
+    /// about ("what is its symbol" → "what is iron's symbol"), or nil when it has none to replace.
+    func resolvingReferences(in followUp: String, earlier: [String]) -> String?
 }
 
 extension QueryAnalyzing {
     public func carriedTerms(for followUp: AnalyzedQuery, earlier: [String]) -> String? { nil }
+    public func resolvingReferences(in followUp: String, earlier: [String]) -> String? { nil }
 }

@@ -62,12 +62,19 @@ public struct SynthesisSummary: Sendable, Equatable {
     public var tokensPerSecond: Double?
     /// Whether the extractive synthesizer stood in for a failed or unconfigured LLM.
     public var fellBack: Bool
+    /// Whether the answer answers the question; `false` when it abstained because the
+    /// sources do not support an answer (the pipeline then warns `no_answer`).
+    public var answered: Bool
 
-    public init(synthesizer: String, tokens: Int? = nil, tokensPerSecond: Double? = nil, fellBack: Bool = false) {
+    public init(
+        synthesizer: String, tokens: Int? = nil, tokensPerSecond: Double? = nil, fellBack: Bool = false,
+        answered: Bool = true
+    ) {
         self.synthesizer = synthesizer
         self.tokens = tokens
         self.tokensPerSecond = tokensPerSecond
         self.fellBack = fellBack
+        self.answered = answered
     }
 }
 

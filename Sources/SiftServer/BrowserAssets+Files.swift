@@ -178,6 +178,7 @@ main { max-width: 78rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; }
 .columns { display: grid; grid-template-columns: minmax(0, 1fr) minmax(17rem, 25rem); gap: 1.5rem; align-items: start; }
 .answer-section, .sources-section { background: var(--panel); border: 1px solid var(--border); border-radius: 12px; padding: .25rem 1.1rem 1rem; }
 .answer-section:focus { outline: none; }
+.answer-section[data-answered=false] .answer { color: var(--muted); font-style: italic; }
 .columns h2 { font-size: 1rem; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: .75rem 0 .5rem; }
 .answer { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 1.08rem; line-height: 1.65; min-height: 3rem; }
 #app[data-state=working] #answer:not(.has-text)::after { content: "The answer appears here as it is written…"; color: var(--muted); font-style: italic; }
@@ -295,6 +296,8 @@ function ask(question, followUp) {
     $("history").hidden = true;
   }
   timeline.reset();
+  delete $("answer-section").dataset.answered;
+  $("answer-heading").textContent = "Answer";
   sources.reset();
   lanes.reset();
   metrics.reset();
@@ -433,9 +436,11 @@ function handle(run, type, data) {
     case "warning":
       notices.warning(data);
       timeline.warning(data);
+      if (data.code === "no_answer") markUnanswered();
       break;
     case "metrics":
       metrics.metrics(data);
+      if (data.answered === false) markUnanswered();
       if (data.synthesizer) timeline.synthesizer(data.synthesizer);
       break;
     case "error":
@@ -539,6 +544,12 @@ function start() {
 }
 
 start();
+
+/** The sources do not answer the question: the answer says so, and the page shows it as no answer. */
+function markUnanswered() {
+  $("answer-section").dataset.answered = "false";
+  $("answer-heading").textContent = "No answer in the sources";
+}
 
 """#),
         BrowserAsset(
@@ -936,6 +947,7 @@ function warningAdvice(code) {
   if (code === "llm_all_failed") return "No model could answer; what you see is a comparison of the sources they found.";
   if (code === "llm_not_configured") return "This Sift has no language model; the answer is taken from the sources directly.";
   if (code.startsWith("llm_")) return "The language model failed, so the answer below is taken from the sources directly.";
+  if (code === "no_answer") return "The sources Sift found do not answer this question, so it names the closest ones instead of guessing.";
   if (code === "citation_removed") return "The answer cited a source that does not exist; that citation was taken out.";
   if (code === "citations_attributed") return "Sift added citations the model left out; check them against the sources.";
   if (code === "uncited_answer") return "Nothing in this answer is cited: check it against the sources before relying on it.";

@@ -37,7 +37,15 @@ public struct SessionRunner: QueryRunning {
         }
         context.session = session
         context.history = try store.history(of: session)
-        if let carried = analyzer.carriedTerms(for: query, earlier: context.history.map(\.question)),
+        let earlier = context.history.map(\.question)
+        if let resolved = analyzer.resolvingReferences(in: query.original, earlier: earlier),
+            let searched = try? inner.validate(Array(resolved.utf8))
+        {
+            // "its symbol" after a question about iron is "iron's symbol".
+            context.question = query.original
+            context.carriedTerms = resolved
+            query = searched
+        } else if let carried = analyzer.carriedTerms(for: query, earlier: earlier),
             let searched = try? inner.validate(Array((query.original + " " + carried).utf8))
         {
             context.question = query.original

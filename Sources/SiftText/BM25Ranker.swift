@@ -59,6 +59,8 @@ public struct BM25Ranker: PassageRanking {
     static let boilerplatePenalty = 0.3
     /// Taken, at most, from passages that are mostly code, unless the query is code.
     static let codePenalty = 0.3
+    /// Added, times the match's strength, to a passage stating the relation a framed question asks.
+    static let frameBoost = 0.6
 
     /// Creates a ranker with the usual BM25 parameters.
     public init(k1: Double = 1.2, b: Double = 0.75, maxPerSource: Int = 3, duplicateThreshold: Double = 0.7) {
@@ -115,6 +117,9 @@ public struct BM25Ranker: PassageRanking {
         let demoted = Set(documents.indices.filter { conflicted[$0] && namesFocusPlainly }.map { documents[$0].index })
 
         var scored: [(document: Document, score: Double)] = []
+        // Passages that state what a framed question asks: never dropped as another's duplicate, since
+        // "FBI: a federal agency" and "Federal Bureau of Investigation: a federal agency" differ in the answer.
+        var framed = Set<Int>()
         scored.reserveCapacity(documents.count)
         for (i, document) in documents.enumerated() {
             let present = Set(document.tokens)
@@ -142,6 +147,19 @@ public struct BM25Ranker: PassageRanking {
             if document.headword != nil {
                 score += Self.senseOrderBoost / Double(1 + senseIndex[i])
             }
+            // A passage that states what a framed question asks ("leveret: a young hare" for "what
+            // is a young hare called"; "Fe" for "the symbol of iron") is the one the answer needs.
+            if let frame = query.frame, frame.relation != .definition,
+                let match = FrameReader.match(frame, text: document.text, title: document.candidate.title)
+            {
+                score += Self.frameBoost * match.strength
+                framed.insert(document.index)
+            } else if let frame = query.frame, frame.relation.isReverse, document.headwordTokens.map({
+                LightStemmer.stems($0) == FrameReader.stems(frame.subject)
+            }) == true {
+                // The subject's own entry ("hare: swift timid mammal") does not name its young.
+                score -= Self.frameBoost / 2
+            }
             scored.append((document, score))
         }
         // Best first; ties keep the candidates' order.
@@ -164,7 +182,7 @@ public struct BM25Ranker: PassageRanking {
                 TextSimilarity.contains(eitherOf: other.document.words, document.words)
                     || TextSimilarity.jaccard(other.shingles, shingles) >= duplicateThreshold
             }
-            if duplicate { continue }
+            if duplicate && !framed.contains(document.index) { continue }
             kept.append((document, shingles, score))
             perSource[document.candidate.sourceN, default: 0] += 1
         }

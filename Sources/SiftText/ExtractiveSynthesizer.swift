@@ -64,32 +64,59 @@ public struct ExtractiveSynthesizer: Synthesizer {
             continuation.finish(throwing: CancellationError())
             return stream
         }
-        let text = answer(query: request.query, sources: request.sources, passages: request.passages)
-        for delta in Self.deltas(of: text, wordsPerDelta: wordsPerDelta) {
+        let composed = compose(query: request.query, sources: request.sources, passages: request.passages)
+        for delta in Self.deltas(of: composed.text, wordsPerDelta: wordsPerDelta) {
             if case .terminated = continuation.yield(.text(delta, model: nil)) { break }
         }
-        continuation.yield(.finished(SynthesisSummary(synthesizer: name)))
+        continuation.yield(.finished(SynthesisSummary(synthesizer: name, answered: composed.answered)))
         continuation.finish()
         return stream
     }
 
     /// The whole answer text; never empty.
     public func answer(query: AnalyzedQuery, sources: [Source], passages: [Passage]) -> String {
+        compose(query: query, sources: sources, passages: passages).text
+    }
+
+    /// The answer text, and whether it answers the question (`false` when it says that the sources
+    /// do not, and names the closest ones).
+    public func compose(query: AnalyzedQuery, sources: [Source], passages: [Passage]) -> (text: String, answered: Bool) {
         if query.kind == .arithmetic, let expression = ArithmeticExpression(query: query.normalized),
             let value = expression.formattedValue
         {
-            return "\(expression.text) = \(value)."
+            return ("\(expression.text) = \(value).", true)
+        }
+        // A compound question: each part answered in turn, from the passages that hold its words.
+        if query.parts.count >= 2 {
+            let answers = query.parts.map { part in
+                compose(query: part, sources: sources, passages: passages)
+            }
+            guard answers.contains(where: \.answered) else {
+                return (answers.map(\.text).first ?? "", false)
+            }
+            return (answers.map(\.text).joined(separator: "\n\n"), true)
         }
         let titles = Dictionary(sources.map { ($0.n, $0.title) }, uniquingKeysWith: { first, _ in first })
         let candidates = candidates(query: query, passages: passages, titles: titles)
         if query.kind == .code, QueryAnalyzer.isSQL(query.normalized), let summary = SQLSummary(query.normalized).text {
-            return sqlAnswer(summary: summary, candidates: candidates)
+            return (sqlAnswer(summary: summary, candidates: candidates), true)
+        }
+        if let frame = query.frame, frame.relation != .definition {
+            guard let direct = directAnswer(frame, passages: passages, titles: titles, candidates: candidates) else {
+                return (abstention(passages: passages, titles: titles), false)
+            }
+            return (direct, true)
         }
         let chosen = select(candidates, query: query)
-        guard !chosen.isEmpty else {
-            return fallback(query: query, passages: passages, titles: titles)
+        guard let lead = chosen.first else {
+            return (abstention(passages: passages, titles: titles), false)
         }
-        return chosen.map { Self.render($0.text, citations: $0.citations) }.joined(separator: " ")
+        // A question about a subject is answered only by a sentence about that subject: all of its
+        // words in the lead sentence or the lead's source title.
+        if let frame = query.frame, !Self.speaksOf(frame.subject, sentence: lead.text, title: titles[lead.citations[0]] ?? "") {
+            return (abstention(passages: passages, titles: titles), false)
+        }
+        return (chosen.map { Self.render($0.text, citations: $0.citations) }.joined(separator: " "), true)
     }
 
     /// `text` cut into pieces of `wordsPerDelta` words, each with the white space
@@ -128,36 +155,6 @@ public struct ExtractiveSynthesizer: Synthesizer {
             return summary + " The knowledge base has no closer reference for it."
         }
         return summary + " " + Self.render(best.text, citations: [best.sourceN])
-    }
-
-    /// One honest sentence when no passage answers the question.
-    func fallback(query: AnalyzedQuery, passages: [Passage], titles: [Int: String]) -> String {
-        guard let top = passages.first else {
-            return "The sources found do not answer this question."
-        }
-        // The first readable sentence of the best passages: prose, not code or a fragment.
-        for passage in passages.prefix(3) {
-            let title = titles[passage.sourceN] ?? ""
-            let readable = sentences(of: passage.text, title: title, terms: query.terms).first { sentence in
-                sentence.dictionary
-                    || (!SentenceForm.isFragment(sentence.text) && SentenceForm.codeShare(sentence.text) < 0.35)
-            }
-            if let readable {
-                return "The sources found do not answer this directly; the closest is: "
-                    + Self.render(DictionaryEntry.clip(readable.text, maxWords: 30), citations: [passage.sourceN])
-            }
-        }
-        let sentences = splitter.sentences(in: top.text)
-        let entry = DictionaryEntry(text: top.text, title: titles[top.sourceN] ?? "")
-        guard
-            let closest = entry?.sentence ?? sentences.first(where: { $0.split(separator: " ").count >= 3 })
-                ?? sentences.first
-        else {
-            return "The sources found do not answer this question."
-        }
-        let clipped = DictionaryEntry.clip(closest, maxWords: 30)
-        return "The sources found do not answer this directly; the closest is: "
-            + Self.render(clipped, citations: [top.sourceN])
     }
 
     /// `text` without its final punctuation, then ` [n][m].`.

@@ -28,3 +28,40 @@ extension QueryAnalyzer {
         return carried.isEmpty ? nil : carried.joined(separator: " ")
     }
 }
+
+extension QueryAnalyzer {
+    /// The follow-up with its pronouns replaced by the subject of the latest earlier question
+    /// ("what is its chemical symbol" after "tell me about iron" → "what is iron's chemical
+    /// symbol"; "when was he born" after "who was Chopin" → "when was chopin born"), or nil
+    /// when it names no pronoun or the earlier question had no subject.
+    public func resolvingReferences(in followUp: String, earlier: [String]) -> String? {
+        guard let previous = earlier.last, let earlierQuery = try? analyze(previous) else { return nil }
+        var subject = earlierQuery.frame?.subject ?? earlierQuery.focus
+        if subject == nil, earlierQuery.kind == .question || earlierQuery.kind == .keywords {
+            // "tell me about iron": what the request is about.
+            let lower = QuestionFrameParser.normalize(previous)
+            for opener in ["tell me about ", "tell me more about ", "what about ", "about "] where lower.hasPrefix(opener) {
+                subject = String(lower.dropFirst(opener.count))
+                break
+            }
+        }
+        guard let subject, !subject.isEmpty else { return nil }
+        let possessives: Set<String> = ["its", "their", "his", "her"]
+        let pronouns: Set<String> = ["it", "they", "them", "he", "him", "she"]
+        var replaced = false
+        let words = followUp.split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
+            let core = word.lowercased().filter { $0.isLetter }
+            let trailing = String(word.reversed().prefix { !$0.isLetter }.reversed())
+            if possessives.contains(core) {
+                replaced = true
+                return subject + "'s" + trailing
+            }
+            if pronouns.contains(core) {
+                replaced = true
+                return subject + trailing
+            }
+            return String(word)
+        }
+        return replaced ? words.joined(separator: " ") : nil
+    }
+}

@@ -43,6 +43,11 @@ public struct QueryAnalyzer: QueryAnalyzing {
     /// and ``QueryError/invalidCharacters(_:)`` for control characters other than
     /// tab, newline and carriage return (C0, DEL, C1 and NUL).
     public func analyze(_ text: String) throws(QueryError) -> AnalyzedQuery {
+        try analyze(text, splitting: true)
+    }
+
+    /// Analyzes `text`; a compound question's parts are analyzed without splitting them again.
+    func analyze(_ text: String, splitting: Bool) throws(QueryError) -> AnalyzedQuery {
         if let detail = Self.firstControlCharacter(in: text) {
             throw .invalidCharacters(detail)
         }
@@ -56,15 +61,21 @@ public struct QueryAnalyzer: QueryAnalyzing {
         }
         let normalized = TextNormalization.foldWhitespace(trimmed)
         let kind = detectKind(normalized: normalized, raw: String(trimmed))
-        let subQueries = (kind == .question || kind == .keywords) ? splitSubQueries(normalized) : []
-        let terms = extractTerms(normalized: normalized, kind: kind)
-        let focus = extractFocus(normalized: subQueries.first ?? normalized, kind: kind, terms: terms)
+        let subQueries = splitting && (kind == .question || kind == .keywords) ? splitSubQueries(normalized) : []
+        let frame = subQueries.isEmpty ? questionFrame(normalized: normalized, kind: kind) : nil
+        var terms = extractTerms(normalized: normalized, kind: kind)
+        var focus = extractFocus(normalized: subQueries.first ?? normalized, kind: kind, terms: terms)
+        if let frame {
+            terms = termsForFrame(frame, terms: terms, original: String(trimmed))
+            if frame.relation != .definition || focus == nil { focus = frame.subject }
+        }
         let ambiguous = ambiguousTerms(in: terms, kind: kind)
         let complexity = estimateComplexity(
             normalized: normalized, kind: kind, terms: terms, focus: focus, subQueries: subQueries)
         return AnalyzedQuery(
             original: text, normalized: normalized, kind: kind, terms: terms, focus: focus,
-            complexity: complexity, ambiguousTerms: ambiguous, subQueries: subQueries)
+            complexity: complexity, ambiguousTerms: ambiguous, subQueries: subQueries, frame: frame,
+            parts: subQueries.count >= 2 ? subQueries.compactMap { try? analyze($0, splitting: false) } : [])
     }
 
     /// Describes the first forbidden control character, e.g.

@@ -43,6 +43,43 @@ struct PipelineSynthesisTests {
         #expect(metrics.tokensPerSecond == 42.5)
     }
 
+    @Test func anAbstainingSynthesizerMakesANoAnswerWarningAndAnsweredFalse() async throws {
+        let synthesizer = ScriptedSynthesizer([
+            .text("The sources found do not answer this question.", model: nil),
+            .finished(SynthesisSummary(synthesizer: "extractive", answered: false)),
+        ])
+        let log = EventLog()
+        let provider = FixedProvider(name: "kb", hits: [hit("kb://a", "A", passages: ["alpha"])])
+        let outcome = await pipeline(providers: [provider], synthesizer: synthesizer).run(id: QueryID(), text: "a") {
+            log.append($0)
+        }
+        #expect(outcome == .complete)
+        #expect(Array(log.types.suffix(4)) == [.delta, .warning, .metrics, .done])
+        guard case .warning(let warning) = log.all[log.all.count - 3].payload,
+            case .metrics(let metrics) = log.all[log.all.count - 2].payload
+        else {
+            Issue.record("expected a warning, then metrics")
+            return
+        }
+        #expect(warning.code == "no_answer")
+        #expect(metrics.answered == false)
+    }
+
+    @Test func anAnsweringSynthesizerReportsAnsweredTrue() async throws {
+        let synthesizer = ScriptedSynthesizer([
+            .text("alpha [1]", model: nil), .finished(SynthesisSummary(synthesizer: "extractive")),
+        ])
+        let log = EventLog()
+        let provider = FixedProvider(name: "kb", hits: [hit("kb://a", "A", passages: ["alpha"])])
+        await pipeline(providers: [provider], synthesizer: synthesizer).run(id: QueryID(), text: "a") { log.append($0) }
+        guard case .metrics(let metrics) = log.all[log.all.count - 2].payload else {
+            Issue.record("expected metrics before done")
+            return
+        }
+        #expect(metrics.answered == true)
+        #expect(!log.types.contains(.warning))
+    }
+
     @Test func theSynthesizerIsAskedWithTheSessionAndTheQuestionAsAsked() async throws {
         let synthesizer = ScriptedSynthesizer([.text("ok", model: nil)])
         let earlier = ConversationTurn(

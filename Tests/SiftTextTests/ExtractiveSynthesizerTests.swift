@@ -126,10 +126,9 @@ struct ExtractiveSynthesizerTests {
             Passage(n: 1, sourceN: 3, score: 0.1, text: "Weather is the state of the atmosphere. It changes.")
         ]
         let text = synthesizer.answer(query: query, sources: sources, passages: passages)
-        #expect(
-            text
-                == "The sources found do not answer this directly; the closest is: Weather is the state of the atmosphere [3]."
-        )
+        // It says so plainly and names the closest source, asserting nothing it says.
+        #expect(text == "The sources found do not answer this question. The closest is Weather [3].")
+        #expect(synthesizer.compose(query: query, sources: sources, passages: passages).answered == false)
         let dictionary = synthesizer.answer(
             query: query,
             sources: [Source(n: 2, url: "kb://s", title: "weather", snippet: "", providers: ["kb"], score: 1)],
@@ -137,7 +136,7 @@ struct ExtractiveSynthesizerTests {
         )
         #expect(
             dictionary
-                == "The sources found do not answer this directly; the closest is: Weather is the atmospheric conditions at some place [2]."
+                == "The sources found do not answer this question. The closest is weather [2]."
         )
         let none = synthesizer.answer(query: query, sources: [], passages: [])
         #expect(none == "The sources found do not answer this question.")

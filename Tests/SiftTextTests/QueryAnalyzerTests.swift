@@ -51,7 +51,8 @@ struct QueryAnalyzerTests {
         "extracts the focus",
         arguments: [
             ("what is photosynthesis", "photosynthesis"),
-            ("What is the capital of Australia?", "capital of australia"),
+            // A relation question is about its subject.
+            ("What is the capital of Australia?", "australia"),
             ("who was Ada Lovelace", "ada lovelace"),
             ("define entropy", "entropy"),
             ("how does TCP congestion control work", "tcp congestion control"),
@@ -78,7 +79,8 @@ struct QueryAnalyzerTests {
     @Test(
         "extracts content terms in order without repeats",
         arguments: [
-            ("What is the capital of Australia?", ["capital", "australia"]),
+            // The subject first, then the relation's word.
+            ("What is the capital of Australia?", ["australia", "capital"]),
             ("how does TCP congestion control work", ["tcp", "congestion", "control"]),
             ("define entropy", ["entropy"]),
             (

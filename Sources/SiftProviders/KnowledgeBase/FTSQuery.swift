@@ -134,3 +134,22 @@ enum FTSQuery {
         return (strict, parts.joined(separator: " OR "))
     }
 }
+
+extension FTSQuery {
+    /// Documents that list `subject` among their other names (WordNet synonyms, categories):
+    /// `{context} : "subject"`.
+    static func aliased(_ subject: String) -> String? {
+        let phrase = words(subject).joined(separator: " ")
+        return quoted(phrase).map { "{context} : \($0)" }
+    }
+
+    /// Passages whose text puts one of `cues` within `distance` words of `subject`:
+    /// `{text} : (NEAR("young" "hare", 6) OR NEAR("baby" "hare", 6))`.
+    static func stating(_ cues: [String], near subject: String, distance: Int = 6) -> String? {
+        let phrase = words(subject).joined(separator: " ")
+        guard let subjectPhrase = quoted(phrase) else { return nil }
+        let groups = cues.prefix(maxTerms).compactMap(quoted).map { "NEAR(\($0) \(subjectPhrase), \(distance))" }
+        guard !groups.isEmpty else { return nil }
+        return "{text} : (" + groups.joined(separator: " OR ") + ")"
+    }
+}

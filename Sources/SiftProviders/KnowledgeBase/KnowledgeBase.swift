@@ -143,7 +143,13 @@ public final class KnowledgeBase: Sendable {
             }
             return try reader.search(expressions.broad, limit: wanted)
         }
-        var matches = Self.group(rows, terms: words, focus: focus, limit: limit)
+        return try reading(Self.group(rows, terms: words, focus: focus, limit: limit), terms: words)
+    }
+
+    /// `matches` with the passages to read: an entry asked about from its first sense, a page
+    /// about the focus with its introduction.
+    private func reading(_ matches: [Match], terms words: [String]) throws(KnowledgeBaseError) -> [Match] {
+        var matches = matches
         // The entry asked about ("bank" for "what is a bank") reads from its first sense.
         for index in matches.indices {
             guard let opening = matches[index].opening else { continue }
@@ -173,6 +179,71 @@ public final class KnowledgeBase: Sendable {
             matches[index].passages = Array((found.prefix(1) + wanted.prefix(2) + found.dropFirst()).prefix(5))
         }
         return matches
+    }
+
+    /// Documents matching a MATCH `expression` built by ``FTSQuery`` (never raw user text),
+    /// grouped and scored like ``search(terms:focus:limit:)``'s, best first.
+    func search(expression: String, terms: [String], focus: String?, limit: Int) throws(KnowledgeBaseError) -> [Match] {
+        guard isOpen else { throw .io("the knowledge base is closed") }
+        guard limit > 0 else { return [] }
+        let rows = try withConnection { reader throws(SQLiteError) -> [ReaderConnection.Row] in
+            try reader.search(expression, limit: max(20, limit * 4))
+        }
+        return try reading(Self.group(rows, terms: terms, focus: focus, limit: limit), terms: terms)
+    }
+
+    /// The dictionary entries and encyclopedia summaries titled exactly `subject` (as typed,
+    /// lower-cased, capitalized, or in title case), each with its first passages in order.
+    ///
+    /// An exact lookup by URL: the full-text index matches a title's stems ("carbonate" for
+    /// "carbon"), which is not what a question about carbon asks.
+    public func entries(titled subject: String, passages: Int = 5) throws(KnowledgeBaseError) -> [Match] {
+        guard isOpen else { throw .io("the knowledge base is closed") }
+        let words = subject.split(separator: " ").map(String.init)
+        guard !words.isEmpty else { return [] }
+        let titleCase = words.map { Self.capitalizingFirst($0) }.joined(separator: " ")
+        var spellings: [String] = []
+        for spelling in [subject, subject.lowercased(), Self.capitalizingFirst(subject.lowercased()), titleCase]
+        where !spellings.contains(spelling) {
+            spellings.append(spelling)
+        }
+        let slugs = [DictionaryFormat.wordNet.rawValue, "wikipedia", DictionaryFormat.gcide.rawValue, DictionaryFormat.foldoc.rawValue]
+        return try withConnection { reader throws(SQLiteError) -> [Match] in
+            var matches: [Match] = []
+            for slug in slugs {
+                for spelling in spellings {
+                    let url = KnowledgeBaseDocument.uri(slug, spelling)
+                    guard let document = try reader.document(url: url) else { continue }
+                    let texts = try reader.passages(from: document.first, count: min(document.count, passages))
+                    guard let first = texts.first else { continue }
+                    matches.append(
+                        Match(
+                            url: url, title: document.title, collection: document.collection, score: 1, passages: texts,
+                            snippet: KnowledgeBaseDocument.shorten(first, to: 300)))
+                }
+            }
+            return matches
+        }
+    }
+
+    static func capitalizingFirst(_ text: String) -> String {
+        guard let first = text.first else { return text }
+        return first.uppercased() + text.dropFirst()
+    }
+
+    /// How many passages hold `phrase` (its words in order), counted up to `cap`; remembered.
+    public func passageCount(of phrase: String, cap: Int = 50_001) throws(KnowledgeBaseError) -> Int {
+        let key = FTSQuery.words(phrase).joined(separator: " ")
+        guard let quoted = FTSQuery.quoted(key) else { return 0 }
+        if let known = frequencies.withLock({ $0[key] }) { return known }
+        let count = try withConnection { reader throws(SQLiteError) in
+            try reader.documentFrequency(quoted, cap: cap)
+        }
+        frequencies.withLock { cache in
+            if cache.count > 50_000 { cache.removeAll() }
+            cache[key] = count
+        }
+        return count
     }
 
     private func withConnection<T: Sendable>(
@@ -294,6 +365,7 @@ final class ReaderConnection: @unchecked Sendable {
         let searchStatement: SQLiteStatement
         let countStatement: SQLiteStatement
         let rangeStatement: SQLiteStatement
+        let documentStatement: SQLiteStatement
 
         init(path: String) throws(SQLiteError) {
             connection = try SQLiteConnection(path: path, mode: .readOnly)
@@ -312,6 +384,8 @@ final class ReaderConnection: @unchecked Sendable {
                 """)
             rangeStatement = try connection.prepare(
                 "SELECT text FROM passage WHERE id >= ?1 AND id < ?2 ORDER BY id")
+            documentStatement = try connection.prepare(
+                "SELECT title, collection, first_passage, passages FROM docs WHERE url = ?1")
             countStatement = try connection.prepare(
                 "SELECT count(*) FROM (SELECT 1 FROM passages WHERE passages MATCH ?1 LIMIT ?2)")
         }
@@ -323,6 +397,15 @@ final class ReaderConnection: @unchecked Sendable {
             try statement.bind(phrase, at: 1)
             try statement.bind(cap, at: 2)
             return try statement.step() ? statement.int(0) : 0
+        }
+
+        /// The document at `url`: its title, collection, first passage id and passage count.
+        func document(url: String) throws(SQLiteError) -> (title: String, collection: String, first: Int64, count: Int)? {
+            let statement = documentStatement
+            defer { statement.reset() }
+            try statement.bind(url, at: 1)
+            guard try statement.step() else { return nil }
+            return (statement.text(0), statement.text(1), statement.int64(2), statement.int(3))
         }
 
         /// `count` passage texts from id `first` on.

@@ -1,4 +1,5 @@
 import SiftCore
+import SiftText
 
 /// The local knowledge base as a ``SearchProvider`` named `kb`.
 ///
@@ -23,6 +24,19 @@ public struct KnowledgeBaseProvider: SearchProvider {
 
     /// The best documents for `query`, at most `limit`.
     func hits(for query: AnalyzedQuery, limit: Int) throws -> [SearchHit] {
+        // A compound question: each part searched on its own, their best hits taken in turn.
+        if query.parts.count >= 2 {
+            let share = max(2, (limit + query.parts.count - 1) / query.parts.count)
+            let lists = try query.parts.map { try hits(for: $0, limit: share) }
+            var merged: [SearchHit] = []
+            var seen = Set<String>()
+            for index in 0..<share {
+                for list in lists where index < list.count && seen.insert(list[index].url).inserted {
+                    merged.append(list[index])
+                }
+            }
+            return Array(merged.prefix(limit))
+        }
         var terms = query.terms
         if terms.isEmpty {
             // Nothing survived stop-word removal ("what is it"): fall back to the words typed.
@@ -46,7 +60,15 @@ public struct KnowledgeBaseProvider: SearchProvider {
         } catch {
             throw ProviderError(code: "unavailable", message: "The local knowledge base failed: \(error.message)")
         }
-        return matches.map { match in
+        var ordered = matches
+        if let frame = query.frame, !technical {
+            do {
+                ordered = try framed(frame, general: matches, terms: terms, limit: limit)
+            } catch {
+                throw ProviderError(code: "unavailable", message: "The local knowledge base failed: \(error.message)")
+            }
+        }
+        return ordered.map { match in
             SearchHit(
                 url: match.url, title: match.title,
                 snippet: match.snippet,
@@ -65,5 +87,87 @@ public struct KnowledgeBaseProvider: SearchProvider {
         let general = matches.filter { match in generalLanguagePrefixes.contains { match.url.hasPrefix($0) } }
         let others = matches.filter { match in !generalLanguagePrefixes.contains { match.url.hasPrefix($0) } }
         return Array((others + general).prefix(limit))
+    }
+
+    /// The documents a framed question needs, before the general matches: for a relation read
+    /// off the subject, the documents titled with the subject (and, for symbols and
+    /// abbreviations, those listing it among their other names); for a relation whose answer is
+    /// another entry ("a young hare"), the passages stating a relation word next to the subject.
+    /// Entries that are one dictionary sense filed under two names keep the name the corpus
+    /// uses most ("Tehran" rather than "Teheran").
+    func framed(
+        _ frame: QuestionFrame, general: [KnowledgeBase.Match], terms: [String], limit: Int
+    ) throws(KnowledgeBaseError) -> [KnowledgeBase.Match] {
+        var expressions: [String] = []
+        if frame.relation.isReverse {
+            if let stating = FTSQuery.stating(frame.relationWords, near: frame.subject) { expressions.append(stating) }
+        } else {
+            if [.symbol, .abbreviation, .expansion].contains(frame.relation), let aliased = FTSQuery.aliased(frame.subject) {
+                expressions.append(aliased)
+            }
+            if frame.relation == .creator, let stating = FTSQuery.stating(frame.relationWords, near: frame.subject) {
+                expressions.append(stating)
+            }
+        }
+        // The subject's own entries and summaries, looked up by their exact title.
+        var first = frame.relation.isReverse ? [] : try knowledgeBase.entries(titled: frame.subject)
+        for expression in expressions {
+            first += try knowledgeBase.search(expression: expression, terms: terms, focus: frame.subject, limit: limit)
+        }
+        let top = general.first?.score ?? 1
+        var seen = Set<String>()
+        var merged: [KnowledgeBase.Match] = []
+        let generalByURL = Dictionary(general.map { ($0.url, $0) }, uniquingKeysWith: { a, _ in a })
+        for var match in first where seen.insert(match.url).inserted {
+            match.score = max(match.score, top)
+            // The same document found by the question's words adds the passages that hold them.
+            if let other = generalByURL[match.url] {
+                var passages = other.passages
+                for passage in match.passages where !passages.contains(passage) { passages.append(passage) }
+                match.passages = passages
+            }
+            merged.append(match)
+        }
+        for match in general where seen.insert(match.url).inserted { merged.append(match) }
+        // A symbol or an abbreviation is found as another name's entry: keep every name then.
+        let keepsNames = [.symbol, .abbreviation, .expansion].contains(frame.relation)
+        return Array((keepsNames ? merged : try usualNames(merged)).prefix(limit))
+    }
+
+    /// One of each set of entries whose first passages say the same after their headwords (one
+    /// WordNet sense filed under each of its names): the one whose name the corpus uses most.
+    func usualNames(_ matches: [KnowledgeBase.Match]) throws(KnowledgeBaseError) -> [KnowledgeBase.Match] {
+        func body(_ match: KnowledgeBase.Match) -> String? {
+            guard let text = match.passages.first, let colon = text.firstRange(of: ": "),
+                text[..<colon.lowerBound] == Substring(match.title)
+            else { return nil }
+            return String(text[colon.upperBound...])
+        }
+        var groups: [String: [Int]] = [:]
+        for (index, match) in matches.enumerated() {
+            if let body = body(match) { groups[body, default: []].append(index) }
+        }
+        var chosen: [Int: Int] = [:]
+        for indices in groups.values where indices.count > 1 {
+            var best = indices[0]
+            var bestCount = -1
+            for index in indices {
+                let count = try knowledgeBase.passageCount(of: matches[index].title)
+                if count > bestCount {
+                    best = index
+                    bestCount = count
+                }
+            }
+            for index in indices { chosen[index] = indices.min() == index ? best : -1 }
+        }
+        var result: [KnowledgeBase.Match] = []
+        for index in matches.indices {
+            switch chosen[index] {
+            case nil: result.append(matches[index])
+            case let best? where best >= 0: result.append(matches[best])
+            default: continue
+            }
+        }
+        return result
     }
 }

@@ -88,9 +88,10 @@ public struct GroundedPrompt: Sendable {
         }
         return """
             Answer the question using only the numbered sources.
+            - Start with the short answer itself, in one sentence, with its citation.
             - Cite each claim with the number printed before its source, in square brackets: \(example).
             - Use only those numbers; never invent one.
-            - If the sources do not answer the question, say so plainly.
+            - If the sources do not answer the question, say only: The sources do not answer this question.
             - Be concise: a few sentences.
             - Write in the language of the question.
             """

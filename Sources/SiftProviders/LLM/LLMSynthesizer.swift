@@ -118,7 +118,9 @@ public struct LLMSynthesizer: Synthesizer {
             try warnAboutCitations(result, model: model, to: output)
             try output.send(
                 .finished(
-                    SynthesisSummary(synthesizer: model, tokens: result.completionTokens, tokensPerSecond: result.tokensPerSecond)))
+                    SynthesisSummary(
+                        synthesizer: model, tokens: result.completionTokens, tokensPerSecond: result.tokensPerSecond,
+                        answered: !Abstention.declines(result.text))))
         } catch let failure as LaneFailure {
             observer.llmFellBack(reason: failure.code)
             try output.send(.warning(failure.warning(model: model, afterText: failure.wroteText)))

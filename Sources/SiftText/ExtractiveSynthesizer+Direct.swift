@@ -1,0 +1,143 @@
+import SiftCore
+
+// Direct answers to framed questions, and abstention.
+extension ExtractiveSynthesizer {
+    /// Most sentences after a direct answer's lead.
+    static let maxSupporting = 2
+
+    /// The answer to a question that asks a relation of a subject: the sentence of the passage
+    /// that states it best first, with every source that gives the same answer cited, then at most
+    /// ``maxSupporting`` sentences about the answer or the subject. Nil when no passage states it.
+    func directAnswer(
+        _ frame: QuestionFrame, passages: [Passage], titles: [Int: String], candidates: [Candidate]
+    ) -> String? {
+        var matches: [(match: FrameReader.Match, passage: Passage, rank: Int)] = []
+        for (rank, passage) in passages.enumerated() {
+            if let match = FrameReader.match(frame, text: passage.text, title: titles[passage.sourceN] ?? "") {
+                matches.append((match, passage, rank))
+            }
+        }
+        if matches.isEmpty, let alias = FrameReader.aliasMatch(
+            frame, passages: passages.map { ($0.text, titles[$0.sourceN] ?? "") })
+        {
+            matches.append((alias.match, passages[alias.index], alias.index))
+        }
+        guard
+            let best = matches.max(by: { a, b in
+                a.match.strength != b.match.strength ? a.match.strength < b.match.strength : a.rank > b.rank
+            })
+        else { return nil }
+
+        // Other sources naming the same answer support it.
+        var citations = [best.passage.sourceN]
+        let answerKey = best.match.answer.map { FrameReader.stems($0) }
+        for other in matches where !citations.contains(other.passage.sourceN) && citations.count < 3 {
+            let key = other.match.answer.map { FrameReader.stems($0) }
+            if let answerKey, key == answerKey { citations.append(other.passage.sourceN) }
+        }
+        // A terse statement ("Symbol Na (Natrium)") is introduced by its source's name.
+        var lead = best.match.sentence
+        if SentenceForm.isVerbless(lead) || lead.split(separator: " ").count < 5
+            || (best.match.answer != nil && !Self.speaksOf(frame.subject, sentence: lead, title: "")
+                && !frame.relation.isReverse),
+            let title = titles[best.passage.sourceN], !title.isEmpty, !lead.lowercased().hasPrefix(title.lowercased())
+        {
+            lead = "\(title): \(lead)"
+        }
+        var sentences = [Self.render(lead, citations: citations)]
+
+        // Supporting sentences from other sources: about the answer entity when there is one
+        // ("Na", "leveret"), else about the subject and saying some of what the lead says.
+        let subjectTokens = FrameReader.stems(frame.subject)
+        let entity = best.match.answer.map { FrameReader.stems($0) }
+        let leadTokens = tokenizer.tokens(in: best.match.sentence)
+        let leadContent = Set(LightStemmer.stems(leadTokens.filter { !StopWords.english.contains($0) }))
+            .subtracting(subjectTokens)
+        var used: [Set<String>] = [Set(leadTokens.filter { !StopWords.english.contains($0) })]
+        let pool = candidates.filter { candidate in
+            candidate.useful && !candidate.fragment && !candidate.excluded && !citations.contains(candidate.sourceN)
+        }.sorted { $0.score > $1.score }
+        for candidate in pool where sentences.count <= Self.maxSupporting {
+            let stems = LightStemmer.stems(candidate.tokens)
+            let supports: Bool
+            if let entity {
+                supports = SentenceForm.focusRole(of: entity, in: stems) >= .subject
+            } else {
+                let shared = Set(stems.filter { !StopWords.english.contains($0) }).intersection(leadContent)
+                supports = SentenceForm.focusRole(of: subjectTokens, in: stems) >= .subject && shared.count >= 2
+            }
+            guard supports else { continue }
+            let overlapsChosen = used.contains { TextSimilarity.overlapCoefficient(candidate.content, $0) >= 0.6 }
+            if overlapsChosen || TextSimilarity.contains(eitherOf: candidate.tokens, leadTokens) { continue }
+            used.append(candidate.content)
+            sentences.append(Self.render(candidate.text, citations: [candidate.sourceN]))
+            if entity == nil { break }
+        }
+        return sentences.joined(separator: " ")
+    }
+
+    /// Whether a sentence (or its source's title) holds every content word of `subject`.
+    static func speaksOf(_ subject: String, sentence: String, title: String) -> Bool {
+        let wanted = FrameReader.stems(subject).filter { !StopWords.english.contains($0) }
+        guard !wanted.isEmpty else { return true }
+        let present = Set(FrameReader.stems(sentence) + FrameReader.stems(title))
+        return wanted.allSatisfy(present.contains)
+    }
+
+    /// What is said when the sources do not answer: that plainly, then the closest sources by name.
+    func abstention(passages: [Passage], titles: [Int: String]) -> String {
+        var named: [String] = []
+        var seen = Set<Int>()
+        for passage in passages where seen.insert(passage.sourceN).inserted {
+            let title = TextNormalization.trim(titles[passage.sourceN] ?? "")
+            guard !title.isEmpty else { continue }
+            named.append("\(title) [\(passage.sourceN)]")
+            if named.count == 3 { break }
+        }
+        let plain = "The sources found do not answer this question."
+        switch named.count {
+        case 0: return plain
+        case 1: return plain + " The closest is " + named[0] + "."
+        default:
+            return plain + " The closest are " + named.dropLast().joined(separator: ", ") + " and " + named.last! + "."
+        }
+    }
+}
+
+extension FrameReader {
+    /// An answer given by a synonym entry: the symbol of iron is the entry "Fe" whose definition is
+    /// word for word that of "iron" (a dictionary lists a thing's other names as entries of their
+    /// own); likewise an abbreviation whose entry repeats its expansion's definition.
+    public static func aliasMatch(
+        _ frame: QuestionFrame, passages: [(text: String, title: String)]
+    ) -> (match: Match, index: Int)? {
+        guard frame.relation == .symbol || frame.relation == .abbreviation || frame.relation == .expansion else {
+            return nil
+        }
+        let subject = stems(frame.subject)
+        let entries = passages.map { SentenceForm.entry(in: $0.text, title: $0.title) }
+        let subjectBodies = Set(entries.compactMap { entry -> String? in
+            guard let entry, stems(String(entry.headword)) == subject else { return nil }
+            return String(entry.body)
+        })
+        guard !subjectBodies.isEmpty else { return nil }
+        for (index, entry) in entries.enumerated() {
+            guard let entry, subjectBodies.contains(String(entry.body)) else { continue }
+            let name = String(entry.headword)
+            guard stems(name) != subject else { continue }
+            let fits: Bool
+            switch frame.relation {
+            case .symbol: fits = isSymbolShaped(Substring(name))
+            case .abbreviation: fits = name.count <= 8 && name.allSatisfy { $0.isUppercase || $0.isNumber }
+            default: fits = name.contains(" ") && initials(of: name) == Array(frame.subject.filter(\.isLetter).lowercased())
+            }
+            guard fits else { continue }
+            let gloss = firstSentence(String(entry.body))
+            let subjectAsWritten = entries.compactMap { $0 }.first { stems(String($0.headword)) == subject }
+                .map { String($0.headword) } ?? frame.subject
+            let sentence = "\(name) is another name for \(subjectAsWritten): \(gloss)"
+            return (Match(answer: name, sentence: sentence, strength: 0.9), index)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,294 @@
+import SiftCore
+
+/// Reads whether a passage answers a ``QuestionFrame``, and with what.
+///
+/// - A reverse relation (``QuestionFrame/Relation/isReverse``) is answered by a passage whose
+///   statement puts a relation word just before the subject ("leveret: a young hare", "Lima:
+///   the capital and largest city of Peru", "bark: the sound made by a dog"); the answer is the
+///   passage's headword (or its page title), which must not be the subject itself.
+/// - A forward relation is answered by a passage about the subject (its headword or title is
+///   the subject, or its sentence opens with the subject): the symbol written after "symbol",
+///   the words whose initials spell an abbreviation, the predecessor after "succeeded", or, for
+///   where, when, what-of and what-is questions, the sentence that states it.
+public enum FrameReader {
+    /// What one passage says to a frame.
+    public struct Match: Sendable, Equatable {
+        /// The answer entity as the source writes it ("leveret", "Fe"), when the passage names
+        /// one apart from its sentence; nil when the sentence itself is the answer.
+        public var answer: String?
+        /// The sentence that states the answer, in the source's words, without final punctuation.
+        public var sentence: String
+        /// How plainly the passage states it, 0 to 1.
+        public var strength: Double
+    }
+
+    static let tokenizer = Tokenizer()
+
+    /// Words that may stand between a relation word and the subject ("the capital and largest city
+    /// of Peru", "a group of lions", "the sound made by a dog", "adult female chicken").
+    static let linkWords: Set<String> = [
+        "of", "a", "an", "the", "by", "for", "to", "or", "and", "made", "produced", "uttered", "typical", "any",
+        "certain", "some", "various", "adult", "mature", "domestic", "wild", "common", "young", "female", "male",
+        "large", "small", "largest", "city", "chief", "characteristic", "familiar", "usually", "especially",
+        "member", "members", "other", "as",
+    ]
+
+    /// Words that put a relation in the past: "a former capital", "the onetime capital".
+    static let pastMarkers: Set<String> = ["former", "formerly", "onetime", "erstwhile", "ex", "old", "ancient", "historic", "historical", "previous", "once"]
+
+    /// How `text` (a passage of a source titled `title`) answers `frame`, or nil.
+    public static func match(_ frame: QuestionFrame, text: String, title: String) -> Match? {
+        let entry = SentenceForm.entry(in: text, title: title)
+        let name = entry.map { String($0.headword) } ?? title
+        let statement = entry.map { String($0.body) } ?? text
+        let subject = stems(frame.subject)
+        guard !subject.isEmpty else { return nil }
+        if frame.relation.isReverse {
+            return reverseMatch(frame, name: name, statement: statement, subject: subject, isEntry: entry != nil)
+        }
+        // Who made X: a person's entry that names X as their work ("inventor of the telephone"),
+        // else X's own entry when it says by whom ("a tragedy written by William Shakespeare").
+        if frame.relation == .creator {
+            if let reverse = reverseMatch(frame, name: name, statement: statement, subject: subject, isEntry: entry != nil) {
+                return reverse
+            }
+            let tokens = Set(tokenizer.tokens(in: statement))
+            guard tokens.contains("by"), !tokens.isDisjoint(with: frame.relationWords) else { return nil }
+        }
+        return forwardMatch(frame, name: name, statement: statement, subject: subject, entry: entry != nil, text: text)
+    }
+
+    /// The content-word stems of `text`, articles dropped.
+    static func stems(_ text: String) -> [String] {
+        LightStemmer.stems(tokenizer.tokens(in: text).filter { !["a", "an", "the"].contains($0) })
+    }
+
+    // MARK: Reverse relations: the answer is the passage's name
+
+    static func reverseMatch(
+        _ frame: QuestionFrame, name: String, statement: String, subject: [String], isEntry: Bool
+    ) -> Match? {
+        let nameStems = stems(name)
+        guard !nameStems.isEmpty, nameStems != subject else { return nil }
+        let cues = Set(LightStemmer.stems(frame.relationWords))
+        // The first clause states what the headword is; later clauses add facts about it.
+        let clauses = clauses(of: statement)
+        for (clauseIndex, clause) in clauses.prefix(3).enumerated() {
+            let tokens = LightStemmer.stems(tokenizer.tokens(in: SentenceForm.withoutParentheticals(clause)))
+            for start in occurrences(of: subject, in: tokens) {
+                // The subject must stand as a whole name: "South Australia" does not name "Australia".
+                if start > 0, !linkWords.contains(tokens[start - 1]), !cues.contains(tokens[start - 1]) { continue }
+                let window = tokens[max(0, start - 7)..<start]
+                guard let cueIndex = window.lastIndex(where: cues.contains) else { continue }
+                // Between the cue and the subject link words ("capital and largest city of"), and at most a
+                // few others ("capital of the People's Republic of China").
+                let between = tokens[(cueIndex + 1)..<start]
+                let others = between.filter { !linkWords.contains($0) && !cues.contains($0) }.count
+                guard others <= 3 else { continue }
+                // "a former capital of China" names what it no longer is.
+                if tokens[max(0, cueIndex - 2)..<cueIndex].contains(where: pastMarkers.contains) { continue }
+                var strength = isEntry ? 1.0 : 0.8
+                if clauseIndex > 0 { strength -= 0.3 }
+                if cueIndex > 3 { strength -= 0.2 }
+                strength -= 0.05 * Double(between.count) + 0.15 * Double(others)
+                let sentence = isEntry ? entrySentence(name: name, statement: statement) : firstSentence(clause)
+                return Match(answer: name, sentence: sentence, strength: max(0.1, strength))
+            }
+        }
+        return nil
+    }
+
+    // MARK: Forward relations: the answer is in the subject's own passage
+
+    static func forwardMatch(
+        _ frame: QuestionFrame, name: String, statement: String, subject: [String], entry: Bool, text: String
+    ) -> Match? {
+        let nameStems = stems(name)
+        let aboutByName = nameStems == subject || (nameStems.count > subject.count && nameStems.suffix(subject.count) == subject[...] && subject.count >= 2)
+        let opening = LightStemmer.stems(tokenizer.tokens(in: firstSentence(statement)))
+        let aboutByOpening = !aboutByName && opening.count > subject.count && Array(opening.prefix(subject.count)) == subject
+        switch frame.relation {
+        case .symbol:
+            if let symbol = writtenAfter(["symbol"], in: text, shape: isSymbolShaped), aboutByName || aboutByOpening
+                || mentions(subject, text)
+            {
+                return Match(answer: symbol, sentence: sentenceHolding(symbol, in: statement), strength: 1)
+            }
+            return nil
+        case .expansion:
+            let letters = Array(frame.subject.filter(\.isLetter).lowercased())
+            guard letters.count >= 2 else { return nil }
+            // A headword whose initials spell the abbreviation ("North Atlantic Treaty Organization").
+            if !aboutByName, initials(of: name) == letters {
+                return Match(answer: name, sentence: entrySentence(name: name, statement: statement), strength: 0.9)
+            }
+            // The entry of the abbreviation, opening with its expansion ("TCP: Transmission Control Protocol").
+            if aboutByName, let words = expansion(spelling: letters, in: statement) {
+                return Match(answer: words, sentence: entrySentence(name: name, statement: statement), strength: 1)
+            }
+            return nil
+        case .abbreviation:
+            guard !aboutByName, name.count <= 8, name.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "." }),
+                initials(of: frame.subject) == Array(name.filter(\.isLetter).lowercased())
+            else { return nil }
+            return Match(answer: name, sentence: entrySentence(name: name, statement: statement), strength: 0.9)
+        case .predecessor:
+            guard aboutByName || aboutByOpening, let who = writtenAfter(["succeeded", "replaced"], in: statement, shape: isName)
+            else { return nil }
+            return Match(answer: who, sentence: sentenceHolding(who, in: entry ? entrySentence(name: name, statement: statement) : statement), strength: 1)
+        default:
+            guard aboutByName || aboutByOpening else { return nil }
+            let lead = entry ? entrySentence(name: name, statement: statement) : firstSentence(statement)
+            var strength = aboutByName ? 1.0 : 0.8
+            switch frame.relation {
+            case .time: if !containsYear(statement) { strength -= 0.5 }
+            case .number:
+                // "atomic number 6", "population of 307,700": the figure the relation names.
+                if let figure = writtenAfter(frame.relationWords, in: statement, shape: { $0.first?.isNumber == true }) {
+                    return Match(answer: figure, sentence: sentenceHolding(figure, in: statement), strength: strength)
+                }
+                strength -= 0.5
+            default: break
+            }
+            // A definition that holds the relation's words says more ("an alloy of copper and tin");
+            // one that names the subject again ("made of bronze") says less.
+            let cues = Set(frame.relationWords)
+            let statementTokens = tokenizer.tokens(in: statement)
+            if [.material, .creator, .time, .number].contains(frame.relation),
+                !Set(statementTokens).isDisjoint(with: cues)
+            {
+                strength += 0.1
+            }
+            if !occurrences(of: subject, in: LightStemmer.stems(statementTokens)).isEmpty { strength -= 0.2 }
+            // The sentence that holds the relation's words, when a later one does ("made from", "born in").
+            if frame.relation == .time || frame.relation == .material || frame.relation == .creator
+                || frame.relation == .number
+            {
+                let sentences = SentenceSplitter().sentences(in: statement)
+                if let better = sentences.first(where: { sentence in
+                    let tokens = Set(tokenizer.tokens(in: sentence))
+                    return !tokens.isDisjoint(with: cues)
+                        && (frame.relation != .time || containsYear(sentence))
+                }), better != sentences.first {
+                    return Match(answer: nil, sentence: trimmedSentence(better), strength: strength)
+                }
+            }
+            return Match(answer: nil, sentence: lead, strength: strength)
+        }
+    }
+
+    // MARK: Helpers
+
+    /// The clauses of a gloss or sentence, split at semicolons and sentence ends.
+    static func clauses(of text: String) -> [String] {
+        var result: [String] = []
+        for sentence in SentenceSplitter().sentences(in: text) {
+            result += sentence.split(separator: ";").map { String(TextNormalization.trim($0)) }.filter { !$0.isEmpty }
+        }
+        return result
+    }
+
+    static func occurrences(of run: [String], in tokens: [String]) -> [Int] {
+        guard !run.isEmpty, tokens.count >= run.count else { return [] }
+        return (0...(tokens.count - run.count)).filter { Array(tokens[$0..<($0 + run.count)]) == run }
+    }
+
+    static func mentions(_ subject: [String], _ text: String) -> Bool {
+        !occurrences(of: subject, in: LightStemmer.stems(tokenizer.tokens(in: text))).isEmpty
+    }
+
+    /// "Canberra is the capital of Australia" from a dictionary entry.
+    static func entrySentence(name: String, statement: String) -> String {
+        if let entry = DictionaryEntry(text: "\(name): \(statement)", title: name) {
+            return entry.sentence
+        }
+        // A page's own sentence ("The National Aeronautics and Space Administration is ...") reads as it is.
+        return firstSentence(statement)
+    }
+
+    static func firstSentence(_ text: String) -> String {
+        trimmedSentence(SentenceSplitter().sentences(in: text).first ?? text)
+    }
+
+    static func trimmedSentence(_ text: String) -> String {
+        String(TextNormalization.trim(text).droppingSuffix { ".!? ".contains($0) })
+    }
+
+    static func sentenceHolding(_ word: String, in text: String) -> String {
+        let sentences = SentenceSplitter().sentences(in: text)
+        return trimmedSentence(sentences.first { $0.contains(word) } ?? sentences.first ?? text)
+    }
+
+    /// The word written within three words after one of `cues` that has the given shape, as written.
+    static func writtenAfter(_ cues: [String], in text: String, shape: (Substring) -> Bool) -> String? {
+        let words = text.split(whereSeparator: { $0.isWhitespace })
+        for (index, word) in words.enumerated() {
+            let bare = word.lowercased().filter(\.isLetter)
+            guard cues.contains(bare) || cues.contains(where: { bare == $0 + "s" }) else { continue }
+            for next in words[(index + 1)..<min(words.count, index + 4)] {
+                let trimmed = next.drop { !$0.isLetter && !$0.isNumber }.droppingSuffix { !$0.isLetter && !$0.isNumber }
+                if ["is", "was", "of", "the", "chemical", "by", "its", "element", "as"].contains(trimmed.lowercased()) { continue }
+                if shape(trimmed) { return String(trimmed) }
+                break
+            }
+        }
+        return nil
+    }
+
+    /// "Fe", "B", "Uuo": a capital and at most two lower-case letters.
+    static func isSymbolShaped(_ word: Substring) -> Bool {
+        guard let first = word.first, first.isUppercase, (1...3).contains(word.count) else { return false }
+        return word.dropFirst().allSatisfy(\.isLowercase)
+    }
+
+    /// A capitalized name: "Roosevelt", "Tiberius".
+    static func isName(_ word: Substring) -> Bool {
+        guard let first = word.first, first.isUppercase, word.count >= 2 else { return false }
+        return word.allSatisfy(\.isLetter)
+    }
+
+    /// The first letters of a name's words, lowercased, small words skipped ("of", "and").
+    static func initials(of name: String) -> [Character] {
+        let small: Set<String> = ["of", "and", "the", "for", "in", "on", "a", "an", "to", "de", "&"]
+        return name.split(whereSeparator: { $0 == " " || $0 == "-" || $0 == "/" })
+            .filter { !small.contains($0.lowercased()) }
+            .compactMap { $0.first?.lowercased().first }
+    }
+
+    /// The run of words at the start of `statement` (or after "for"/"stands for") whose initials
+    /// spell `letters`.
+    static func expansion(spelling letters: [Character], in statement: String) -> String? {
+        let words = statement.split(whereSeparator: { $0.isWhitespace })
+        let small: Set<String> = ["of", "and", "the", "for", "in", "on", "a", "an", "to"]
+        for start in 0..<min(words.count, 6) {
+            var matched = 0
+            var end = start
+            while end < words.count, matched < letters.count {
+                let word = words[end].filter { $0.isLetter || $0 == "-" }
+                if small.contains(word.lowercased()) && matched > 0 {
+                    end += 1
+                    continue
+                }
+                guard let first = word.first?.lowercased().first, first == letters[matched] else { break }
+                matched += 1
+                end += 1
+            }
+            if matched == letters.count {
+                let phrase = words[start..<end].joined(separator: " ")
+                return String(phrase.droppingSuffix { !$0.isLetter })
+            }
+        }
+        return nil
+    }
+
+    static func containsYear(_ text: String) -> Bool {
+        var digits = 0
+        for c in text {
+            if c.isNumber { digits += 1 } else {
+                if digits == 3 || digits == 4 { return true }
+                digits = 0
+            }
+        }
+        return digits == 3 || digits == 4
+    }
+}

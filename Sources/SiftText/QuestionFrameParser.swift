@@ -1,0 +1,328 @@
+import SiftCore
+
+/// Reads the ``QuestionFrame`` of a factual question: which relation it asks of which subject.
+///
+/// It works on the question's structure, not on known subjects: a wrapper that asks for a name
+/// ("what do you call …", "what is the word for …", "… called") is peeled off, and what is left
+/// ("a young hare", "the capital of Peru", "iron's symbol") is read as a relation cue and a
+/// subject. Questions shaped around a verb ("who succeeded X", "what does X stand for", "where is
+/// X", "what is X made of") are read directly. Anything else that asks what or who something is
+/// becomes a ``QuestionFrame/Relation/definition`` of its focus.
+///
+/// ```swift
+/// QuestionFrameParser.parse("What do you call a baby kangaroo?")
+/// // {relation: young, subject: "kangaroo", answerType: term}
+/// ```
+public enum QuestionFrameParser {
+    /// The most words a subject may have.
+    static let maxSubjectWords = 6
+
+    /// Words a source uses for each relation, the cue words of questions included. They are the
+    /// WordNet synonyms of the relation's noun or adjective (young: baby, offspring; group: herd,
+    /// flock, pack …) that dictionary glosses use for it.
+    public static func relationWords(_ relation: QuestionFrame.Relation) -> [String] {
+        switch relation {
+        case .young: ["young", "baby", "offspring", "juvenile"]
+        case .female: ["female"]
+        case .male: ["male"]
+        case .group:
+            ["group", "flock", "herd", "pack", "school", "colony", "swarm", "troop", "pod", "gaggle", "band", "brood",
+             "litter", "drove", "collection", "company", "pride", "murder", "parliament"]
+        case .sound: ["sound", "cry", "noise", "call", "utter", "characteristic"]
+        case .capital: ["capital"]
+        case .successor: ["succeeded", "successor", "followed", "after", "replaced"]
+        case .predecessor: ["succeeded", "preceded", "predecessor", "before", "replaced"]
+        case .symbol: ["symbol"]
+        case .expansion: []
+        case .abbreviation: ["abbreviation", "acronym"]
+        case .material: ["made", "consisting", "composed", "alloy", "mixture", "containing", "consists"]
+        case .creator:
+            ["wrote", "written", "writer", "author", "invented", "inventor", "discovered", "discoverer", "founded",
+             "founder", "created", "creator", "composed", "composer", "painted", "painter", "designed", "designer",
+             "developed", "developer"]
+        case .time: ["born", "died", "year", "century"]
+        case .number: ["number"]
+        case .location, .definition: []
+        }
+    }
+
+    /// The answer type each relation expects.
+    static func answerType(_ relation: QuestionFrame.Relation) -> QuestionFrame.AnswerType {
+        switch relation {
+        case .capital, .location: .place
+        case .symbol, .abbreviation: .symbol
+        case .successor, .predecessor, .creator: .person
+        case .time: .date
+        case .number: .number
+        case .definition: .description
+        case .expansion, .young, .female, .male, .group, .sound, .material: .term
+        }
+    }
+
+    /// The frame of `question`, or nil when it asks no relation of a subject (code, keywords,
+    /// explanations, comparisons).
+    public static func parse(_ question: String) -> QuestionFrame? {
+        var text = normalize(question)
+        guard !text.isEmpty else { return nil }
+        for polite in ["please ", "can you tell me ", "could you tell me ", "tell me ", "do you know "]
+        where text.hasPrefix(polite) {
+            text = String(text.dropFirst(polite.count))
+        }
+        if let frame = verbFrame(text) { return frame }
+        if let core = peelNameWrapper(text), let frame = coreFrame(core) { return frame }
+        if let core = peelCopula(text), let frame = coreFrame(core) { return frame }
+        return nil
+    }
+
+    /// Lowercased, curly quotes straightened, final punctuation and white space runs removed.
+    static func normalize(_ question: String) -> String {
+        var text = question.lowercased().replacing("’", with: "'").replacing("‘", with: "'")
+        text = text.replacing("“", with: "\"").replacing("”", with: "\"")
+        let words = text.split(whereSeparator: \.isWhitespace)
+        text = words.joined(separator: " ")
+        return String(text.droppingSuffix { "?!. ".contains($0) })
+    }
+
+    // MARK: Questions built on a verb
+
+    private static func verbFrame(_ text: String) -> QuestionFrame? {
+        // "who succeeded X", "who followed X", "who came after X", "who replaced X".
+        for (opener, relation) in [
+            ("who succeeded ", QuestionFrame.Relation.successor), ("who followed ", .successor),
+            ("who came after ", .successor), ("who replaced ", .successor), ("who took over from ", .successor),
+            ("who was the successor of ", .successor), ("who was the successor to ", .successor),
+            ("who preceded ", .predecessor), ("who came before ", .predecessor),
+            ("who was the predecessor of ", .predecessor), ("who was before ", .predecessor),
+            ("who wrote ", .creator), ("who invented ", .creator), ("who discovered ", .creator),
+            ("who founded ", .creator), ("who created ", .creator), ("who composed ", .creator),
+            ("who painted ", .creator), ("who designed ", .creator), ("who developed ", .creator),
+        ] where text.hasPrefix(opener) {
+            return frame(relation, subject: String(text.dropFirst(opener.count)))
+        }
+        // "who was X's successor", "who is X's predecessor".
+        for copula in ["who was ", "who is ", "who became "] where text.hasPrefix(copula) {
+            let rest = text.dropFirst(copula.count)
+            if let (owner, noun) = possessive(rest) {
+                if noun == "successor" { return frame(.successor, subject: owner) }
+                if noun == "predecessor" { return frame(.predecessor, subject: owner) }
+            }
+        }
+        // "what does X stand for", "what is X short for", "what is X an abbreviation of".
+        for (opener, endings) in [
+            ("what does ", [" stand for", " abbreviate"]),
+            ("what do ", [" stand for"]),
+            ("what is ", [" short for", " an abbreviation for", " an abbreviation of", " an acronym for"]),
+            ("what's ", [" short for", " an abbreviation for"]),
+        ] where text.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            for ending in endings where rest.hasSuffix(ending) {
+                return frame(.expansion, subject: String(rest.dropLast(ending.count)))
+            }
+        }
+        // "what sound does a cow make", "what noise does a X make".
+        for opener in ["what sound does ", "what sound do ", "what noise does ", "what noise do ", "what sounds do "]
+        where text.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            for ending in [" make", " produce", " utter"] where rest.hasSuffix(ending) {
+                return frame(.sound, subject: String(rest.dropLast(ending.count)))
+            }
+        }
+        // "where is X", "where is X located", "in which country is X".
+        for opener in [
+            "where is ", "where are ", "where was ", "where's ", "in which country is ", "in what country is ",
+            "in which country are ", "in which region is ", "in which state is ", "which country is ",
+        ] where text.hasPrefix(opener) {
+            var rest = Substring(text.dropFirst(opener.count))
+            for ending in [" located", " situated", " found", " based", " in"] where rest.hasSuffix(ending) {
+                rest = rest.dropLast(ending.count)
+                break
+            }
+            // "where was X born" asks a place too, but of a person's birth: still the subject's entry.
+            if rest.hasSuffix(" born") { rest = rest.dropLast(5) }
+            return frame(.location, subject: String(rest))
+        }
+        // "what is X made of", "what are X made from", "what is X composed of".
+        for opener in ["what is ", "what are ", "what's ", "what was "] where text.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            for ending in [" made of", " made from", " made out of", " composed of", " built of", " consist of"]
+            where rest.hasSuffix(ending) {
+                return frame(.material, subject: String(rest.dropLast(ending.count)))
+            }
+        }
+        for opener in ["what does ", "what do "] where text.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            for ending in [" consist of", " contain"] where rest.hasSuffix(ending) {
+                return frame(.material, subject: String(rest.dropLast(ending.count)))
+            }
+        }
+        // "when was X born", "when did X die", "in what year was X founded".
+        for opener in ["when was ", "when were ", "when did ", "in what year was ", "in which year was ",
+            "in what year did ", "in which year did ", "what year was ", "what year did "]
+        where text.hasPrefix(opener) {
+            var rest = Substring(text.dropFirst(opener.count))
+            for ending in [" born", " die", " died", " founded", " built", " written", " invented", " discovered",
+                " happen", " take place", " begin", " start", " end", " published", " established", " created"]
+            where rest.hasSuffix(ending) {
+                rest = rest.dropLast(ending.count)
+                break
+            }
+            return frame(.time, subject: String(rest))
+        }
+        // "which city is the capital of X", "which element has the symbol X" is left to search.
+        for opener in ["which city is the capital of ", "what city is the capital of ", "which is the capital of "]
+        where text.hasPrefix(opener) {
+            return frame(.capital, subject: String(text.dropFirst(opener.count)))
+        }
+        return nil
+    }
+
+    // MARK: Questions that ask for a name
+
+    /// The phrase a naming question is about: "a young hare" in "what do you call a young hare",
+    /// "what is a young hare called", "which word names a young hare".
+    static func peelNameWrapper(_ text: String) -> String? {
+        var rest = Substring(text)
+        var peeled = false
+        for opener in [
+            "what is the name for ", "what is the name of ", "what's the name for ", "what is the word for ",
+            "what's the word for ", "what is the term for ", "what's the term for ", "what word is used for ",
+            "what word describes ", "what word names ", "which word names ", "which word describes ",
+            "which word means ", "which word is used for ", "what term is used for ", "which term names ",
+            "what do you call ", "what do we call ", "what would you call ", "what do people call ",
+            "what is the collective noun for ", "what's the collective noun for ", "what is the collective name for ",
+            "what is the collective term for ", "name for ", "word for ", "term for ",
+        ] where rest.hasPrefix(opener) {
+            rest = rest.dropFirst(opener.count)
+            // The collective-noun wrappers ask for a group by themselves.
+            if opener.contains("collective") { return "group of " + rest }
+            peeled = true
+            break
+        }
+        if !peeled {
+            for opener in ["what is ", "what are ", "what's ", "how do you call ", "how is ", "how are "]
+            where rest.hasPrefix(opener) {
+                let candidate = rest.dropFirst(opener.count)
+                for ending in [" called", " known as", " named", " referred to as"] where candidate.hasSuffix(ending) {
+                    rest = candidate.dropLast(ending.count)
+                    peeled = true
+                    break
+                }
+                break
+            }
+        }
+        if !peeled {
+            // "a young hare is called", "a group of owls is called what".
+            for ending in [" is called what", " are called what", " is called", " are called", " is known as"]
+            where rest.hasSuffix(ending) {
+                rest = rest.dropLast(ending.count)
+                peeled = true
+                break
+            }
+        }
+        return peeled ? String(rest) : nil
+    }
+
+    /// The phrase after a leading "what is" / "who is" ("the capital of peru", "iron's symbol").
+    static func peelCopula(_ text: String) -> String? {
+        for opener in [
+            "what is ", "what are ", "what's ", "what was ", "what were ", "who is ", "who was ", "who are ",
+            "who's ", "which is ", "name ", "give ",
+        ] where text.hasPrefix(opener) {
+            return String(text.dropFirst(opener.count))
+        }
+        return nil
+    }
+
+    /// Reads a relation phrase: "a young hare", "the young of a hare", "the capital of peru",
+    /// "peru's capital", "the chemical symbol for iron", "a group of owls", "the sound of a horse".
+    static func coreFrame(_ core: String) -> QuestionFrame? {
+        let phrase = dropArticle(Substring(core))
+        // "peru's capital", "iron's symbol".
+        if let (owner, noun) = possessive(phrase), let relation = nounRelation(noun) {
+            return frame(relation, subject: owner)
+        }
+        // "<relation noun> of/for <subject>".
+        for connector in [" of ", " for ", " to "] {
+            guard let range = phrase.firstRange(of: connector) else { continue }
+            let head = String(phrase[..<range.lowerBound])
+            let subject = phrase[range.upperBound...]
+            if let relation = nounRelation(head) {
+                return frame(relation, subject: String(subject))
+            }
+        }
+        // "young hare", "baby kangaroo", "female fox", "male duck".
+        let words = phrase.split(separator: " ")
+        if words.count >= 2 {
+            let cue = String(words[0])
+            let subject = words.dropFirst().joined(separator: " ")
+            switch cue {
+            case "young", "baby", "infant", "juvenile": return frame(.young, subject: subject)
+            case "female": return frame(.female, subject: subject)
+            case "male": return frame(.male, subject: subject)
+            default: break
+            }
+        }
+        return nil
+    }
+
+    /// The relation a noun phrase names: "capital", "capital city", "chemical symbol", "young".
+    static func nounRelation(_ noun: String) -> QuestionFrame.Relation? {
+        let words = noun.split(separator: " ").map(String.init).filter { !["the", "a", "an"].contains($0) }
+        guard let last = words.last, words.count <= 3 else { return nil }
+        let head = words.count >= 2 && ["city", "name", "word", "term", "noun"].contains(last) ? words[words.count - 2] : last
+        switch head {
+        case "capital": return .capital
+        case "symbol": return .symbol
+        case "abbreviation", "acronym": return .abbreviation
+        case "young", "baby", "babies", "offspring": return .young
+        case "female": return .female
+        case "male": return .male
+        case "group", "collective": return .group
+        case "sound", "noise", "cry", "call": return words.contains("city") ? nil : .sound
+        case "successor": return .successor
+        case "predecessor": return .predecessor
+        case "location": return .location
+        case "author", "inventor", "founder", "discoverer", "creator", "composer": return .creator
+        default:
+            if words.suffix(2) == ["atomic", "number"] { return .number }
+            return nil
+        }
+    }
+
+    /// "peru's capital" → ("peru", "capital"); "the ancient greeks' word" → ("the ancient greeks", "word").
+    static func possessive(_ phrase: Substring) -> (owner: String, noun: String)? {
+        for marker in ["'s ", "s' "] {
+            guard let range = phrase.firstRange(of: marker) else { continue }
+            let owner = marker == "s' " ? phrase[..<phrase.index(after: range.lowerBound)] : phrase[..<range.lowerBound]
+            let noun = phrase[range.upperBound...]
+            guard !owner.isEmpty, !noun.isEmpty else { return nil }
+            return (String(dropArticle(owner)), String(noun))
+        }
+        return nil
+    }
+
+    static func dropArticle(_ text: Substring) -> Substring {
+        for article in ["the ", "a ", "an "] where text.hasPrefix(article) {
+            return text.dropFirst(article.count)
+        }
+        return text
+    }
+
+    /// A frame for `relation` over `subject` cleaned of articles, quotes and trailing words
+    /// ("called"); nil when the subject is empty, too long, or a pronoun ("it", "this").
+    static func frame(_ relation: QuestionFrame.Relation, subject raw: String) -> QuestionFrame? {
+        var subject = Substring(raw).trimmingPrefix { $0 == " " || "\"'`(".contains($0) }
+        subject = subject.droppingSuffix { $0 == " " || "\"'`),;:".contains($0) }
+        subject = dropArticle(subject)
+        for ending in [" called", " known as", " named"] where subject.hasSuffix(ending) {
+            subject = subject.dropLast(ending.count)
+        }
+        let words = subject.split(separator: " ")
+        guard !words.isEmpty, words.count <= maxSubjectWords else { return nil }
+        let pronouns: Set<String> = ["it", "this", "that", "they", "them", "he", "she", "him", "her", "its", "you", "i"]
+        if words.count == 1, pronouns.contains(String(words[0])) { return nil }
+        return QuestionFrame(
+            relation: relation, subject: String(subject), answerType: answerType(relation),
+            relationWords: relationWords(relation))
+    }
+}
