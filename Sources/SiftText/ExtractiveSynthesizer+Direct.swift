@@ -42,7 +42,7 @@ extension ExtractiveSynthesizer {
         if SentenceForm.isVerbless(lead) || lead.split(separator: " ").count < 5
             || (best.match.answer != nil && !Self.speaksOf(frame.subject, sentence: lead, title: "")
                 && !frame.relation.isReverse),
-            let title = titles[best.passage.sourceN], !title.isEmpty, !lead.lowercased().hasPrefix(title.lowercased())
+            let title = titles[best.passage.sourceN], !title.isEmpty, !Self.speaksOf(title, sentence: lead, title: "")
         {
             lead = "\(title): \(lead)"
         }

@@ -101,6 +101,13 @@ public struct ExtractiveSynthesizer: Synthesizer {
         if query.kind == .code, QueryAnalyzer.isSQL(query.normalized), let summary = SQLSummary(query.normalized).text {
             return (sqlAnswer(summary: summary, candidates: candidates), true)
         }
+        // A name a reference's term list defines ("ENOLCK", "ModuleNotFoundError"): its definition leads.
+        if let frame = query.frame, frame.relation == .definition,
+            passages.contains(where: { FrameReader.termDefinition(subject: frame.subject, text: $0.text) != nil }),
+            let direct = directAnswer(frame, passages: passages, titles: titles, candidates: candidates)
+        {
+            return (direct, true)
+        }
         if let frame = query.frame, frame.relation != .definition {
             guard let direct = directAnswer(frame, passages: passages, titles: titles, candidates: candidates) else {
                 return (abstention(passages: passages, titles: titles), false)

@@ -38,6 +38,8 @@ public enum FrameReader {
 
     /// How `text` (a passage of a source titled `title`) answers `frame`, or nil.
     public static func match(_ frame: QuestionFrame, text: String, title: String) -> Match? {
+        if frame.relation == .identifier { return identifierMatch(frame, text: text, title: title) }
+        if frame.relation == .definition, let term = termDefinition(subject: frame.subject, text: text) { return term }
         let entry = SentenceForm.entry(in: text, title: title)
         let headword = entry.map { String($0.headword) } ?? title
         // A dictionary sense lists its other names: "[syn: Andrew Johnson, President Johnson]".
@@ -52,7 +54,8 @@ public enum FrameReader {
         // A person filed under the surname is named in full: "Andrew Johnson" for "Johnson".
         let name = fullName(headword, synonyms: synonyms)
         if frame.relation.isReverse {
-            return reverseMatch(frame, name: name, statement: statement, subject: subject, isEntry: entry != nil)
+            return reverseMatch(
+                frame, name: name, statement: statement, subject: subject, isEntry: entry != nil, synonyms: synonyms)
         }
         // Who made X: a person's entry that names X as their work ("inventor of the telephone"),
         // else X's own entry when it says by whom ("a tragedy written by William Shakespeare").
@@ -63,7 +66,9 @@ public enum FrameReader {
             let tokens = Set(tokenizer.tokens(in: statement))
             guard tokens.contains("by"), !tokens.isDisjoint(with: frame.relationWords) else { return nil }
         }
-        return forwardMatch(frame, name: name, statement: statement, subject: subject, entry: entry != nil, text: text)
+        return forwardMatch(
+            frame, name: name, statement: statement, subject: subject, entry: entry != nil, text: text,
+            alsoNamed: entry != nil ? [headword] + synonyms : [])
     }
 
     /// The content-word stems of `text`, articles dropped.
@@ -74,7 +79,8 @@ public enum FrameReader {
     // MARK: Reverse relations: the answer is the passage's name
 
     static func reverseMatch(
-        _ frame: QuestionFrame, name: String, statement: String, subject: [String], isEntry: Bool
+        _ frame: QuestionFrame, name: String, statement: String, subject: [String], isEntry: Bool,
+        synonyms: [String] = []
     ) -> Match? {
         let nameStems = stems(name)
         guard !nameStems.isEmpty, nameStems != subject else { return nil }
@@ -103,7 +109,10 @@ public enum FrameReader {
                 if clauseIndex > 0 { strength -= 0.3 }
                 if cueIndex > 3 { strength -= 0.2 }
                 strength -= 0.05 * Double(between.count) + 0.15 * Double(others) + 0.1 * Double(formIndex)
-                let sentence = isEntry ? entrySentence(name: name, statement: statement) : naming(name, sentenceHolding(clause, in: statement))
+                // A dictionary's other one-word names for the same thing are answers too ("tercel, tassel").
+                let aliases = synonyms.filter { !$0.contains(" ") && $0 != name && stems($0) != subject }.prefix(2)
+                let shown = aliases.isEmpty ? name : "\(name) (also \(aliases.joined(separator: ", ")))"
+                let sentence = isEntry ? entrySentence(name: shown, statement: statement) : naming(name, sentenceHolding(clause, in: statement))
                 return Match(answer: name, sentence: sentence, strength: max(0.1, strength))
             }
         }
@@ -114,14 +123,17 @@ public enum FrameReader {
     // MARK: Forward relations: the answer is in the subject's own passage
 
     static func forwardMatch(
-        _ frame: QuestionFrame, name: String, statement: String, subject: [String], entry: Bool, text: String
+        _ frame: QuestionFrame, name: String, statement: String, subject: [String], entry: Bool, text: String,
+        alsoNamed: [String] = []
     ) -> Match? {
         let nameStems = stems(name)
-        // A person's entry is filed under the surname: "Andersen" is about "Hans Christian Andersen".
-        let bySurname = nameStems.count == 1 && subject.count >= 2 && subject.last == nameStems[0]
-            && name.first?.isUppercase == true
+        // The entry is about the subject when the subject is one of its names ("Charlie Parker" for the
+        // entry "Parker"); a person's entry without one is filed under the surname ("Andersen").
+        let namedSo = alsoNamed.contains { stems($0) == subject }
+        let bySurname = !namedSo && nameStems.count == 1 && subject.count >= 2 && subject.last == nameStems[0]
+            && name.first?.isUppercase == true && alsoNamed.count <= 1
         let aboutByName =
-            nameStems == subject || bySurname
+            nameStems == subject || namedSo || bySurname
             || (nameStems.count > subject.count && nameStems.suffix(subject.count) == subject[...] && subject.count >= 2)
         let opening = LightStemmer.stems(tokenizer.tokens(in: firstSentence(statement)))
         let aboutByOpening = !aboutByName && opening.count > subject.count && Array(opening.prefix(subject.count)) == subject
@@ -213,6 +225,12 @@ public enum FrameReader {
         return (0...(tokens.count - run.count)).filter { Array(tokens[$0..<($0 + run.count)]) == run }
     }
 
+    /// Whether every one of `words` is in `text` (as a token, plurals aside).
+    public static func mentionsAll(_ words: [String], in text: String) -> Bool {
+        let present = Set(stems(text))
+        return stems(words.joined(separator: " ")).allSatisfy(present.contains)
+    }
+
     static func mentions(_ subject: [String], _ text: String) -> Bool {
         !occurrences(of: subject, in: LightStemmer.stems(tokenizer.tokens(in: text))).isEmpty
     }
@@ -244,8 +262,8 @@ public enum FrameReader {
     /// The longest synonym that ends with a one-word capitalized headword ("Andrew Johnson" for
     /// "Johnson"), else the headword.
     static func fullName(_ headword: String, synonyms: [String]) -> String {
-        guard !headword.contains(" "), headword.first?.isUppercase == true else { return headword }
-        let longer = synonyms.filter { $0.hasSuffix(" " + headword) && $0.first?.isUppercase == true }
+        guard !headword.contains(" ") else { return headword }
+        let longer = synonyms.filter { $0.lowercased().hasSuffix(" " + headword.lowercased()) && $0.first?.isUppercase == true }
             .filter { !$0.lowercased().hasPrefix("president ") && !$0.lowercased().hasPrefix("saint ") }
         return longer.max { $0.count < $1.count } ?? headword
     }
@@ -280,6 +298,9 @@ public enum FrameReader {
             }) else { return nil }
             return Match(answer: short, sentence: entrySentence(name: "\(name) (\(short))", statement: statement), strength: 1)
         case .bearer:
+            // "which element has the symbol W": the sense that is an element, not "W: west".
+            let kinds = Set(frame.relationWords.dropFirst())
+            if !kinds.isEmpty, Set(tokenizer.tokens(in: statement)).isDisjoint(with: kinds) { return nil }
             guard let named = synonyms.first(where: { !isSymbolShaped(Substring($0)) && !$0.contains(where: \.isNumber) })
             else { return nil }
             return Match(answer: named, sentence: "\(name) is another name for \(named): \(firstSentence(statement))", strength: 1)
