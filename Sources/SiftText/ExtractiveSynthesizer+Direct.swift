@@ -39,7 +39,8 @@ extension ExtractiveSynthesizer {
         }
         // A terse statement ("Symbol Na (Natrium)") is introduced by its source's name.
         var lead = best.match.sentence
-        if SentenceForm.isVerbless(lead) || lead.split(separator: " ").count < 5
+        let labelled = lead.prefix(40).contains(": ")
+        if !labelled, SentenceForm.isVerbless(lead) || lead.split(separator: " ").count < 5
             || (best.match.answer != nil && !Self.speaksOf(frame.subject, sentence: lead, title: "")
                 && !frame.relation.isReverse),
             let title = titles[best.passage.sourceN], !title.isEmpty, !Self.speaksOf(title, sentence: lead, title: "")

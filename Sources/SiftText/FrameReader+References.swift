@@ -81,9 +81,13 @@ extension FrameReader {
     static func roots(_ text: String) -> [String] {
         tokenizer.tokens(in: text).filter { !StopWords.english.contains($0) }.map { word in
             var root = LightStemmer.stem(word)
-            for suffix in ["ing", "ers", "er", "ions", "ion", "ed", "ly", "es", "e"] where root.hasSuffix(suffix) && root.count - suffix.count >= 3 {
-                root = String(root.dropLast(suffix.count))
-                break
+            // Two rounds: "comparisons" → "comparis" → "compar", as "comparing" → "compar".
+            for _ in 0..<2 {
+                for suffix in ["ing", "ers", "er", "ions", "ion", "is", "ed", "ly", "es", "e"]
+                where root.hasSuffix(suffix) && root.count - suffix.count >= 3 {
+                    root = String(root.dropLast(suffix.count))
+                    break
+                }
             }
             return root
         }

@@ -46,6 +46,16 @@ public enum FrameReader {
         let (statement, synonyms) = splitSynonyms(entry.map { String($0.body) } ?? text)
         let subject = stems(frame.subject)
         guard !subject.isEmpty else { return nil }
+        // "which element has atomic number 60": the entry that lists the subject among its names.
+        if frame.relation == .bearer, entry != nil, stems(headword) != subject,
+            !isSymbolShaped(Substring(headword)), !headword.contains(where: \.isNumber),
+            synonyms.contains(where: { stems($0) == subject })
+        {
+            let kinds = Set(frame.relationWords.dropFirst())
+            if kinds.isEmpty || !Set(tokenizer.tokens(in: statement)).isDisjoint(with: kinds) {
+                return Match(answer: headword, sentence: entrySentence(name: headword, statement: statement) + "; \(frame.subject)", strength: 1)
+            }
+        }
         if entry != nil, let found = synonymMatch(
             frame, name: headword, statement: statement, synonyms: synonyms, subject: subject)
         {

@@ -167,6 +167,7 @@ public enum QuestionFrameParser {
             "in what year did ", "in which year did ", "what year was ", "what year did "]
         where text.hasPrefix(opener) {
             var rest = Substring(text.dropFirst(opener.count))
+            for preposition in [" in", " on", " at"] where rest.hasSuffix(preposition) { rest = rest.dropLast(preposition.count) }
             for ending in [" born", " die", " died", " founded", " built", " written", " invented", " discovered",
                 " happen", " take place", " begin", " start", " end", " published", " established", " created"]
             where rest.hasSuffix(ending) {
@@ -242,6 +243,10 @@ public enum QuestionFrameParser {
     /// (the term a term list defines as X); and questions that ask what a named identifier is
     /// ("which exception corresponds to errno EAGAIN", "which built-in exception does X inherit from").
     static func referenceFrame(_ text: String) -> QuestionFrame? {
+        var text = text
+        for lead in ["in python, ", "in python ", "in linux, ", "in linux "] where text.hasPrefix(lead) {
+            text = String(text.dropFirst(lead.count))
+        }
         let words = text.split(separator: " ").map(String.init)
         guard let first = words.first else { return nil }
         let kinds = ["module", "modules", "errno", "exception", "function", "command", "page", "signal", "constant",
@@ -281,7 +286,8 @@ public enum QuestionFrameParser {
         }
         let rest = words[(kindIndex + 1)...].joined(separator: " ")
         for marker in ["provides ", "is meant for ", "supports ", "gives you ", "implements ", "offers ", "handles ",
-            "is used for ", "lets you ", "contains ", "defines ", "describes ", "documents ", "for ", "means "]
+            "is used for ", "lets you ", "contains ", "defines ", "describes ", "documents ", "covers ", "explains ",
+            "is about ", "deals with ", "for ", "means "]
         {
             guard let range = rest.firstRange(of: marker) else { continue }
             let description = String(rest[range.upperBound...])
@@ -419,6 +425,23 @@ public enum QuestionFrameParser {
             for ending in [" stand for", " mean"] where rest.hasSuffix(ending) {
                 return frame(.expansion, subject: String(rest.dropLast(ending.count)))
             }
+        }
+        // "which element has atomic number 60", "what element is number 7 in the periodic table".
+        for opener in ["which element has the atomic number ", "which element has atomic number ",
+            "what element has the atomic number ", "what element has atomic number ", "what element is number ",
+            "which element is number ", "what is element number ", "which element is atomic number ",
+            "which chemical element has atomic number ", "what chemical element has atomic number "]
+        where text.hasPrefix(opener) {
+            let number = text.dropFirst(opener.count).prefix { $0.isNumber }
+            guard !number.isEmpty else { continue }
+            guard var bearer = frame(.bearer, subject: "atomic number " + number) else { return nil }
+            bearer.relationWords = ["number", "element"]
+            return bearer
+        }
+        for opener in ["which atomic number does ", "what atomic number does "] where text.hasPrefix(opener) {
+            var rest = Substring(text.dropFirst(opener.count))
+            for ending in [" have", " carry", " hold"] where rest.hasSuffix(ending) { rest = rest.dropLast(ending.count) }
+            return frame(.number, subject: String(rest))
         }
         // "how many protons are in (the nucleus of) (an atom of) X": the atomic number.
         for opener in ["how many protons are in ", "how many protons does ", "how many protons are there in "]
