@@ -35,6 +35,15 @@ extension FrameReader {
         return best
     }
 
+    /// What a page titled "name — description" says of itself, when `subject` is its name
+    /// ("xattr" → "xattr: Extended attributes").
+    public static func titleDefinition(subject: String, title: String) -> Match? {
+        guard let dash = title.firstRange(of: " — ") else { return nil }
+        let name = bareName(String(title[..<dash.lowerBound]))
+        guard !name.isEmpty, stems(name) == stems(bareName(subject)) else { return nil }
+        return Match(answer: nil, sentence: "\(name): \(trimmedSentence(String(title[dash.upperBound...])))", strength: 1)
+    }
+
     /// What a term list says of `subject` ("ENOLCK" → "errno.ENOLCK: No record locks available").
     public static func termDefinition(subject: String, text: String) -> Match? {
         let key = subject.lowercased()
@@ -96,7 +105,7 @@ extension FrameReader {
     /// "epoll(7)" → "epoll"; "json" stays.
     static func bareName(_ name: String) -> String {
         var base = Substring(TextNormalization.trim(name))
-        if let paren = base.firstIndex(of: "("), base.hasSuffix(")") { base = base[..<paren] }
+        if let paren = base.firstIndex(of: "("), paren > base.startIndex { base = base[..<paren] }
         return String(base)
     }
 }

@@ -39,7 +39,11 @@ public enum FrameReader {
     /// How `text` (a passage of a source titled `title`) answers `frame`, or nil.
     public static func match(_ frame: QuestionFrame, text: String, title: String) -> Match? {
         if frame.relation == .identifier { return identifierMatch(frame, text: text, title: title) }
-        if frame.relation == .definition, let term = termDefinition(subject: frame.subject, text: text) { return term }
+        if frame.relation == .definition, let term = termDefinition(subject: frame.subject, text: text)
+            ?? titleDefinition(subject: frame.subject, title: title)
+        {
+            return term
+        }
         let entry = SentenceForm.entry(in: text, title: title)
         let headword = entry.map { String($0.headword) } ?? title
         // A dictionary sense lists its other names: "[syn: Andrew Johnson, President Johnson]".

@@ -277,6 +277,22 @@ public enum QuestionFrameParser {
             if let range = rest.firstRange(of: " in python") { rest = rest[..<range.lowerBound] }
             return frame(.definition, subject: String(rest))
         }
+        // "what does the linux man page futex(7) describe", "what is xattr(7) about in the linux manual".
+        for opener in ["what does the linux man page ", "what does the man page ", "what does the linux manual page ",
+            "what does the manual page ", "what does "]
+        where text.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            for ending in [" describe", " document", " cover", " explain"] where rest.hasSuffix(ending) {
+                return frame(.definition, subject: String(rest.dropLast(ending.count)))
+            }
+        }
+        for opener in ["what is ", "what's "] where text.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            for ending in [" about in the linux manual", " about in the manual", " about in linux", " about"]
+            where rest.hasSuffix(ending) {
+                return frame(.definition, subject: String(rest.dropLast(ending.count)))
+            }
+        }
         if text.hasPrefix("what exception does python raise when"), let range = text.firstRange(of: " fails with ") {
             return frame(.definition, subject: String(text[range.upperBound...]))
         }
@@ -593,7 +609,9 @@ public enum QuestionFrameParser {
     /// ("called"); nil when the subject is empty, too long, or a pronoun ("it", "this").
     static func frame(_ relation: QuestionFrame.Relation, subject raw: String) -> QuestionFrame? {
         var subject = Substring(raw).trimmingPrefix { $0 == " " || "\"'`(".contains($0) }
-        subject = subject.droppingSuffix { $0 == " " || "\"'`),;:".contains($0) }
+        subject = subject.droppingSuffix { $0 == " " || "\"'`,;:".contains($0) }
+        // A closing parenthesis stays when it closes one ("xattr(7)").
+        while subject.hasSuffix(")") && !subject.contains("(") { subject = subject.dropLast() }
         subject = dropArticle(subject)
         for ending in [" called", " known as", " named"] where subject.hasSuffix(ending) {
             subject = subject.dropLast(ending.count)
