@@ -131,7 +131,22 @@ public struct ExtractiveSynthesizer: Synthesizer {
         }
         let chosen = select(candidates, query: query)
         guard let lead = chosen.first else {
+            // Nothing reads as an answer sentence, but a page may still define the subject in its body.
+            if let frame = query.frame, frame.relation == .definition,
+                let direct = directAnswer(frame, passages: passages, titles: titles, candidates: candidates)
+            {
+                return (direct, true)
+            }
             return (abstention(passages: passages, titles: titles), false)
+        }
+        // A page that only mentions the subject in its first sentences ("An introduction to X") and
+        // defines it further down ("Put simply, X is a kind of Y"): the defining sentence leads.
+        if let frame = query.frame, frame.relation == .definition {
+            let focus = FrameReader.stems(frame.subject)
+            let role = SentenceForm.focusRole(of: focus, in: FrameReader.stems(lead.text))
+            if role < .definedLate, let direct = directAnswer(frame, passages: passages, titles: titles, candidates: candidates) {
+                return (direct, true)
+            }
         }
         // A question about a subject is answered only by a sentence about that subject: all of its
         // words in the lead sentence or the lead's source title.

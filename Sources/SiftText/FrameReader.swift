@@ -67,22 +67,121 @@ public enum FrameReader {
         }
         // A person filed under the surname is named in full: "Andrew Johnson" for "Johnson".
         let name = fullName(headword, synonyms: synonyms)
+        let found = structuredMatch(
+            frame, name: name, headword: headword, statement: statement, synonyms: synonyms, subject: subject,
+            isEntry: entry != nil, text: text)
+        // A page's prose states facts anywhere in its body, under a title of its own ("Pisa: an overview").
+        if found == nil, entry == nil { return proseMatch(frame, text: text, subject: subject) }
+        return found
+    }
+
+    static func structuredMatch(
+        _ frame: QuestionFrame, name: String, headword: String, statement: String, synonyms: [String],
+        subject: [String], isEntry: Bool, text: String
+    ) -> Match? {
         if frame.relation.isReverse {
             return reverseMatch(
-                frame, name: name, statement: statement, subject: subject, isEntry: entry != nil, synonyms: synonyms)
+                frame, name: name, statement: statement, subject: subject, isEntry: isEntry, synonyms: synonyms)
         }
         // Who made X: a person's entry that names X as their work ("inventor of the telephone"),
         // else X's own entry when it says by whom ("a tragedy written by William Shakespeare").
         if frame.relation == .creator {
-            if let reverse = reverseMatch(frame, name: name, statement: statement, subject: subject, isEntry: entry != nil) {
+            if let reverse = reverseMatch(frame, name: name, statement: statement, subject: subject, isEntry: isEntry) {
                 return reverse
             }
             let tokens = Set(tokenizer.tokens(in: statement))
             guard tokens.contains("by"), !tokens.isDisjoint(with: frame.relationWords) else { return nil }
         }
         return forwardMatch(
-            frame, name: name, statement: statement, subject: subject, entry: entry != nil, text: text,
-            alsoNamed: entry != nil ? [headword] + synonyms : [])
+            frame, name: name, statement: statement, subject: subject, entry: isEntry, text: text,
+            alsoNamed: isEntry ? [headword] + synonyms : [])
+    }
+
+    /// A sentence of a page's body that states the relation of the subject: "Male has long been the
+    /// capital city of Maldives" (the answer is the name the sentence opens with, or the one after its
+    /// verb), "Henri Rousseau was born in 1844", "Pisa is a city in Tuscany".
+    static func proseMatch(_ frame: QuestionFrame, text: String, subject: [String]) -> Match? {
+        let sentences = SentenceSplitter().sentences(in: text).prefix(40).map(trimmedSentence)
+        let cues = Set(LightStemmer.stems(frame.relationWords))
+        for sentence in sentences {
+            let tokens = LightStemmer.stems(tokenizer.tokens(in: SentenceForm.withoutParentheticals(sentence)))
+            guard let at = occurrences(of: subject, in: tokens).first else { continue }
+            if frame.relation == .identifier || frame.relation == .bearer {
+                // "The message "Illegal seek" belongs to the errno value ESPIPE", "The element with atomic
+                // number 24 is chromium": the sentence holding the description and a defining verb.
+                if !Set(tokens).isDisjoint(with: definingVerbs) { return Match(answer: nil, sentence: sentence, strength: 0.6) }
+                continue
+            }
+            if frame.relation.isReverse || frame.relation == .creator {
+                // The relation word before the subject, only link words between.
+                let window = tokens[max(0, at - 7)..<at]
+                guard let cue = window.lastIndex(where: cues.contains),
+                    tokens[(cue + 1)..<at].allSatisfy({ linkWords.contains($0) || cues.contains($0) }),
+                    let answer = namedEntity(in: sentence, besides: subject)
+                        ?? (frame.answerType == .term ? predicate(of: sentence, besides: subject) : nil)
+                else { continue }
+                return Match(answer: answer, sentence: sentence, strength: 0.7)
+            }
+            // "EBADSLT means …", "OED is short for …", "X is usually abbreviated to …", "the xattr(7) manual
+            // page is about …": a defining verb right after the subject.
+            // Within the subject's own clause, right after it ("(7)" numbers aside).
+            let clauseEnd = tokens.count
+            let after = tokens[min(clauseEnd, at + subject.count)...].filter { !$0.allSatisfy(\.isNumber) }.prefix(3)
+            let ownClause = !sentence.lowercased().contains(";")
+            let defines = ownClause && !after.filter(definingVerbs.contains).isEmpty
+            let states: Bool
+            switch frame.relation {
+            case .time: states = containsYear(sentence)
+            case .number:
+                states = !Set(tokens).isDisjoint(with: cues) && tokens.contains { $0.allSatisfy(\.isNumber) }
+            case .definition, .expansion, .abbreviation, .bearer, .identifier: states = defines
+            case .symbol: states = writtenAfter(["symbol"], in: sentence, shape: isSymbolShaped) != nil
+            case .location:
+                let words = sentence.split(separator: " ")
+                states = zip(words, words.dropFirst()).contains { $0.lowercased() == "in" && $1.first?.isUppercase == true }
+            case .material, .creator, .predecessor:
+                states = !Set(tokenizer.tokens(in: sentence)).isDisjoint(with: frame.relationWords)
+            default: states = false
+            }
+            if states { return Match(answer: nil, sentence: sentence, strength: 0.7) }
+        }
+        return nil
+    }
+
+    /// The one to three words after a sentence's last copula ("The collective noun for the quail is bevy").
+    static func predicate(of sentence: String, besides subject: [String]) -> String? {
+        let words = sentence.split(separator: " ").map(String.init)
+        guard let copula = words.lastIndex(where: { ["is", "are", "was", "were"].contains($0.lowercased()) }),
+            copula + 1 < words.count
+        else { return nil }
+        let rest = words[(copula + 1)...].filter { !["a", "an", "the"].contains($0.lowercased()) }
+        guard !rest.isEmpty, rest.count <= 3 else { return nil }
+        let phrase = rest.joined(separator: " ").filter { $0.isLetter || $0 == " " || $0 == "-" }
+        return stems(phrase) == subject ? nil : phrase
+    }
+
+    /// Verbs with which a sentence says what its subject is or means.
+    static let definingVerbs: Set<String> = [
+        "is", "are", "was", "were", "mean", "means", "stand", "stands", "belong", "belongs", "refer", "refers",
+        "denote", "denotes", "abbreviated", "short", "describe", "describes", "subclass",
+    ]
+
+    /// The capitalized name a sentence opens with ("Male has long been …"), or the one after its verb
+    /// ("The capital of Maldives is Male"), when it is not the subject.
+    static func namedEntity(in sentence: String, besides subject: [String]) -> String? {
+        let words = sentence.split(separator: " ").map { $0.filter { $0.isLetter || $0 == "-" || $0 == "'" } }
+        func run(from start: Int) -> String? {
+            var end = start
+            while end < words.count, let first = words[end].first, first.isUppercase { end += 1 }
+            guard end > start else { return nil }
+            let name = words[start..<end].joined(separator: " ")
+            return stems(name) == subject || ["The", "A", "An", "It", "This"].contains(name) ? nil : name
+        }
+        if let opening = run(from: 0) { return opening }
+        for (index, word) in words.enumerated() where ["is", "was", "are", "were"].contains(word) && index + 1 < words.count {
+            if let after = run(from: index + 1) { return after }
+        }
+        return nil
     }
 
     /// The content-word stems of `text`, articles dropped.

@@ -27,6 +27,7 @@ public enum QuestionFrameParser {
         case .male: ["male"]
         case .group:
             ["group", "flock", "herd", "pack", "school", "colony", "swarm", "troop", "pod", "gaggle", "band", "brood",
+             "collective",
              "litter", "drove", "collection", "company", "pride", "murder", "parliament"]
         case .sound: ["sound", "cry", "noise", "call", "utter", "characteristic"]
         case .capital: ["capital"]
