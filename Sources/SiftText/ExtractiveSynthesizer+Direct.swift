@@ -84,7 +84,13 @@ extension ExtractiveSynthesizer {
     /// something the sources do not know.
     func absentName(in query: AnalyzedQuery, passages: [Passage], titles: [Int: String]) -> String? {
         guard query.kind == .question || query.kind == .keywords else { return nil }
-        let words = query.original.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" })
+        var words = query.original.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" })
+        // A framed question is about its subject: a name that only sets the scene ("the Linux man page
+        // X", "Python's X") need not be in the source that answers it.
+        if let frame = query.frame {
+            let subject = Set(tokenizer.tokens(in: frame.subject))
+            words = words.filter { subject.contains($0.lowercased()) }
+        }
         let names = words.enumerated().compactMap { index, word -> String? in
             let capitalized = word.first?.isUppercase == true && (index > 0 || SentenceForm.hasInnerCapitals(word))
             guard capitalized, word.count >= 3, !StopWords.english.contains(word.lowercased()) else { return nil }

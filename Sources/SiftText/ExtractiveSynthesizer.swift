@@ -143,8 +143,14 @@ public struct ExtractiveSynthesizer: Synthesizer {
         // defines it further down ("Put simply, X is a kind of Y"): the defining sentence leads.
         if let frame = query.frame, frame.relation == .definition {
             let focus = FrameReader.stems(frame.subject)
-            let role = SentenceForm.focusRole(of: focus, in: FrameReader.stems(lead.text))
-            if role < .definedLate, let direct = directAnswer(frame, passages: passages, titles: titles, candidates: candidates) {
+            let leadWords = FrameReader.stems(lead.text)
+            let role = SentenceForm.focusRole(of: focus, in: leadWords)
+            // "A reader's guide to X: common questions" labels X in mid-sentence but says nothing of it;
+            // an alias defined late ("Augusta Ada King, also known as Ada Lovelace, was …") does.
+            let opensWithSubject = leadWords.starts(with: focus)
+            if role < .definedLate || (!opensWithSubject && role != .definedLate),
+                let direct = directAnswer(frame, passages: passages, titles: titles, candidates: candidates)
+            {
                 return (direct, true)
             }
         }

@@ -38,7 +38,11 @@ public enum FrameReader {
 
     /// How `text` (a passage of a source titled `title`) answers `frame`, or nil.
     public static func match(_ frame: QuestionFrame, text: String, title: String) -> Match? {
-        if frame.relation == .identifier { return identifierMatch(frame, text: text, title: title) }
+        if frame.relation == .identifier {
+            return identifierMatch(frame, text: text, title: title)
+                ?? (SentenceForm.entry(in: text, title: title) == nil
+                    ? proseMatch(frame, text: text, subject: stems(frame.subject)) : nil)
+        }
         if frame.relation == .definition, let term = termDefinition(subject: frame.subject, text: text)
             ?? titleDefinition(subject: frame.subject, title: title)
         {
