@@ -244,7 +244,7 @@ struct AllowedModelsRouteTests {
     @Test func aModelOutsideTheAllowedOnesIsA400OnEveryRoute() async throws {
         let runner = ReloadableRunner(ScriptedRunner.answering(), allowedModels: ["small"])
         let (routes, _, _) = makeRoutes(runner: runner)
-        let app = Application(router: routes.router())
+        let app = Application(router: routes.router(), services: [routes.queries])
         try await app.test(.router) { client in
             try await client.execute(uri: "/v1/answer/stream?q=hi&models=big", method: .get) { response in
                 #expect(response.status == .badRequest)

@@ -1,0 +1,78 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SiftCore
+import Testing
+
+@testable import SiftServer
+
+/// Admission takes the stream slot before any response head is written: a burst above
+/// `SIFT_MAX_STREAMS` hears 429, and every `200` is a whole stream ending with `done`.
+@Suite("Admission into the query machine")
+struct AdmissionTests {
+    @Test(arguments: [false, true])
+    func aBurstAboveTheLimitGets429sAndNeverACutStream(eventSource: Bool) async throws {
+        let capacity = 4
+        let burst = 24
+        let gate = Gate()
+        let harness = ResumableQueryTests().harness(
+            ScriptedRunner.paused(deltas: 3, pauseAfter: 1, gate: gate),
+            configuration: .init(maxStreams: capacity, heartbeat: .seconds(60)))
+        let refused = ManagedCounter()
+        try await harness.serve { port in
+            let responses = try await withThrowingTaskGroup(of: RawResponse.self) { group in
+                for index in 0..<burst {
+                    group.addTask {
+                        let response = try await Loopback.exchange(
+                            port: port, "GET", "/v1/answer/stream?q=burst+\(index)",
+                            headers: eventSource ? [("Accept", "text/event-stream")] : [])
+                        if response.status != 200 { refused.increment() }
+                        return response
+                    }
+                }
+                // The admitted streams wait in mid-answer until every other request has been answered.
+                try await ResumableQueryTests.poll { refused.value >= burst - capacity }
+                await gate.open()
+                var all: [RawResponse] = []
+                for try await response in group { all.append(response) }
+                return all
+            }
+            let streams = responses.filter { $0.status == 200 }
+            let refusals = responses.filter { $0.status != 200 }
+            #expect(streams.count == capacity)
+            #expect(refusals.count == burst - capacity)
+            for response in refusals {
+                #expect(response.status == 429)
+                #expect(response.headers["retry-after"] == "2")
+                #expect(response.body.contains(#""code":"overloaded""#))
+            }
+            for response in streams {
+                #expect(response.complete)
+                let types = response.frames.map(\.type)
+                #expect(types == ["status", "delta", "delta", "delta", "done"], "\(response.body)")
+                #expect(types.filter { $0 == "done" }.count == 1)
+            }
+            try await ResumableQueryTests.poll { harness.registry.activeCount == 0 }
+        }
+    }
+
+    @Test func theOneShotAnswerTakesASlotToo() async throws {
+        let gate = Gate()
+        let harness = ResumableQueryTests().harness(
+            ScriptedRunner.paused(deltas: 2, pauseAfter: 1, gate: gate),
+            configuration: .init(maxStreams: 1, heartbeat: .seconds(60)))
+        try await harness.serve { port in
+            async let first = Loopback.exchange(
+                port: port, "POST", "/v1/answer", headers: [("Content-Type", "application/json")], body: #"{"q":"a"}"#)
+            try await ResumableQueryTests.poll { harness.registry.activeCount == 1 }
+            let second = try await Loopback.exchange(
+                port: port, "POST", "/v1/answer", headers: [("Content-Type", "application/json")], body: #"{"q":"b"}"#)
+            #expect(second.status == 429)
+            await gate.open()
+            let answered = try await first
+            #expect(answered.status == 200)
+            #expect(answered.body.contains(#""answer":"w0 w1 ""#), "\(answered.body)")
+            #expect(answered.body.contains(#""outcome":"complete""#))
+        }
+    }
+}
