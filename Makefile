@@ -11,7 +11,7 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= $(SYSCONFDIR)/systemd/system
 DESTDIR ?=
 
-.PHONY: help deps kb-sources llm build build-debug run run-llm check test system-test bench install install-files clean
+.PHONY: help deps kb-sources llm build build-debug run run-llm check test system-test bench eval install install-files clean
 
 help:
 	@echo "make run     install what is missing, build (release), serve http://127.0.0.1:8080"
@@ -19,6 +19,7 @@ help:
 	@echo "make test    install what is missing and run every test (unit, in-process, system)"
 	@echo "make check   unit and in-process tests only (the fast inner loop)"
 	@echo "make bench   benchmarks; results go to docs/benchmarks.md"
+	@echo "make eval    the quality benchmark (EVAL_LLM=1, EVAL_WEB=1 add paths); results go to docs/quality-results/"
 	@echo "make install install siftd, its systemd unit and config samples (PREFIX, DESTDIR, SYSCONFDIR, UNITDIR)"
 
 deps:
@@ -48,7 +49,7 @@ check: deps
 	$(SWIFT) test
 
 system-test: kb-sources build-debug llm
-	@scripts/install-deps.sh test
+	@scripts/install-deps.sh test eval
 	eval "$$(scripts/llm-setup.sh)" && export LLAMA_SERVER LLM_MODEL && \
 		SIFTD=$(DEBUG_BIN) python3 -m pytest -q tests/system
 
@@ -61,6 +62,13 @@ bench: kb-sources
 	$(SWIFT) build -c release --product sift-floor
 	$(SWIFT) build -c release --product sift-replay
 	scripts/bench.sh
+
+# The quality benchmark: questions built from WordNet, errno headers, the Python docs and man
+# pages (scripts/eval/build_set.py), asked of the release siftd (scripts/eval/eval.sh).
+eval: kb-sources
+	@scripts/install-deps.sh eval
+	$(SWIFT) build -c release --product siftd
+	scripts/eval/eval.sh
 
 install: kb-sources build
 	$(MAKE) install-files BIN=$(RELEASE_BIN)

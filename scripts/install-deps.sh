@@ -5,6 +5,8 @@
 #   scripts/install-deps.sh test     tools the system tests use (promtool, systemd-nspawn, Chromium and
 #                                    its driver with Selenium from PyPI, node for the browser client)
 #   scripts/install-deps.sh llm      what building llama-server needs (cmake)
+#   scripts/install-deps.sh eval     the structured data the quality benchmark's questions are built from
+#                                    (WordNet's own database files; scripts/eval/build_set.py)
 set -euo pipefail
 
 declare -A groups=(
@@ -12,6 +14,7 @@ declare -A groups=(
   [kb]="dict-wn dict-gcide dict-foldoc linux-doc-6.1 python3.11-doc manpages"
   [test]="prometheus systemd-container chromium chromium-driver nodejs"
   [llm]="cmake g++ make"
+  [eval]="wordnet-base linux-libc-dev"
 )
 
 # Python packages from PyPI, pinned, per group.

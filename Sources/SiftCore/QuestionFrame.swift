@@ -50,12 +50,15 @@ public struct QuestionFrame: Sendable, Equatable, Codable {
         case time
         /// A number about X (its atomic number, population, height).
         case number
+        /// What a symbol or an abbreviation X names: "which element has the symbol Fe" (reverse:
+        /// the entry that lists X among its names, or whose text says "symbol X").
+        case bearer
 
         /// Whether the answer is the headword of another entry that states this relation
         /// of the subject, rather than something the subject's own entry says.
         public var isReverse: Bool {
             switch self {
-            case .capital, .young, .female, .male, .group, .sound, .successor: true
+            case .capital, .young, .female, .male, .group, .sound, .successor, .bearer: true
             default: false
             }
         }

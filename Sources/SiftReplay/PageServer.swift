@@ -28,7 +28,7 @@ import Synchronization
 /// | `/gzip` | text, gzip-encoded when the client accepts gzip |
 /// | `/concurrency?ms=N` | holds each request N ms (default 100), counting how many overlap |
 /// | `/echo` | the method, headers and body it received, as text (GET and POST) |
-/// | `/{host}/{path}` | the corpus document with that URL, as an article page among boilerplate (see ``ReplayDocument/url(servedFrom:)``) |
+/// | `/{host}/{path}` | the corpus document with that URL, as an article page among boilerplate (see ``ReplayDocument/url(servedFrom:)``): its snippet, extra snippets and `body` |
 public enum PageServer {
     /// A router serving the pages, reporting to `counters`; corpus documents come from `corpus`.
     public static func router(counters: Counters = Counters(), corpus: ReplayCorpus = .standard) -> Router<BasicRequestContext> {
@@ -280,7 +280,7 @@ public enum PageServer {
     /// Corpus documents by `host/path`, the form ``ReplayDocument/url(servedFrom:)`` gives them.
     static func corpusPages(_ corpus: ReplayCorpus) -> [String: ReplayDocument] {
         var pages: [String: ReplayDocument] = [:]
-        for entry in corpus.entries.values where !entry.isHostile {
+        for entry in corpus.entries.values.map({ $0 }) + corpus.wordEntries.map(\.entry) where !entry.isHostile {
             for document in entry.documents + entry.news {
                 let parts = document.urlParts
                 guard !parts.host.isEmpty else { continue }
@@ -295,7 +295,8 @@ public enum PageServer {
     /// A corpus document as a page: its text inside `<article>`, between a cookie
     /// banner, navigation, related links and a footer that a reader must drop.
     static func page(for document: ReplayDocument) -> String {
-        let paragraphs = ([document.snippet] + document.extraSnippets).map { "<p>\(escape($0))</p>" }.joined(separator: "\n")
+        let paragraphs = ([document.snippet] + document.extraSnippets + document.body).map { "<p>\(escape($0))</p>" }
+            .joined(separator: "\n")
         return """
             <!DOCTYPE html>
             <html lang="\(escape(document.language))">

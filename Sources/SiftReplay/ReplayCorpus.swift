@@ -17,11 +17,14 @@ public struct ReplayDocument: Sendable, Hashable {
     public var published: CalendarDay?
     /// The page language.
     public var language: String
+    /// Paragraphs only the page holds: the page server shows them after the snippets, the
+    /// search results never do (a fact a reader finds only by reading the page).
+    public var body: [String]
 
     /// A document.
     public init(
         title: String, url: String, siteName: String, snippet: String, extraSnippets: [String] = [],
-        published: CalendarDay? = nil, language: String = "en"
+        published: CalendarDay? = nil, language: String = "en", body: [String] = []
     ) {
         self.title = title
         self.url = url
@@ -30,6 +33,7 @@ public struct ReplayDocument: Sendable, Hashable {
         self.extraSnippets = extraSnippets
         self.published = published
         self.language = language
+        self.body = body
     }
 
     /// The URL split as Python's `urlparse` does for the parts the replays show:
@@ -126,12 +130,31 @@ public struct ReplaySearchOutcome: Sendable {
     public var entry: ReplayCorpusEntry
 }
 
+/// An entry found by the words of a query rather than the whole query: it answers every
+/// query that holds all of `words` (letters and digits, lower case), in any order and
+/// among any other words.
+public struct ReplayWordEntry: Sendable, Hashable {
+    /// The words a query must hold.
+    public var words: Set<String>
+    /// What the query finds.
+    public var entry: ReplayCorpusEntry
+
+    /// An entry for the queries holding all of `words` (normalized as the corpus does).
+    public init(words: some Sequence<String>, entry: ReplayCorpusEntry) {
+        self.words = Set(words.flatMap { ReplayCorpus.terms(of: $0) })
+        self.entry = entry
+    }
+}
+
 /// A deterministic corpus of search results: a few hand-written queries, spelling
 /// corrections, the hostile corpus, and a generator that gives every other query
 /// plausible results that are the same on every run.
 public struct ReplayCorpus: Sendable {
     /// Hand-written entries by normalized query.
     public var entries: [String: ReplayCorpusEntry]
+    /// Entries matched by words (``ReplayWordEntry``), asked after `entries`: the one with
+    /// the most words that the query holds all of wins, the first on a tie.
+    public var wordEntries: [ReplayWordEntry]
     /// Misspelled normalized queries and the query the spell checker turns them into.
     public var corrections: [String: String]
     /// Whether queries not in `entries` get generated results (otherwise none).
@@ -139,12 +162,23 @@ public struct ReplayCorpus: Sendable {
 
     /// A corpus.
     public init(
-        entries: [String: ReplayCorpusEntry], corrections: [String: String] = [:],
+        entries: [String: ReplayCorpusEntry], wordEntries: [ReplayWordEntry] = [], corrections: [String: String] = [:],
         generatesUnknownQueries: Bool = true
     ) {
         self.entries = entries
+        self.wordEntries = wordEntries
         self.corrections = corrections
         self.generatesUnknownQueries = generatesUnknownQueries
+    }
+
+    /// The word entry for `query`, if one matches.
+    public func wordEntry(for query: String) -> ReplayCorpusEntry? {
+        let terms = Self.terms(of: query)
+        var best: ReplayWordEntry?
+        for candidate in wordEntries where !candidate.words.isEmpty && candidate.words.isSubset(of: terms) {
+            if candidate.words.count > (best?.words.count ?? 0) { best = candidate }
+        }
+        return best?.entry
     }
 
     /// The built-in corpus: "capital of australia", "swift concurrency",
@@ -170,7 +204,7 @@ public struct ReplayCorpus: Sendable {
             altered = corrected
             key = corrected
         }
-        if let entry = entries[key] {
+        if let entry = entries[key] ?? wordEntry(for: key) {
             return ReplaySearchOutcome(original: query, altered: altered, entry: entry)
         }
         guard generatesUnknownQueries, !key.isEmpty else {

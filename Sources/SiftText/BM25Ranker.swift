@@ -162,6 +162,16 @@ public struct BM25Ranker: PassageRanking {
             }
             scored.append((document, score))
         }
+        // Answers that take two passages to see: a synonym entry repeating the subject's definition
+        // (the symbol "Ne" of neon), and the next holder of a numbered office.
+        if let frame = query.frame {
+            let texts = documents.map { ($0.text, $0.candidate.title) }
+            for found in [FrameReader.aliasMatch(frame, passages: texts), FrameReader.successionMatch(frame, passages: texts)] {
+                guard let found else { continue }
+                scored[found.index].score += Self.frameBoost * found.match.strength
+                framed.insert(documents[found.index].index)
+            }
+        }
         // Best first; ties keep the candidates' order.
         scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.document.index < $1.document.index }
         // Reading sentences is the costly part: only the front runners are read for what they say about the focus.

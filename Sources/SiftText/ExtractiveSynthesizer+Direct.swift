@@ -17,10 +17,12 @@ extension ExtractiveSynthesizer {
                 matches.append((match, passage, rank))
             }
         }
-        if matches.isEmpty, let alias = FrameReader.aliasMatch(
-            frame, passages: passages.map { ($0.text, titles[$0.sourceN] ?? "") })
-        {
+        let texts = passages.map { ($0.text, titles[$0.sourceN] ?? "") }
+        if matches.isEmpty, let alias = FrameReader.aliasMatch(frame, passages: texts) {
             matches.append((alias.match, passages[alias.index], alias.index))
+        }
+        if matches.isEmpty, let next = FrameReader.successionMatch(frame, passages: texts) {
+            matches.append((next.match, passages[next.index], next.index))
         }
         guard
             let best = matches.max(by: { a, b in
@@ -76,6 +78,26 @@ extension ExtractiveSynthesizer {
         return sentences.joined(separator: " ")
     }
 
+    /// A name the question spells as one (inner capitals such as "ShompuError", or a capitalized word
+    /// that does not open the question) that no passage or title holds: the question is about
+    /// something the sources do not know.
+    func absentName(in query: AnalyzedQuery, passages: [Passage], titles: [Int: String]) -> String? {
+        guard query.kind == .question || query.kind == .keywords else { return nil }
+        let words = query.original.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "_" })
+        let names = words.enumerated().compactMap { index, word -> String? in
+            let capitalized = word.first?.isUppercase == true && (index > 0 || SentenceForm.hasInnerCapitals(word))
+            guard capitalized, word.count >= 3, !StopWords.english.contains(word.lowercased()) else { return nil }
+            return word.lowercased()
+        }
+        guard !names.isEmpty else { return nil }
+        var present = Set<String>()
+        for passage in passages {
+            present.formUnion(tokenizer.tokens(in: passage.text))
+            present.formUnion(tokenizer.tokens(in: titles[passage.sourceN] ?? ""))
+        }
+        return names.first { !present.contains($0) && !present.contains(LightStemmer.stem($0)) }
+    }
+
     /// Whether a sentence (or its source's title) holds every content word of `subject`.
     static func speaksOf(_ subject: String, sentence: String, title: String) -> Bool {
         let wanted = FrameReader.stems(subject).filter { !StopWords.english.contains($0) }
@@ -111,31 +133,36 @@ extension FrameReader {
     public static func aliasMatch(
         _ frame: QuestionFrame, passages: [(text: String, title: String)]
     ) -> (match: Match, index: Int)? {
-        guard frame.relation == .symbol || frame.relation == .abbreviation || frame.relation == .expansion else {
+        guard [.symbol, .abbreviation, .expansion, .bearer].contains(frame.relation) else {
             return nil
         }
         let subject = stems(frame.subject)
         let entries = passages.map { SentenceForm.entry(in: $0.text, title: $0.title) }
         let subjectBodies = Set(entries.compactMap { entry -> String? in
             guard let entry, stems(String(entry.headword)) == subject else { return nil }
-            return String(entry.body)
+            return splitSynonyms(String(entry.body)).body
         })
         guard !subjectBodies.isEmpty else { return nil }
         for (index, entry) in entries.enumerated() {
-            guard let entry, subjectBodies.contains(String(entry.body)) else { continue }
+            guard let entry, subjectBodies.contains(splitSynonyms(String(entry.body)).body) else { continue }
             let name = String(entry.headword)
             guard stems(name) != subject else { continue }
             let fits: Bool
             switch frame.relation {
             case .symbol: fits = isSymbolShaped(Substring(name))
             case .abbreviation: fits = name.count <= 8 && name.allSatisfy { $0.isUppercase || $0.isNumber }
+            // What a symbol names: a plain word ("dubnium"), not another symbol or a number phrase.
+            case .bearer: fits = !isSymbolShaped(Substring(name)) && !name.contains(where: \.isNumber)
             default: fits = name.contains(" ") && initials(of: name) == Array(frame.subject.filter(\.isLetter).lowercased())
             }
             guard fits else { continue }
-            let gloss = firstSentence(String(entry.body))
+            let gloss = firstSentence(splitSynonyms(String(entry.body)).body)
             let subjectAsWritten = entries.compactMap { $0 }.first { stems(String($0.headword)) == subject }
                 .map { String($0.headword) } ?? frame.subject
-            let sentence = "\(name) is another name for \(subjectAsWritten): \(gloss)"
+            let sentence =
+                frame.relation == .bearer
+                ? "\(subjectAsWritten) is another name for \(name): \(gloss)"
+                : "\(name) is another name for \(subjectAsWritten): \(gloss)"
             return (Match(answer: name, sentence: sentence, strength: 0.9), index)
         }
         return nil

@@ -101,6 +101,11 @@ public struct ExtractiveSynthesizer: Synthesizer {
             }
             return (direct, true)
         }
+        // A question naming something no source holds is not answered by what the sources say of its
+        // other words ("when does Python raise FooError").
+        if absentName(in: query, passages: passages, titles: titles) != nil {
+            return (abstention(passages: passages, titles: titles), false)
+        }
         let chosen = select(candidates, query: query)
         guard let lead = chosen.first else {
             return (abstention(passages: passages, titles: titles), false)

@@ -39,10 +39,18 @@ public enum FrameReader {
     /// How `text` (a passage of a source titled `title`) answers `frame`, or nil.
     public static func match(_ frame: QuestionFrame, text: String, title: String) -> Match? {
         let entry = SentenceForm.entry(in: text, title: title)
-        let name = entry.map { String($0.headword) } ?? title
-        let statement = entry.map { String($0.body) } ?? text
+        let headword = entry.map { String($0.headword) } ?? title
+        // A dictionary sense lists its other names: "[syn: Andrew Johnson, President Johnson]".
+        let (statement, synonyms) = splitSynonyms(entry.map { String($0.body) } ?? text)
         let subject = stems(frame.subject)
         guard !subject.isEmpty else { return nil }
+        if entry != nil, let found = synonymMatch(
+            frame, name: headword, statement: statement, synonyms: synonyms, subject: subject)
+        {
+            return found
+        }
+        // A person filed under the surname is named in full: "Andrew Johnson" for "Johnson".
+        let name = fullName(headword, synonyms: synonyms)
         if frame.relation.isReverse {
             return reverseMatch(frame, name: name, statement: statement, subject: subject, isEntry: entry != nil)
         }
@@ -73,6 +81,10 @@ public enum FrameReader {
         let cues = Set(LightStemmer.stems(frame.relationWords))
         // The first clause states what the headword is; later clauses add facts about it.
         let clauses = clauses(of: statement)
+        // A person may be named by the surname alone: "succeeded Lincoln" for "Abraham Lincoln".
+        var forms = [subject]
+        if frame.answerType == .person, subject.count >= 2, let surname = subject.last { forms.append([surname]) }
+        for (formIndex, subject) in forms.enumerated() {
         for (clauseIndex, clause) in clauses.prefix(3).enumerated() {
             let tokens = LightStemmer.stems(tokenizer.tokens(in: SentenceForm.withoutParentheticals(clause)))
             for start in occurrences(of: subject, in: tokens) {
@@ -90,10 +102,11 @@ public enum FrameReader {
                 var strength = isEntry ? 1.0 : 0.8
                 if clauseIndex > 0 { strength -= 0.3 }
                 if cueIndex > 3 { strength -= 0.2 }
-                strength -= 0.05 * Double(between.count) + 0.15 * Double(others)
-                let sentence = isEntry ? entrySentence(name: name, statement: statement) : firstSentence(clause)
+                strength -= 0.05 * Double(between.count) + 0.15 * Double(others) + 0.1 * Double(formIndex)
+                let sentence = isEntry ? entrySentence(name: name, statement: statement) : naming(name, sentenceHolding(clause, in: statement))
                 return Match(answer: name, sentence: sentence, strength: max(0.1, strength))
             }
+        }
         }
         return nil
     }
@@ -104,7 +117,12 @@ public enum FrameReader {
         _ frame: QuestionFrame, name: String, statement: String, subject: [String], entry: Bool, text: String
     ) -> Match? {
         let nameStems = stems(name)
-        let aboutByName = nameStems == subject || (nameStems.count > subject.count && nameStems.suffix(subject.count) == subject[...] && subject.count >= 2)
+        // A person's entry is filed under the surname: "Andersen" is about "Hans Christian Andersen".
+        let bySurname = nameStems.count == 1 && subject.count >= 2 && subject.last == nameStems[0]
+            && name.first?.isUppercase == true
+        let aboutByName =
+            nameStems == subject || bySurname
+            || (nameStems.count > subject.count && nameStems.suffix(subject.count) == subject[...] && subject.count >= 2)
         let opening = LightStemmer.stems(tokenizer.tokens(in: firstSentence(statement)))
         let aboutByOpening = !aboutByName && opening.count > subject.count && Array(opening.prefix(subject.count)) == subject
         switch frame.relation {
@@ -124,7 +142,7 @@ public enum FrameReader {
             }
             // The entry of the abbreviation, opening with its expansion ("TCP: Transmission Control Protocol").
             if aboutByName, let words = expansion(spelling: letters, in: statement) {
-                return Match(answer: words, sentence: entrySentence(name: name, statement: statement), strength: 1)
+                return Match(answer: words, sentence: entrySentence(name: name, statement: statement), strength: 0.9)
             }
             return nil
         case .abbreviation:
@@ -140,14 +158,16 @@ public enum FrameReader {
             guard aboutByName || aboutByOpening else { return nil }
             let lead = entry ? entrySentence(name: name, statement: statement) : firstSentence(statement)
             var strength = aboutByName ? 1.0 : 0.8
+            if bySurname { strength -= 0.1 }
             switch frame.relation {
-            case .time: if !containsYear(statement) { strength -= 0.5 }
+            // A date or a figure is only answered by a passage that has one.
+            case .time: if !containsYear(statement) { return nil }
             case .number:
                 // "atomic number 6", "population of 307,700": the figure the relation names.
                 if let figure = writtenAfter(frame.relationWords, in: statement, shape: { $0.first?.isNumber == true }) {
                     return Match(answer: figure, sentence: sentenceHolding(figure, in: statement), strength: strength)
                 }
-                strength -= 0.5
+                return nil
             default: break
             }
             // A definition that holds the relation's words says more ("an alloy of copper and tin");
@@ -203,7 +223,69 @@ public enum FrameReader {
             return entry.sentence
         }
         // A page's own sentence ("The National Aeronautics and Space Administration is ...") reads as it is.
-        return firstSentence(statement)
+        return naming(name, firstSentence(statement))
+    }
+
+    /// `sentence`, introduced by `name` when it does not say it ("Mercury: it has symbol Hg").
+    static func naming(_ name: String, _ sentence: String) -> String {
+        let nameStems = stems(name)
+        if nameStems.isEmpty || !occurrences(of: nameStems, in: stems(sentence)).isEmpty { return sentence }
+        return "\(name): \(sentence)"
+    }
+
+    /// A dictionary statement without its trailing `[syn: a, b]` list, and that list.
+    public static func splitSynonyms(_ statement: String) -> (body: String, synonyms: [String]) {
+        guard statement.hasSuffix("]"), let open = statement.ranges(of: " [syn: ").last else { return (statement, []) }
+        let list = statement[open.upperBound..<statement.index(before: statement.endIndex)]
+        let synonyms = list.split(separator: ",").map { String(TextNormalization.trim($0)) }.filter { !$0.isEmpty }
+        return (String(statement[..<open.lowerBound]), synonyms)
+    }
+
+    /// The longest synonym that ends with a one-word capitalized headword ("Andrew Johnson" for
+    /// "Johnson"), else the headword.
+    static func fullName(_ headword: String, synonyms: [String]) -> String {
+        guard !headword.contains(" "), headword.first?.isUppercase == true else { return headword }
+        let longer = synonyms.filter { $0.hasSuffix(" " + headword) && $0.first?.isUppercase == true }
+            .filter { !$0.lowercased().hasPrefix("president ") && !$0.lowercased().hasPrefix("saint ") }
+        return longer.max { $0.count < $1.count } ?? headword
+    }
+
+    /// An answer among the other names of the subject's own entry: its symbol ("Fe"), its figure
+    /// ("atomic number 26"), its expansion or abbreviation, or what a symbol names.
+    static func synonymMatch(
+        _ frame: QuestionFrame, name: String, statement: String, synonyms: [String], subject: [String]
+    ) -> Match? {
+        guard !synonyms.isEmpty, stems(name) == subject else { return nil }
+        let lead = entrySentence(name: name, statement: statement)
+        switch frame.relation {
+        case .symbol:
+            guard let symbol = synonyms.first(where: { isSymbolShaped(Substring($0)) }) else { return nil }
+            return Match(answer: symbol, sentence: lead + "; also written \(symbol)", strength: 1)
+        case .number:
+            let cues = Set(frame.relationWords)
+            guard let figure = synonyms.first(where: { synonym in
+                synonym.contains(where: \.isNumber) && !Set(tokenizer.tokens(in: synonym)).isDisjoint(with: cues)
+            }), let digits = figure.split(separator: " ").last(where: { $0.allSatisfy(\.isNumber) })
+            else { return nil }
+            return Match(answer: String(digits), sentence: lead + "; \(figure)", strength: 1)
+        case .expansion:
+            let letters = Array(frame.subject.filter(\.isLetter).lowercased())
+            guard let long = synonyms.first(where: { $0.contains(" ") && initials(of: $0) == letters }) else { return nil }
+            return Match(answer: long, sentence: entrySentence(name: "\(name) (\(long))", statement: statement), strength: 1)
+        case .abbreviation:
+            let letters = initials(of: frame.subject)
+            guard let short = synonyms.first(where: { synonym in
+                synonym.count <= 8 && synonym.allSatisfy { $0.isUppercase || $0.isNumber }
+                    && Array(synonym.filter(\.isLetter).lowercased()) == letters
+            }) else { return nil }
+            return Match(answer: short, sentence: entrySentence(name: "\(name) (\(short))", statement: statement), strength: 1)
+        case .bearer:
+            guard let named = synonyms.first(where: { !isSymbolShaped(Substring($0)) && !$0.contains(where: \.isNumber) })
+            else { return nil }
+            return Match(answer: named, sentence: "\(name) is another name for \(named): \(firstSentence(statement))", strength: 1)
+        default:
+            return nil
+        }
     }
 
     static func firstSentence(_ text: String) -> String {

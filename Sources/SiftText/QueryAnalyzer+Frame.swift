@@ -7,7 +7,20 @@ extension QueryAnalyzer {
     func questionFrame(normalized: String, kind: QueryKind) -> QuestionFrame? {
         guard kind == .question || kind == .keywords else { return nil }
         if let frame = QuestionFrameParser.parse(normalized) { return frame }
-        guard kind == .question, let focus = Self.questionFocus(normalized) else { return nil }
+        guard kind == .question, var focus = Self.questionFocus(normalized) else { return nil }
+        // "the word 'toxin'", "the term X": the subject is the word itself.
+        for ending in [" among ", " in linux", " in python", " in unix", " in c "] {
+            if let range = focus.firstRange(of: ending), range.lowerBound > focus.startIndex {
+                focus = String(focus[..<range.lowerBound])
+            }
+        }
+        for lead in ["word ", "term ", "phrase ", "expression ", "name ", "errno ", "error code ", "error ",
+            "exception ", "signal ", "module ", "command ", "function ", "constant "]
+        where focus.hasPrefix(lead) && focus.count > lead.count {
+            focus = String(focus.dropFirst(lead.count))
+            focus = String(focus.drop { "\"'`“‘".contains($0) }.droppingSuffix { "\"'`”’".contains($0) })
+            break
+        }
         let lower = QuestionFrameParser.normalize(normalized)
         let asksWhat = ["what is ", "what are ", "what was ", "what's ", "who is ", "who was ", "who were ",
             "who are ", "who's ", "define ", "what is meant by ", "what does "].contains { lower.hasPrefix($0) }

@@ -42,6 +42,7 @@ public enum QuestionFrameParser {
              "developed", "developer"]
         case .time: ["born", "died", "year", "century"]
         case .number: ["number"]
+        case .bearer: ["symbol"]
         case .location, .definition: []
         }
     }
@@ -51,6 +52,7 @@ public enum QuestionFrameParser {
         switch relation {
         case .capital, .location: .place
         case .symbol, .abbreviation: .symbol
+        case .bearer: .term
         case .successor, .predecessor, .creator: .person
         case .time: .date
         case .number: .number
@@ -86,6 +88,8 @@ public enum QuestionFrameParser {
     // MARK: Questions built on a verb
 
     private static func verbFrame(_ text: String) -> QuestionFrame? {
+        if let frame = roleFrame(text) { return frame }
+        if let frame = symbolFrame(text) { return frame }
         // "who succeeded X", "who followed X", "who came after X", "who replaced X".
         for (opener, relation) in [
             ("who succeeded ", QuestionFrame.Relation.successor), ("who followed ", .successor),
@@ -172,6 +176,132 @@ public enum QuestionFrameParser {
         for opener in ["which city is the capital of ", "what city is the capital of ", "which is the capital of "]
         where text.hasPrefix(opener) {
             return frame(.capital, subject: String(text.dropFirst(opener.count)))
+        }
+        return nil
+    }
+
+    /// Succession in an office, and what a person is known as: "who followed X as president",
+    /// "which president came after X", "who was president before X", "what is X remembered as".
+    static func roleFrame(_ text: String) -> QuestionFrame? {
+        // "who followed X as US president" → successor of X.
+        for (opener, relation) in [
+            ("who followed ", QuestionFrame.Relation.successor), ("who succeeded ", .successor),
+            ("who came after ", .successor), ("who preceded ", .predecessor), ("who came before ", .predecessor),
+        ] where text.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            if let range = rest.firstRange(of: " as ") {
+                return frame(relation, subject: String(rest[..<range.lowerBound]))
+            }
+            if let range = rest.firstRange(of: " in office") {
+                return frame(relation, subject: String(rest[..<range.lowerBound]))
+            }
+        }
+        // "which president came after X", "which us president came just before X", "who was president before X".
+        let words = text.split(separator: " ").map(String.init)
+        if let first = words.first, ["which", "what", "who"].contains(first) {
+            for (marker, relation) in [
+                (" came just after ", QuestionFrame.Relation.successor), (" came after ", .successor),
+                (" came right after ", .successor), (" after ", .successor),
+                (" came just before ", .predecessor), (" came right before ", .predecessor),
+                (" came before ", .predecessor), (" before ", .predecessor),
+            ] {
+                guard let range = text.firstRange(of: marker) else { continue }
+                let head = text[..<range.lowerBound].split(separator: " ").map(String.init)
+                // The office must be named before the marker ("which president", "who was president"), not a
+                // clause with a verb of its own ("what did people eat before the war").
+                guard head.count >= 2, head.count <= 8 else { continue }
+                if head[0] == "who" {
+                    guard ["was", "became", "served", "is", "were"].contains(head[1]), head.count >= 3 else { continue }
+                } else if ["is", "was", "did", "does", "do", "are", "were", "happened", "happens", "can", "could",
+                    "will", "would", "should", "has", "had", "have"].contains(head[1])
+                {
+                    continue
+                }
+                return frame(relation, subject: String(text[range.upperBound...]))
+            }
+        }
+        // "what is X remembered as", "what was X known for", "what is X famous for".
+        for opener in ["what is ", "what was ", "what are ", "what were "] where text.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            for ending in [" remembered as", " best remembered as", " best known for", " best known as", " known for",
+                " known as", " famous for", " famous as", " noted for", " notable for"]
+            where rest.hasSuffix(ending) {
+                guard var definition = frame(.definition, subject: String(rest.dropLast(ending.count))) else { return nil }
+                definition.answerType = .person
+                return definition
+            }
+        }
+        return nil
+    }
+
+    /// Chemical symbols and abbreviations asked in other words: "how is X written in chemical formulas",
+    /// "which symbol stands for X", "which element has the symbol X", "what does the symbol X stand for",
+    /// "what is the full name behind the initials X", "expand the abbreviation X", "how is X abbreviated".
+    static func symbolFrame(_ text: String) -> QuestionFrame? {
+        for opener in ["how is ", "how are "] where text.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            for ending in [" written in chemical formulas", " written in chemical formulae", " written in formulas",
+                " written in a chemical formula", " symbolized", " symbolised", " written as a symbol"]
+            where rest.hasSuffix(ending) {
+                return frame(.symbol, subject: String(rest.dropLast(ending.count)))
+            }
+            for ending in [" usually abbreviated", " abbreviated", " commonly abbreviated", " shortened"]
+            where rest.hasSuffix(ending) {
+                return frame(.abbreviation, subject: String(rest.dropLast(ending.count)))
+            }
+        }
+        for opener in ["which symbol stands for ", "what symbol stands for ", "which symbol represents ",
+            "what symbol represents ", "which symbol denotes ", "what symbol is used for "]
+        where text.hasPrefix(opener) {
+            var rest = Substring(text.dropFirst(opener.count))
+            for ending in [" in chemistry", " in the periodic table", " on the periodic table"] where rest.hasSuffix(ending) {
+                rest = rest.dropLast(ending.count)
+            }
+            return frame(.symbol, subject: String(rest))
+        }
+        // "which (chemical) element has the symbol X", "what element is X", "what does the symbol X stand for".
+        for opener in ["which chemical element has the symbol ", "which element has the symbol ",
+            "what chemical element has the symbol ", "what element has the symbol ", "which element has the chemical symbol ",
+            "what element has the chemical symbol ", "which element's symbol is ", "which element is symbolized by ",
+            "which chemical element is represented by ", "which element is represented by "]
+        where text.hasPrefix(opener) {
+            return frame(.bearer, subject: String(text.dropFirst(opener.count)))
+        }
+        for opener in ["what element does the symbol ", "which element does the symbol ",
+            "what chemical element does the symbol ", "what does the chemical symbol ", "what does the symbol "]
+        where text.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            for ending in [" stand for", " represent", " denote"] where rest.hasSuffix(ending) {
+                return frame(.bearer, subject: String(rest.dropLast(ending.count)))
+            }
+        }
+        // Expansions: "what is the full name behind the initials X", "expand the abbreviation X",
+        // "what do the initials X stand for", "what is the long form of X".
+        for opener in ["what is the full name behind the initials ", "what is the full name behind ",
+            "what is the full name of ", "what is the full form of ", "what is the long form of ",
+            "what is the expansion of ", "expand the abbreviation ", "expand the acronym ", "expand ",
+            "what is the meaning of the acronym ", "what is the meaning of the abbreviation "]
+        where text.hasPrefix(opener) {
+            return frame(.expansion, subject: String(text.dropFirst(opener.count)))
+        }
+        for opener in ["what do the initials ", "what do the letters ", "what does the acronym ",
+            "what does the abbreviation ", "what do the acronym "]
+        where text.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            for ending in [" stand for", " mean"] where rest.hasSuffix(ending) {
+                return frame(.expansion, subject: String(rest.dropLast(ending.count)))
+            }
+        }
+        // "how many protons are in (the nucleus of) (an atom of) X": the atomic number.
+        for opener in ["how many protons are in ", "how many protons does ", "how many protons are there in "]
+        where text.hasPrefix(opener) {
+            var rest = Substring(text.dropFirst(opener.count))
+            for lead in ["the nucleus of ", "a nucleus of ", "an atom of ", "one atom of ", "the atom of ", "a "] where rest.hasPrefix(lead) {
+                rest = rest.dropFirst(lead.count)
+            }
+            for lead in ["an atom of ", "one atom of "] where rest.hasPrefix(lead) { rest = rest.dropFirst(lead.count) }
+            for ending in [" have", " contain"] where rest.hasSuffix(ending) { rest = rest.dropLast(ending.count) }
+            return frame(.number, subject: String(rest))
         }
         return nil
     }

@@ -28,6 +28,7 @@ struct SiftReplayCommand: AsyncParsableCommand {
               SIFT_BRAVE_URL=http://127.0.0.1:8091 SIFT_BRAVE_API_KEY=replay-key
               SIFT_SEARXNG_URL=http://127.0.0.1:8092 SIFT_FETCH_ALLOW_HOSTS=127.0.0.1
             Results are deterministic; the query "xss" returns hostile markup for testing clients.
+            --corpus FILE adds search results and pages from a JSON file (docs/replay.md, "Corpus files").
             One line per request is logged to stderr.
             """)
 
@@ -73,6 +74,9 @@ struct SiftReplayCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds between two tokens of a scripted LLM answer (--service llm).")
     var llmTokenIntervalMs = 0
 
+    @Option(help: "A JSON corpus file whose entries are added to the built-in corpus (for Brave, SearXNG and the pages).")
+    var corpus: String?
+
     @Option(help: "Milliseconds added before every response.")
     var latencyMs = 0
 
@@ -93,6 +97,12 @@ struct SiftReplayCommand: AsyncParsableCommand {
         var logger = Logger(label: "sift-replay")
         logger.logLevel = .info
 
+        var replayCorpus = ReplayCorpus.standard
+        if let corpus {
+            replayCorpus = try replayCorpus.adding(corpusFile: corpus)
+            logger.info("corpus \(corpus): \(replayCorpus.wordEntries.count) word entries, \(replayCorpus.entries.count) query entries")
+        }
+
         var servers: [(name: String, port: Int, router: Router<BasicRequestContext>)] = []
         let pagesBase = self.pagesBase ?? (service == .all ? "http://\(host):\(port + 2)" : nil)
         if service == .brave || service == .all {
@@ -100,7 +110,7 @@ struct SiftReplayCommand: AsyncParsableCommand {
                 configuration: .init(
                     validKeys: Set(braveKeys.isEmpty ? [BraveReplay.Configuration.defaultKey] : braveKeys),
                     perSecondLimit: bravePerSecond, monthlyQuota: braveMonthlyQuota, monthlyUsed: braveMonthlyUsed,
-                    pagesBaseURL: pagesBase))
+                    pagesBaseURL: pagesBase, corpus: replayCorpus))
             brave.scenarios.latency = .milliseconds(latencyMs)
             brave.scenarios.failAtRandom(rate: faultRate)
             let router = Router()
@@ -116,7 +126,8 @@ struct SiftReplayCommand: AsyncParsableCommand {
             let searxng = SearXNGReplay(
                 configuration: .init(
                     formats: Set(searxngFormats.split(separator: ",").map { String($0.trimmingPrefix(" ")) }),
-                    limiter: searxngLimiter, unresponsiveEngines: unresponsive, pagesBaseURL: pagesBase))
+                    limiter: searxngLimiter, unresponsiveEngines: unresponsive, pagesBaseURL: pagesBase,
+                    corpus: replayCorpus))
             searxng.scenarios.latency = .milliseconds(latencyMs)
             searxng.scenarios.failAtRandom(rate: faultRate, seed: 0x5345_4152)
             let router = Router()
@@ -127,7 +138,7 @@ struct SiftReplayCommand: AsyncParsableCommand {
         if service == .pages || service == .all {
             let router = Router()
             router.add(middleware: RequestLineMiddleware(service: "pages", logger: logger))
-            PageServer.addRoutes(to: router)
+            PageServer.addRoutes(to: router, corpus: replayCorpus)
             servers.append(("pages", service == .all ? port + 2 : port, router))
         }
 

@@ -47,13 +47,17 @@ struct DictdImportTests {
             canberra.passages == [
                 .init(
                     context: "Australian capital, capital of Australia",
-                    text: "Canberra: the capital of Australia; located in southeastern Australia")
+                    text:
+                        "Canberra: the capital of Australia; located in southeastern Australia"
+                        + " [syn: Australian capital, capital of Australia]")
             ])
         let bank = try #require(documents.first)
         #expect(
             bank.passages.map(\.text) == [
                 "bank: sloping land (especially the slope beside a body of water)",
-                "bank: a financial institution that accepts deposits and channels the money into lending activities",
+                // The sense's other names stay readable at its end.
+                "bank: a financial institution that accepts deposits and channels the money into lending activities"
+                    + " [syn: depository financial institution, banking concern]",
                 "bank: tip laterally",
             ])
         // "capital of Australia" repeats Canberra's gloss: a multi-word member keeps no copy.

@@ -33,7 +33,9 @@ import Darwin
         let top = hits.prefix(3)
         #expect(top.contains { $0.title == "Canberra" && $0.url == "kb://wordnet/Canberra" }, "\(hits.map(\.title))")
         let canberra = try #require(hits.first { $0.title == "Canberra" })
-        #expect(canberra.passages.first == "Canberra: the capital of Australia; located in southeastern Australia")
+        #expect(
+            canberra.passages.first?.hasPrefix("Canberra: the capital of Australia; located in southeastern Australia")
+                == true)
         #expect(canberra.collection == "WordNet")
     }
 

@@ -169,7 +169,9 @@ struct KnowledgeBaseIndexerTests {
         #expect(hits.first?.url == "kb://wordnet/Canberra")
         #expect(hits.first?.title == "Canberra")
         #expect(hits.first?.collection == "WordNet")
-        #expect(hits.first?.snippet == "Canberra: the capital of Australia; located in southeastern Australia")
+        #expect(
+            hits.first?.snippet
+                == "Canberra: the capital of Australia; located in southeastern Australia [syn: Australian capital, capital of Australia]")
         #expect(Set(hits.map(\.url)).count == hits.count)
         #expect(zip(hits, hits.dropFirst()).allSatisfy { $0.score >= $1.score })
 

@@ -46,7 +46,10 @@ extension DictionaryFormat {
             guard !gloss.isEmpty else { continue }
             if let head = synonyms.first, head.lowercased() != lowerHeadword, headword.contains(" ") { continue }
             let others = synonyms.filter { $0.lowercased() != lowerHeadword }
-            passages.append(.init(context: others.joined(separator: ", "), text: "\(headword): \(gloss)"))
+            // The other names stay readable in the text too ("[syn: Fe, atomic number 26]"): they answer
+            // questions of symbols, abbreviations and full names; readers drop the brackets when they render.
+            let names = others.isEmpty ? "" : " [syn: " + others.joined(separator: ", ") + "]"
+            passages.append(.init(context: others.joined(separator: ", "), text: "\(headword): \(gloss)\(names)"))
         }
         return (headword, passages)
     }

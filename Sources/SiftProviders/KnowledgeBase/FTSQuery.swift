@@ -136,13 +136,6 @@ enum FTSQuery {
 }
 
 extension FTSQuery {
-    /// Documents that list `subject` among their other names (WordNet synonyms, categories):
-    /// `{context} : "subject"`.
-    static func aliased(_ subject: String) -> String? {
-        let phrase = words(subject).joined(separator: " ")
-        return quoted(phrase).map { "{context} : \($0)" }
-    }
-
     /// Passages whose text puts one of `cues` within `distance` words of `subject`:
     /// `{text} : (NEAR("young" "hare", 6) OR NEAR("baby" "hare", 6))`.
     static func stating(_ cues: [String], near subject: String, distance: Int = 6) -> String? {

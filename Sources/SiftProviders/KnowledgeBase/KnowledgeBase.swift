@@ -226,6 +226,34 @@ public final class KnowledgeBase: Sendable {
         }
     }
 
+    /// The other names of `subject`: dictionary entries whose definition is word for word that of an
+    /// entry titled `subject` (WordNet files a sense under each of its one-word names, so "Fe" repeats
+    /// "iron", "AIDS" repeats "acquired immune deficiency syndrome"), each with its first passages.
+    public func synonyms(of subject: String, limit: Int = 8) throws(KnowledgeBaseError) -> [Match] {
+        var found: [Match] = []
+        var seen = Set<String>()
+        for entry in try entries(titled: subject) where entry.url.hasPrefix(KnowledgeBaseDocument.uri(DictionaryFormat.wordNet.rawValue, "")) {
+            for passage in entry.passages.prefix(3) {
+                guard let colon = passage.firstRange(of: ": ") else { continue }
+                let body = FrameReader.splitSynonyms(String(passage[colon.upperBound...])).body
+                let words = FTSQuery.words(String(body)).prefix(10)
+                guard words.count >= 3, let phrase = FTSQuery.quoted(words.joined(separator: " ")) else { continue }
+                let matches = try search(expression: "{text} : \(phrase)", terms: Array(words), focus: nil, limit: limit)
+                for match in matches where match.url != entry.url && !seen.contains(match.url) {
+                    let same = match.passages.contains { text in
+                        text.firstRange(of: ": ").map { FrameReader.splitSynonyms(String(text[$0.upperBound...])).body == body }
+                            ?? false
+                    }
+                    if same {
+                        seen.insert(match.url)
+                        found.append(match)
+                    }
+                }
+            }
+        }
+        return found
+    }
+
     static func capitalizingFirst(_ text: String) -> String {
         guard let first = text.first else { return text }
         return first.uppercased() + text.dropFirst()

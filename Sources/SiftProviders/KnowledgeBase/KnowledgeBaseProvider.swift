@@ -102,17 +102,39 @@ public struct KnowledgeBaseProvider: SearchProvider {
         if frame.relation.isReverse {
             if let stating = FTSQuery.stating(frame.relationWords, near: frame.subject) { expressions.append(stating) }
         } else {
-            if [.symbol, .abbreviation, .expansion].contains(frame.relation), let aliased = FTSQuery.aliased(frame.subject) {
-                expressions.append(aliased)
-            }
             if frame.relation == .creator, let stating = FTSQuery.stating(frame.relationWords, near: frame.subject) {
                 expressions.append(stating)
             }
         }
         // The subject's own entries and summaries, looked up by their exact title.
         var first = frame.relation.isReverse ? [] : try knowledgeBase.entries(titled: frame.subject)
+        // A symbol, an abbreviation or what one names is often another name of the subject's own entry.
+        let byNames: [QuestionFrame.Relation] = [.symbol, .abbreviation, .expansion, .bearer]
+        if byNames.contains(frame.relation) {
+            if frame.relation == .bearer { first += try knowledgeBase.entries(titled: frame.subject) }
+            first += try knowledgeBase.synonyms(of: frame.subject)
+        }
         for expression in expressions {
             first += try knowledgeBase.search(expression: expression, terms: terms, focus: frame.subject, limit: limit)
+        }
+        // Who came after or before someone in a numbered office: the subject's entry names the office
+        // ("28th president"), and the holder of the next (or previous) number is searched for.
+        if frame.relation == .successor || frame.relation == .predecessor {
+            var own = try knowledgeBase.entries(titled: frame.subject)
+            if own.isEmpty, let surname = frame.subject.split(separator: " ").last, frame.subject.contains(" ") {
+                own = try knowledgeBase.entries(titled: String(surname))
+            }
+            var succession = own
+            let offices = own.compactMap { entry in entry.passages.lazy.compactMap(FrameReader.office(in:)).first }
+            if let office = offices.first,
+                let wanted = office.shifted(by: frame.relation == .successor ? 1 : -1),
+                let phrase = FTSQuery.quoted(wanted.phrase)
+            {
+                succession += try knowledgeBase.search(
+                    expression: "{text} : \(phrase)", terms: [wanted.role], focus: nil, limit: 4)
+            }
+            // The office's next holder before the passages that merely mention the subject.
+            first = succession + first
         }
         let top = general.first?.score ?? 1
         var seen = Set<String>()
@@ -130,18 +152,20 @@ public struct KnowledgeBaseProvider: SearchProvider {
         }
         for match in general where seen.insert(match.url).inserted { merged.append(match) }
         // A symbol or an abbreviation is found as another name's entry: keep every name then.
-        let keepsNames = [.symbol, .abbreviation, .expansion].contains(frame.relation)
-        return Array((keepsNames ? merged : try usualNames(merged)).prefix(limit))
+        let keepsNames = byNames.contains(frame.relation)
+        return Array((keepsNames ? merged : try usualNames(merged, asked: frame.subject)).prefix(limit))
     }
 
     /// One of each set of entries whose first passages say the same after their headwords (one
     /// WordNet sense filed under each of its names): the one whose name the corpus uses most.
-    func usualNames(_ matches: [KnowledgeBase.Match]) throws(KnowledgeBaseError) -> [KnowledgeBase.Match] {
+    /// The name the question itself asked about (`asked`) is kept whatever the counts.
+    func usualNames(_ matches: [KnowledgeBase.Match], asked: String) throws(KnowledgeBaseError) -> [KnowledgeBase.Match] {
+        let askedWords = FTSQuery.words(asked)
         func body(_ match: KnowledgeBase.Match) -> String? {
             guard let text = match.passages.first, let colon = text.firstRange(of: ": "),
                 text[..<colon.lowerBound] == Substring(match.title)
             else { return nil }
-            return String(text[colon.upperBound...])
+            return FrameReader.splitSynonyms(String(text[colon.upperBound...])).body
         }
         var groups: [String: [Int]] = [:]
         for (index, match) in matches.enumerated() {
@@ -152,6 +176,10 @@ public struct KnowledgeBaseProvider: SearchProvider {
             var best = indices[0]
             var bestCount = -1
             for index in indices {
+                if FTSQuery.words(matches[index].title) == askedWords {
+                    best = index
+                    break
+                }
                 let count = try knowledgeBase.passageCount(of: matches[index].title)
                 if count > bestCount {
                     best = index

@@ -10,7 +10,7 @@
 /// - `sources`: what the last build did with each source.
 enum KnowledgeBaseSchema {
     /// Bumped whenever the layout or the way text is imported changes; a mismatch rebuilds.
-    static let version = 2  // 2: HTML readability rules changed (boilerplate words, link density)
+    static let version = 3  // 3: WordNet passages keep their other names as "[syn: …]"; 2: HTML readability rules
 
     /// File name of the index inside the state directory.
     static let fileName = "kb.sqlite"
