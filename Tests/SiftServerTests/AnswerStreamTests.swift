@@ -81,10 +81,14 @@ struct AnswerStreamTests {
             let recorder = RecordingWriter(gate: gate)
             let log = try admit(routes)
             async let outcome = drive(reader(log, metrics), into: recorder)
-            // Release the client only once the log has given up on it and stopped the query.
-            try await ResumableQueryTests.poll { !log.isRunning }
+            // Release the client only once the log has given up on it and stopped the query. The gate
+            // opens whatever happens, so a failure here fails the test rather than hanging it.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while log.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+            let stopped = !log.isRunning
             await gate.open()
             let error = await outcome
+            #expect(stopped, "the query was not stopped for its slow reader")
             #expect(error is SlowReader)
             #expect(produced.value < 10_000, "the pipeline must be cancelled, not run to the end")
             try await ResumableQueryTests.poll { registry.activeCount == 0 }
