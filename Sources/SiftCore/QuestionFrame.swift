@@ -53,12 +53,16 @@ public struct QuestionFrame: Sendable, Equatable, Codable {
         /// What a symbol or an abbreviation X names: "which element has the symbol Fe" (reverse:
         /// the entry that lists X among its names, or whose text says "symbol X").
         case bearer
+        /// The name a reference gives to a description: "which Python module provides JSON encoding",
+        /// "which errno means 'No record locks available'" (reverse: a term list's entry or a page
+        /// titled "name — description").
+        case identifier
 
         /// Whether the answer is the headword of another entry that states this relation
         /// of the subject, rather than something the subject's own entry says.
         public var isReverse: Bool {
             switch self {
-            case .capital, .young, .female, .male, .group, .sound, .successor, .bearer: true
+            case .capital, .young, .female, .male, .group, .sound, .successor, .bearer, .identifier: true
             default: false
             }
         }

@@ -149,8 +149,10 @@ public struct BM25Ranker: PassageRanking {
             }
             // A passage that states what a framed question asks ("leveret: a young hare" for "what
             // is a young hare called"; "Fe" for "the symbol of iron") is the one the answer needs.
-            if let frame = query.frame, frame.relation != .definition,
-                let match = FrameReader.match(frame, text: document.text, title: document.candidate.title)
+            if let frame = query.frame,
+                let match = frame.relation != .definition
+                    ? FrameReader.match(frame, text: document.text, title: document.candidate.title)
+                    : FrameReader.termDefinition(subject: frame.subject, text: document.text)
             {
                 score += Self.frameBoost * match.strength
                 framed.insert(document.index)

@@ -39,10 +39,11 @@ extension ExtractiveSynthesizer {
         }
         // A terse statement ("Symbol Na (Natrium)") is introduced by its source's name.
         var lead = best.match.sentence
-        if SentenceForm.isVerbless(lead) || lead.split(separator: " ").count < 5
+        let labelled = lead.prefix(40).contains(": ")
+        if !labelled, SentenceForm.isVerbless(lead) || lead.split(separator: " ").count < 5
             || (best.match.answer != nil && !Self.speaksOf(frame.subject, sentence: lead, title: "")
                 && !frame.relation.isReverse),
-            let title = titles[best.passage.sourceN], !title.isEmpty, !lead.lowercased().hasPrefix(title.lowercased())
+            let title = titles[best.passage.sourceN], !title.isEmpty, !Self.speaksOf(title, sentence: lead, title: "")
         {
             lead = "\(title): \(lead)"
         }

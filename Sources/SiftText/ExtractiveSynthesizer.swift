@@ -91,9 +91,19 @@ public struct ExtractiveSynthesizer: Synthesizer {
             return (answers.map(\.text).joined(separator: "\n\n"), true)
         }
         let titles = Dictionary(sources.map { ($0.n, $0.title) }, uniquingKeysWith: { first, _ in first })
-        let candidates = candidates(query: query, passages: passages, titles: titles)
+        var candidates = candidates(query: query, passages: passages, titles: titles)
         if query.kind == .code, QueryAnalyzer.isSQL(query.normalized), let summary = SQLSummary(query.normalized).text {
             return (sqlAnswer(summary: summary, candidates: candidates), true)
+        }
+        // A name a reference's term list defines ("ENOLCK", "ModuleNotFoundError"): its definition leads.
+        if let frame = query.frame, frame.relation == .definition,
+            passages.contains(where: { passage in
+                FrameReader.termDefinition(subject: frame.subject, text: passage.text) != nil
+                    || FrameReader.titleDefinition(subject: frame.subject, title: titles[passage.sourceN] ?? "") != nil
+            }),
+            let direct = directAnswer(frame, passages: passages, titles: titles, candidates: candidates)
+        {
+            return (direct, true)
         }
         if let frame = query.frame, frame.relation != .definition {
             guard let direct = directAnswer(frame, passages: passages, titles: titles, candidates: candidates) else {
@@ -106,9 +116,31 @@ public struct ExtractiveSynthesizer: Synthesizer {
         if absentName(in: query, passages: passages, titles: titles) != nil {
             return (abstention(passages: passages, titles: titles), false)
         }
+        if let frame = query.frame, frame.relation == .definition {
+            // What X is: X's own entry or page leads, not an entry of a longer name ("toxin antitoxin").
+            let subject = FrameReader.stems(frame.subject)
+            for index in candidates.indices where FrameReader.stems(titles[candidates[index].sourceN] ?? "") == subject {
+                candidates[index].score += 0.6
+            }
+        }
         let chosen = select(candidates, query: query)
         guard let lead = chosen.first else {
+            // Nothing reads as an answer sentence, but a page may still define the subject in its body.
+            if let frame = query.frame, frame.relation == .definition,
+                let direct = directAnswer(frame, passages: passages, titles: titles, candidates: candidates)
+            {
+                return (direct, true)
+            }
             return (abstention(passages: passages, titles: titles), false)
+        }
+        // A page that only mentions the subject in its first sentences ("An introduction to X") and
+        // defines it further down ("Put simply, X is a kind of Y"): the defining sentence leads.
+        if let frame = query.frame, frame.relation == .definition {
+            let focus = FrameReader.stems(frame.subject)
+            let role = SentenceForm.focusRole(of: focus, in: FrameReader.stems(lead.text))
+            if role < .definedLate, let direct = directAnswer(frame, passages: passages, titles: titles, candidates: candidates) {
+                return (direct, true)
+            }
         }
         // A question about a subject is answered only by a sentence about that subject: all of its
         // words in the lead sentence or the lead's source title.

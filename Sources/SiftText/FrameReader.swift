@@ -38,12 +38,28 @@ public enum FrameReader {
 
     /// How `text` (a passage of a source titled `title`) answers `frame`, or nil.
     public static func match(_ frame: QuestionFrame, text: String, title: String) -> Match? {
+        if frame.relation == .identifier { return identifierMatch(frame, text: text, title: title) }
+        if frame.relation == .definition, let term = termDefinition(subject: frame.subject, text: text)
+            ?? titleDefinition(subject: frame.subject, title: title)
+        {
+            return term
+        }
         let entry = SentenceForm.entry(in: text, title: title)
         let headword = entry.map { String($0.headword) } ?? title
         // A dictionary sense lists its other names: "[syn: Andrew Johnson, President Johnson]".
         let (statement, synonyms) = splitSynonyms(entry.map { String($0.body) } ?? text)
         let subject = stems(frame.subject)
         guard !subject.isEmpty else { return nil }
+        // "which element has atomic number 60": the entry that lists the subject among its names.
+        if frame.relation == .bearer, entry != nil, stems(headword) != subject,
+            !isSymbolShaped(Substring(headword)), !headword.contains(where: \.isNumber),
+            synonyms.contains(where: { stems($0) == subject })
+        {
+            let kinds = Set(frame.relationWords.dropFirst())
+            if kinds.isEmpty || !Set(tokenizer.tokens(in: statement)).isDisjoint(with: kinds) {
+                return Match(answer: headword, sentence: entrySentence(name: headword, statement: statement) + "; \(frame.subject)", strength: 1)
+            }
+        }
         if entry != nil, let found = synonymMatch(
             frame, name: headword, statement: statement, synonyms: synonyms, subject: subject)
         {
@@ -51,19 +67,121 @@ public enum FrameReader {
         }
         // A person filed under the surname is named in full: "Andrew Johnson" for "Johnson".
         let name = fullName(headword, synonyms: synonyms)
+        let found = structuredMatch(
+            frame, name: name, headword: headword, statement: statement, synonyms: synonyms, subject: subject,
+            isEntry: entry != nil, text: text)
+        // A page's prose states facts anywhere in its body, under a title of its own ("Pisa: an overview").
+        if found == nil, entry == nil { return proseMatch(frame, text: text, subject: subject) }
+        return found
+    }
+
+    static func structuredMatch(
+        _ frame: QuestionFrame, name: String, headword: String, statement: String, synonyms: [String],
+        subject: [String], isEntry: Bool, text: String
+    ) -> Match? {
         if frame.relation.isReverse {
-            return reverseMatch(frame, name: name, statement: statement, subject: subject, isEntry: entry != nil)
+            return reverseMatch(
+                frame, name: name, statement: statement, subject: subject, isEntry: isEntry, synonyms: synonyms)
         }
         // Who made X: a person's entry that names X as their work ("inventor of the telephone"),
         // else X's own entry when it says by whom ("a tragedy written by William Shakespeare").
         if frame.relation == .creator {
-            if let reverse = reverseMatch(frame, name: name, statement: statement, subject: subject, isEntry: entry != nil) {
+            if let reverse = reverseMatch(frame, name: name, statement: statement, subject: subject, isEntry: isEntry) {
                 return reverse
             }
             let tokens = Set(tokenizer.tokens(in: statement))
             guard tokens.contains("by"), !tokens.isDisjoint(with: frame.relationWords) else { return nil }
         }
-        return forwardMatch(frame, name: name, statement: statement, subject: subject, entry: entry != nil, text: text)
+        return forwardMatch(
+            frame, name: name, statement: statement, subject: subject, entry: isEntry, text: text,
+            alsoNamed: isEntry ? [headword] + synonyms : [])
+    }
+
+    /// A sentence of a page's body that states the relation of the subject: "Male has long been the
+    /// capital city of Maldives" (the answer is the name the sentence opens with, or the one after its
+    /// verb), "Henri Rousseau was born in 1844", "Pisa is a city in Tuscany".
+    static func proseMatch(_ frame: QuestionFrame, text: String, subject: [String]) -> Match? {
+        let sentences = SentenceSplitter().sentences(in: text).prefix(40).map(trimmedSentence)
+        let cues = Set(LightStemmer.stems(frame.relationWords))
+        for sentence in sentences {
+            let tokens = LightStemmer.stems(tokenizer.tokens(in: SentenceForm.withoutParentheticals(sentence)))
+            guard let at = occurrences(of: subject, in: tokens).first else { continue }
+            if frame.relation == .identifier || frame.relation == .bearer {
+                // "The message "Illegal seek" belongs to the errno value ESPIPE", "The element with atomic
+                // number 24 is chromium": the sentence holding the description and a defining verb.
+                if !Set(tokens).isDisjoint(with: definingVerbs) { return Match(answer: nil, sentence: sentence, strength: 0.6) }
+                continue
+            }
+            if frame.relation.isReverse || frame.relation == .creator {
+                // The relation word before the subject, only link words between.
+                let window = tokens[max(0, at - 7)..<at]
+                guard let cue = window.lastIndex(where: cues.contains),
+                    tokens[(cue + 1)..<at].allSatisfy({ linkWords.contains($0) || cues.contains($0) }),
+                    let answer = namedEntity(in: sentence, besides: subject)
+                        ?? (frame.answerType == .term ? predicate(of: sentence, besides: subject) : nil)
+                else { continue }
+                return Match(answer: answer, sentence: sentence, strength: 0.7)
+            }
+            // "EBADSLT means …", "OED is short for …", "X is usually abbreviated to …", "the xattr(7) manual
+            // page is about …": a defining verb right after the subject.
+            // Within the subject's own clause, right after it ("(7)" numbers aside).
+            let clauseEnd = tokens.count
+            let after = tokens[min(clauseEnd, at + subject.count)...].filter { !$0.allSatisfy(\.isNumber) }.prefix(3)
+            let ownClause = !sentence.lowercased().contains(";")
+            let defines = ownClause && !after.filter(definingVerbs.contains).isEmpty
+            let states: Bool
+            switch frame.relation {
+            case .time: states = containsYear(sentence)
+            case .number:
+                states = !Set(tokens).isDisjoint(with: cues) && tokens.contains { $0.allSatisfy(\.isNumber) }
+            case .definition, .expansion, .abbreviation, .bearer, .identifier: states = defines
+            case .symbol: states = writtenAfter(["symbol"], in: sentence, shape: isSymbolShaped) != nil
+            case .location:
+                let words = sentence.split(separator: " ")
+                states = zip(words, words.dropFirst()).contains { $0.lowercased() == "in" && $1.first?.isUppercase == true }
+            case .material, .creator, .predecessor:
+                states = !Set(tokenizer.tokens(in: sentence)).isDisjoint(with: frame.relationWords)
+            default: states = false
+            }
+            if states { return Match(answer: nil, sentence: sentence, strength: 0.7) }
+        }
+        return nil
+    }
+
+    /// The one to three words after a sentence's last copula ("The collective noun for the quail is bevy").
+    static func predicate(of sentence: String, besides subject: [String]) -> String? {
+        let words = sentence.split(separator: " ").map(String.init)
+        guard let copula = words.lastIndex(where: { ["is", "are", "was", "were"].contains($0.lowercased()) }),
+            copula + 1 < words.count
+        else { return nil }
+        let rest = words[(copula + 1)...].filter { !["a", "an", "the"].contains($0.lowercased()) }
+        guard !rest.isEmpty, rest.count <= 3 else { return nil }
+        let phrase = rest.joined(separator: " ").filter { $0.isLetter || $0 == " " || $0 == "-" }
+        return stems(phrase) == subject ? nil : phrase
+    }
+
+    /// Verbs with which a sentence says what its subject is or means.
+    static let definingVerbs: Set<String> = [
+        "is", "are", "was", "were", "mean", "means", "stand", "stands", "belong", "belongs", "refer", "refers",
+        "denote", "denotes", "abbreviated", "short", "describe", "describes", "subclass",
+    ]
+
+    /// The capitalized name a sentence opens with ("Male has long been …"), or the one after its verb
+    /// ("The capital of Maldives is Male"), when it is not the subject.
+    static func namedEntity(in sentence: String, besides subject: [String]) -> String? {
+        let words = sentence.split(separator: " ").map { $0.filter { $0.isLetter || $0 == "-" || $0 == "'" } }
+        func run(from start: Int) -> String? {
+            var end = start
+            while end < words.count, let first = words[end].first, first.isUppercase { end += 1 }
+            guard end > start else { return nil }
+            let name = words[start..<end].joined(separator: " ")
+            return stems(name) == subject || ["The", "A", "An", "It", "This"].contains(name) ? nil : name
+        }
+        if let opening = run(from: 0) { return opening }
+        for (index, word) in words.enumerated() where ["is", "was", "are", "were"].contains(word) && index + 1 < words.count {
+            if let after = run(from: index + 1) { return after }
+        }
+        return nil
     }
 
     /// The content-word stems of `text`, articles dropped.
@@ -74,7 +192,8 @@ public enum FrameReader {
     // MARK: Reverse relations: the answer is the passage's name
 
     static func reverseMatch(
-        _ frame: QuestionFrame, name: String, statement: String, subject: [String], isEntry: Bool
+        _ frame: QuestionFrame, name: String, statement: String, subject: [String], isEntry: Bool,
+        synonyms: [String] = []
     ) -> Match? {
         let nameStems = stems(name)
         guard !nameStems.isEmpty, nameStems != subject else { return nil }
@@ -103,7 +222,10 @@ public enum FrameReader {
                 if clauseIndex > 0 { strength -= 0.3 }
                 if cueIndex > 3 { strength -= 0.2 }
                 strength -= 0.05 * Double(between.count) + 0.15 * Double(others) + 0.1 * Double(formIndex)
-                let sentence = isEntry ? entrySentence(name: name, statement: statement) : naming(name, sentenceHolding(clause, in: statement))
+                // A dictionary's other one-word names for the same thing are answers too ("tercel, tassel").
+                let aliases = synonyms.filter { !$0.contains(" ") && $0 != name && stems($0) != subject }.prefix(2)
+                let shown = aliases.isEmpty ? name : "\(name) (also \(aliases.joined(separator: ", ")))"
+                let sentence = isEntry ? entrySentence(name: shown, statement: statement) : naming(name, sentenceHolding(clause, in: statement))
                 return Match(answer: name, sentence: sentence, strength: max(0.1, strength))
             }
         }
@@ -114,14 +236,17 @@ public enum FrameReader {
     // MARK: Forward relations: the answer is in the subject's own passage
 
     static func forwardMatch(
-        _ frame: QuestionFrame, name: String, statement: String, subject: [String], entry: Bool, text: String
+        _ frame: QuestionFrame, name: String, statement: String, subject: [String], entry: Bool, text: String,
+        alsoNamed: [String] = []
     ) -> Match? {
         let nameStems = stems(name)
-        // A person's entry is filed under the surname: "Andersen" is about "Hans Christian Andersen".
-        let bySurname = nameStems.count == 1 && subject.count >= 2 && subject.last == nameStems[0]
-            && name.first?.isUppercase == true
+        // The entry is about the subject when the subject is one of its names ("Charlie Parker" for the
+        // entry "Parker"); a person's entry without one is filed under the surname ("Andersen").
+        let namedSo = alsoNamed.contains { stems($0) == subject }
+        let bySurname = !namedSo && nameStems.count == 1 && subject.count >= 2 && subject.last == nameStems[0]
+            && name.first?.isUppercase == true && alsoNamed.count <= 1
         let aboutByName =
-            nameStems == subject || bySurname
+            nameStems == subject || namedSo || bySurname
             || (nameStems.count > subject.count && nameStems.suffix(subject.count) == subject[...] && subject.count >= 2)
         let opening = LightStemmer.stems(tokenizer.tokens(in: firstSentence(statement)))
         let aboutByOpening = !aboutByName && opening.count > subject.count && Array(opening.prefix(subject.count)) == subject
@@ -213,6 +338,12 @@ public enum FrameReader {
         return (0...(tokens.count - run.count)).filter { Array(tokens[$0..<($0 + run.count)]) == run }
     }
 
+    /// Whether every one of `words` is in `text` (as a token, plurals aside).
+    public static func mentionsAll(_ words: [String], in text: String) -> Bool {
+        let present = Set(stems(text))
+        return stems(words.joined(separator: " ")).allSatisfy(present.contains)
+    }
+
     static func mentions(_ subject: [String], _ text: String) -> Bool {
         !occurrences(of: subject, in: LightStemmer.stems(tokenizer.tokens(in: text))).isEmpty
     }
@@ -244,8 +375,8 @@ public enum FrameReader {
     /// The longest synonym that ends with a one-word capitalized headword ("Andrew Johnson" for
     /// "Johnson"), else the headword.
     static func fullName(_ headword: String, synonyms: [String]) -> String {
-        guard !headword.contains(" "), headword.first?.isUppercase == true else { return headword }
-        let longer = synonyms.filter { $0.hasSuffix(" " + headword) && $0.first?.isUppercase == true }
+        guard !headword.contains(" ") else { return headword }
+        let longer = synonyms.filter { $0.lowercased().hasSuffix(" " + headword.lowercased()) && $0.first?.isUppercase == true }
             .filter { !$0.lowercased().hasPrefix("president ") && !$0.lowercased().hasPrefix("saint ") }
         return longer.max { $0.count < $1.count } ?? headword
     }
@@ -280,6 +411,9 @@ public enum FrameReader {
             }) else { return nil }
             return Match(answer: short, sentence: entrySentence(name: "\(name) (\(short))", statement: statement), strength: 1)
         case .bearer:
+            // "which element has the symbol W": the sense that is an element, not "W: west".
+            let kinds = Set(frame.relationWords.dropFirst())
+            if !kinds.isEmpty, Set(tokenizer.tokens(in: statement)).isDisjoint(with: kinds) { return nil }
             guard let named = synonyms.first(where: { !isSymbolShaped(Substring($0)) && !$0.contains(where: \.isNumber) })
             else { return nil }
             return Match(answer: named, sentence: "\(name) is another name for \(named): \(firstSentence(statement))", strength: 1)

@@ -49,7 +49,22 @@ extension QueryAnalyzer {
         let possessives: Set<String> = ["its", "their", "his", "her"]
         let pronouns: Set<String> = ["it", "they", "them", "he", "him", "she"]
         var replaced = false
-        let words = followUp.split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
+        // "this person", "that city", "the same country": a demonstrative and a noun name the subject too.
+        var text = followUp
+        for demonstrative in ["this ", "that ", "This ", "That "] {
+            for noun in ["person", "man", "woman", "city", "country", "place", "element", "animal", "company", "thing",
+                "writer", "composer", "painter", "president", "king", "queen", "scientist", "word", "one"]
+            {
+                let phrase = demonstrative + noun
+                if let range = text.firstRange(of: phrase) {
+                    let after = text[range.upperBound...]
+                    if after.first.map({ $0.isLetter }) == true { continue }
+                    text.replaceSubrange(range, with: subject)
+                    replaced = true
+                }
+            }
+        }
+        let words = text.split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
             let core = word.lowercased().filter { $0.isLetter }
             let trailing = String(word.reversed().prefix { !$0.isLetter }.reversed())
             if possessives.contains(core) {

@@ -35,6 +35,15 @@ extension QueryAnalyzer {
     /// "B"), then the relation's own word, then the rest of the question's terms.
     func termsForFrame(_ frame: QuestionFrame, terms: [String], original: String) -> [String] {
         let subjectTokens = tokenizer.tokens(in: frame.subject)
+        // An identifier asked about ("ENOLCK", "ModuleNotFoundError") is searched alone: the question's
+        // other words ("among Linux error codes") only find other things.
+        if frame.relation == .definition, subjectTokens.count == 1,
+            let spelled = SentenceForm.spelling(of: frame.subject, in: original),
+            spelled.count >= 4, spelled.contains(where: \.isUppercase),
+            spelled.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }) || SentenceForm.hasInnerCapitals(spelled)
+        {
+            return subjectTokens
+        }
         let contentful = subjectTokens.filter { !StopWords.english.contains($0) }
         var result: [String] = []
         for token in subjectTokens where !result.contains(token) {

@@ -164,6 +164,27 @@ extension QueryAnalyzer {
                 if parts.count == 2 { return parts }
             }
         }
+        // "how does X differ from Y", "what distinguishes X from Y", "what sets X apart from Y".
+        for (opener, separator) in [
+            ("how does ", " differ from "), ("how do ", " differ from "), ("how is ", " different from "),
+            ("how are ", " different from "), ("what distinguishes ", " from "), ("what sets ", " apart from "),
+            ("what separates ", " from "),
+        ] where lower.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            let parts = Self.split(rest, on: separator)
+            if parts.count == 2 { return parts }
+        }
+        // "X or Y: what sets them apart?", "X and Y: how do they differ?".
+        if let colon = text.firstIndex(of: ":") {
+            let tail = text[text.index(after: colon)...].lowercased()
+            if ["apart", "differ", "difference", "distinguish", "compare"].contains(where: { tail.contains($0) }) {
+                let head = text[..<colon]
+                for separator in [" or ", " and ", " vs ", " versus "] where head.lowercased().contains(separator) {
+                    let parts = Self.split(head, on: separator)
+                    if parts.count == 2 { return parts }
+                }
+            }
+        }
         // Compound: "what is X and how does Y work".
         var parts: [String] = []
         var current: [Substring] = []
@@ -188,6 +209,13 @@ extension QueryAnalyzer {
         }
         if !current.isEmpty { parts.append(current.joined(separator: " ")) }
         parts = parts.map { String(TextNormalization.trim($0)) }.filter { !$0.isEmpty }
+        // "In Python, which module …": a leading phrase sets the scene; it is not a question of its own.
+        if let first = parts.first, first.split(separator: " ").count <= 3,
+            let lead = first.split(separator: " ").first?.lowercased(),
+            ["in", "for", "on", "with", "under", "using", "within"].contains(lead)
+        {
+            return []
+        }
         return parts.count >= 2 ? parts : []
     }
 

@@ -46,6 +46,19 @@ public struct QueryAnalyzer: QueryAnalyzing {
         try analyze(text, splitting: true)
     }
 
+    /// One part of a compound question, analyzed without splitting it again. A bare noun phrase
+    /// (one side of a comparison: "a footbridge") asks what it is.
+    func part(_ text: String) throws(QueryError) -> AnalyzedQuery {
+        var query = try analyze(text, splitting: false)
+        let words = query.normalized.split(separator: " ")
+        if query.frame == nil, query.kind == .keywords, words.count <= 4 {
+            let subject = QuestionFrameParser.dropArticle(Substring(query.normalized.lowercased()))
+            query.frame = QuestionFrame(relation: .definition, subject: String(subject), answerType: .description)
+            query.focus = String(subject)
+        }
+        return query
+    }
+
     /// Analyzes `text`; a compound question's parts are analyzed without splitting them again.
     func analyze(_ text: String, splitting: Bool) throws(QueryError) -> AnalyzedQuery {
         if let detail = Self.firstControlCharacter(in: text) {
@@ -75,7 +88,7 @@ public struct QueryAnalyzer: QueryAnalyzing {
         return AnalyzedQuery(
             original: text, normalized: normalized, kind: kind, terms: terms, focus: focus,
             complexity: complexity, ambiguousTerms: ambiguous, subQueries: subQueries, frame: frame,
-            parts: subQueries.count >= 2 ? subQueries.compactMap { try? analyze($0, splitting: false) } : [])
+            parts: subQueries.count >= 2 ? subQueries.compactMap { try? part($0) } : [])
     }
 
     /// Describes the first forbidden control character, e.g.

@@ -27,6 +27,7 @@ public enum QuestionFrameParser {
         case .male: ["male"]
         case .group:
             ["group", "flock", "herd", "pack", "school", "colony", "swarm", "troop", "pod", "gaggle", "band", "brood",
+             "collective",
              "litter", "drove", "collection", "company", "pride", "murder", "parliament"]
         case .sound: ["sound", "cry", "noise", "call", "utter", "characteristic"]
         case .capital: ["capital"]
@@ -43,6 +44,7 @@ public enum QuestionFrameParser {
         case .time: ["born", "died", "year", "century"]
         case .number: ["number"]
         case .bearer: ["symbol"]
+        case .identifier: []
         case .location, .definition: []
         }
     }
@@ -52,7 +54,7 @@ public enum QuestionFrameParser {
         switch relation {
         case .capital, .location: .place
         case .symbol, .abbreviation: .symbol
-        case .bearer: .term
+        case .bearer, .identifier: .term
         case .successor, .predecessor, .creator: .person
         case .time: .date
         case .number: .number
@@ -90,6 +92,8 @@ public enum QuestionFrameParser {
     private static func verbFrame(_ text: String) -> QuestionFrame? {
         if let frame = roleFrame(text) { return frame }
         if let frame = symbolFrame(text) { return frame }
+        if let frame = otherFrame(text) { return frame }
+        if let frame = referenceFrame(text) { return frame }
         // "who succeeded X", "who followed X", "who came after X", "who replaced X".
         for (opener, relation) in [
             ("who succeeded ", QuestionFrame.Relation.successor), ("who followed ", .successor),
@@ -164,6 +168,7 @@ public enum QuestionFrameParser {
             "in what year did ", "in which year did ", "what year was ", "what year did "]
         where text.hasPrefix(opener) {
             var rest = Substring(text.dropFirst(opener.count))
+            for preposition in [" in", " on", " at"] where rest.hasSuffix(preposition) { rest = rest.dropLast(preposition.count) }
             for ending in [" born", " die", " died", " founded", " built", " written", " invented", " discovered",
                 " happen", " take place", " begin", " start", " end", " published", " established", " created"]
             where rest.hasSuffix(ending) {
@@ -234,6 +239,150 @@ public enum QuestionFrameParser {
         return nil
     }
 
+    /// Questions about names in references: "which python module provides X" (the module named by a
+    /// page titled "name — X"), "which errno means 'X'", "which errno is that" after a quoted message
+    /// (the term a term list defines as X); and questions that ask what a named identifier is
+    /// ("which exception corresponds to errno EAGAIN", "which built-in exception does X inherit from").
+    static func referenceFrame(_ text: String) -> QuestionFrame? {
+        var text = text
+        for lead in ["in python, ", "in python ", "in linux, ", "in linux "] where text.hasPrefix(lead) {
+            text = String(text.dropFirst(lead.count))
+        }
+        let words = text.split(separator: " ").map(String.init)
+        guard let first = words.first else { return nil }
+        let kinds = ["module", "modules", "errno", "exception", "function", "command", "page", "signal", "constant",
+            "library", "package", "system call", "syscall", "error code", "code"]
+        // A quoted message and a question for its name.
+        if let open = text.firstIndex(where: { $0 == "\"" || $0 == "“" }),
+            let close = text[text.index(after: open)...].firstIndex(where: { $0 == "\"" || $0 == "”" }),
+            ["errno", "error code", "exception", "signal"].contains(where: { text.contains($0) }),
+            text.contains("which") || text.contains("what")
+        {
+            let quoted = String(text[text.index(after: open)..<close])
+            if quoted.split(separator: " ").count >= 2 {
+                return QuestionFrame(relation: .identifier, subject: quoted, answerType: .term, relationWords: ["errno"])
+            }
+        }
+        // "which python exception corresponds to errno X", "what exception does python raise when … fails with X",
+        // "which built-in exception does X inherit from", "what is the parent class of X".
+        for (opener, ending) in [
+            ("which python exception corresponds to errno ", ""), ("which exception corresponds to errno ", ""),
+            ("which built-in exception does ", " inherit from"), ("which exception does ", " inherit from"),
+            ("what is the parent class of ", ""), ("what is the base class of ", ""),
+        ] where text.hasPrefix(opener) {
+            var rest = Substring(text.dropFirst(opener.count))
+            if !ending.isEmpty {
+                guard rest.hasSuffix(ending) else { continue }
+                rest = rest.dropLast(ending.count)
+            }
+            if let range = rest.firstRange(of: " in python") { rest = rest[..<range.lowerBound] }
+            return frame(.definition, subject: String(rest))
+        }
+        // "what does the linux man page futex(7) describe", "what is xattr(7) about in the linux manual".
+        for opener in ["what does the linux man page ", "what does the man page ", "what does the linux manual page ",
+            "what does the manual page ", "what does "]
+        where text.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            for ending in [" describe", " document", " cover", " explain"] where rest.hasSuffix(ending) {
+                return frame(.definition, subject: String(rest.dropLast(ending.count)))
+            }
+        }
+        for opener in ["what is ", "what's "] where text.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            for ending in [" about in the linux manual", " about in the manual", " about in linux", " about"]
+            where rest.hasSuffix(ending) {
+                return frame(.definition, subject: String(rest.dropLast(ending.count)))
+            }
+        }
+        if text.hasPrefix("what exception does python raise when"), let range = text.firstRange(of: " fails with ") {
+            return frame(.definition, subject: String(text[range.upperBound...]))
+        }
+        // "which python module provides X", "what standard-library module would you use in python for X".
+        guard ["which", "what"].contains(first), let kindIndex = words.prefix(6).firstIndex(where: kinds.contains) else {
+            return nil
+        }
+        let rest = words[(kindIndex + 1)...].joined(separator: " ")
+        for marker in ["provides ", "is meant for ", "supports ", "gives you ", "implements ", "offers ", "handles ",
+            "is used for ", "lets you ", "contains ", "defines ", "describes ", "documents ", "covers ", "explains ",
+            "is about ", "deals with ", "for ", "means "]
+        {
+            guard let range = rest.firstRange(of: marker) else { continue }
+            let description = String(rest[range.upperBound...])
+            guard description.split(separator: " ").count >= 1 else { return nil }
+            return QuestionFrame(
+                relation: .identifier, subject: description, answerType: .term, relationWords: [words[kindIndex]])
+        }
+        return nil
+    }
+
+    /// What a chemical symbol names: the answer's entry must say it is an element.
+    static func elementBearer(_ subject: String) -> QuestionFrame? {
+        guard var bearer = frame(.bearer, subject: subject) else { return nil }
+        bearer.relationWords = ["symbol", "element"]
+        return bearer
+    }
+
+    /// Other shapes: "what is the noise a lion makes called", "which collective noun is used for X",
+    /// "whom did X succeed", "in which country or region is X", "what material makes up X".
+    static func otherFrame(_ text: String) -> QuestionFrame? {
+        // "(what is) the noise a lion makes (called)", "the sound that a cow makes".
+        var core = Substring(text)
+        for opener in ["what is ", "what's ", "what do you call "] where core.hasPrefix(opener) { core = core.dropFirst(opener.count) }
+        for ending in [" called", " known as"] where core.hasSuffix(ending) { core = core.dropLast(ending.count) }
+        core = dropArticle(core)
+        for noun in ["noise ", "sound ", "cry ", "call "] where core.hasPrefix(noun) {
+            var rest = core.dropFirst(noun.count)
+            for lead in ["that ", "which ", "made by "] where rest.hasPrefix(lead) { rest = rest.dropFirst(lead.count) }
+            for ending in [" makes", " make", " produces", " utters"] where rest.hasSuffix(ending) {
+                return frame(.sound, subject: String(rest.dropLast(ending.count)))
+            }
+            if core.hasPrefix("sound ") || core.hasPrefix("noise "), noun != "call ", rest.count > 0, !rest.contains(" ") {
+                continue
+            }
+        }
+        for opener in ["which collective noun is used for ", "what collective noun is used for ",
+            "which collective noun describes ", "what collective noun describes ", "which collective noun names ",
+            "what is the collective noun of "]
+        where text.hasPrefix(opener) {
+            return frame(.group, subject: String(text.dropFirst(opener.count)))
+        }
+        for opener in ["whom did ", "who did "] where text.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            for verb in [" succeed", " replace", " follow"] {
+                if let range = rest.firstRange(of: verb) {
+                    return frame(.predecessor, subject: String(rest[..<range.lowerBound]))
+                }
+            }
+        }
+        // "in which country or region is X", "in what part of the world is X".
+        for opener in ["in which ", "in what "] where text.hasPrefix(opener) {
+            let rest = text.dropFirst(opener.count)
+            for copula in [" is ", " are ", " was "] {
+                guard let range = rest.firstRange(of: copula) else { continue }
+                let place = rest[..<range.lowerBound]
+                let places = ["country", "region", "state", "province", "city", "continent", "territory", "part",
+                    "area", "county", "island", "ocean", "sea", "nation"]
+                guard place.split(separator: " ").contains(where: { places.contains(String($0)) }) else { break }
+                var subject = rest[range.upperBound...]
+                for ending in [" located", " situated", " found"] where subject.hasSuffix(ending) {
+                    subject = subject.dropLast(ending.count)
+                }
+                return frame(.location, subject: String(subject))
+            }
+        }
+        // "what material makes up X", "what substance is X made from".
+        for opener in ["what material makes up ", "what substance makes up ", "what makes up ", "what material is ",
+            "what substance is ", "what material are ", "what are the ingredients of "]
+        where text.hasPrefix(opener) {
+            var rest = Substring(text.dropFirst(opener.count))
+            for ending in [" made of", " made from", " made out of", " composed of"] where rest.hasSuffix(ending) {
+                rest = rest.dropLast(ending.count)
+            }
+            return frame(.material, subject: String(rest))
+        }
+        return nil
+    }
+
     /// Chemical symbols and abbreviations asked in other words: "how is X written in chemical formulas",
     /// "which symbol stands for X", "which element has the symbol X", "what does the symbol X stand for",
     /// "what is the full name behind the initials X", "expand the abbreviation X", "how is X abbreviated".
@@ -261,18 +410,20 @@ public enum QuestionFrameParser {
         }
         // "which (chemical) element has the symbol X", "what element is X", "what does the symbol X stand for".
         for opener in ["which chemical element has the symbol ", "which element has the symbol ",
+            "which chemical element uses the symbol ", "which element uses the symbol ", "which element is denoted by ",
             "what chemical element has the symbol ", "what element has the symbol ", "which element has the chemical symbol ",
             "what element has the chemical symbol ", "which element's symbol is ", "which element is symbolized by ",
             "which chemical element is represented by ", "which element is represented by "]
         where text.hasPrefix(opener) {
-            return frame(.bearer, subject: String(text.dropFirst(opener.count)))
+            return elementBearer(String(text.dropFirst(opener.count)))
         }
         for opener in ["what element does the symbol ", "which element does the symbol ",
             "what chemical element does the symbol ", "what does the chemical symbol ", "what does the symbol "]
         where text.hasPrefix(opener) {
             let rest = text.dropFirst(opener.count)
             for ending in [" stand for", " represent", " denote"] where rest.hasSuffix(ending) {
-                return frame(.bearer, subject: String(rest.dropLast(ending.count)))
+                return opener.contains("element") ? elementBearer(String(rest.dropLast(ending.count)))
+                    : frame(.bearer, subject: String(rest.dropLast(ending.count)))
             }
         }
         // Expansions: "what is the full name behind the initials X", "expand the abbreviation X",
@@ -291,6 +442,23 @@ public enum QuestionFrameParser {
             for ending in [" stand for", " mean"] where rest.hasSuffix(ending) {
                 return frame(.expansion, subject: String(rest.dropLast(ending.count)))
             }
+        }
+        // "which element has atomic number 60", "what element is number 7 in the periodic table".
+        for opener in ["which element has the atomic number ", "which element has atomic number ",
+            "what element has the atomic number ", "what element has atomic number ", "what element is number ",
+            "which element is number ", "what is element number ", "which element is atomic number ",
+            "which chemical element has atomic number ", "what chemical element has atomic number "]
+        where text.hasPrefix(opener) {
+            let number = text.dropFirst(opener.count).prefix { $0.isNumber }
+            guard !number.isEmpty else { continue }
+            guard var bearer = frame(.bearer, subject: "atomic number " + number) else { return nil }
+            bearer.relationWords = ["number", "element"]
+            return bearer
+        }
+        for opener in ["which atomic number does ", "what atomic number does "] where text.hasPrefix(opener) {
+            var rest = Substring(text.dropFirst(opener.count))
+            for ending in [" have", " carry", " hold"] where rest.hasSuffix(ending) { rest = rest.dropLast(ending.count) }
+            return frame(.number, subject: String(rest))
         }
         // "how many protons are in (the nucleus of) (an atom of) X": the atomic number.
         for opener in ["how many protons are in ", "how many protons does ", "how many protons are there in "]
@@ -442,7 +610,9 @@ public enum QuestionFrameParser {
     /// ("called"); nil when the subject is empty, too long, or a pronoun ("it", "this").
     static func frame(_ relation: QuestionFrame.Relation, subject raw: String) -> QuestionFrame? {
         var subject = Substring(raw).trimmingPrefix { $0 == " " || "\"'`(".contains($0) }
-        subject = subject.droppingSuffix { $0 == " " || "\"'`),;:".contains($0) }
+        subject = subject.droppingSuffix { $0 == " " || "\"'`,;:".contains($0) }
+        // A closing parenthesis stays when it closes one ("xattr(7)").
+        while subject.hasSuffix(")") && !subject.contains("(") { subject = subject.dropLast() }
         subject = dropArticle(subject)
         for ending in [" called", " known as", " named"] where subject.hasSuffix(ending) {
             subject = subject.dropLast(ending.count)

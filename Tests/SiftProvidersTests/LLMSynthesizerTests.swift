@@ -105,6 +105,25 @@ struct LLMSynthesizerTests {
         if case .finished(let summary) = outputs.last { summary } else { nil }
     }
 
+    @Test func noModelIsAskedWhenTheSourcesDoNotStateWhatIsAsked() async throws {
+        let chat = FakeChat([[.content("The capital of Quelmaria is Quelm [1].")]])
+        let query = try QueryAnalyzer().analyze("what is the capital of Quelmaria")
+        let request = SynthesisRequest(
+            question: query.original, query: query, sources: Self.sources, passages: Self.passages)
+        let outputs = try await run(synthesizer(chat), request)
+        // The model would only guess: it is not asked, and the answer says the sources do not answer.
+        #expect(chat.requests.withLock { $0.isEmpty })
+        #expect(text(outputs).hasPrefix("The sources found do not answer this question."))
+        #expect(summary(outputs)?.answered == false)
+        #expect(summary(outputs)?.synthesizer == "extractive")
+    }
+
+    @Test func aModelThatDeclinesIsReportedAsNotAnswering() async throws {
+        let chat = FakeChat([[.content("The sources do not answer this question.")]])
+        let outputs = try await run(synthesizer(chat))
+        #expect(summary(outputs)?.answered == false)
+    }
+
     @Test func theAnswerStreamsGroundedWithItsCitationsAndTheModelsCount() async throws {
         let chat = FakeChat([[.content("Canberra is"), .content(" the capital [1"), .content("]."), .usage(prompt: 90, completion: 3)]])
         let recorder = LLMRecorder()

@@ -33,5 +33,8 @@ struct FollowUpTests {
             analyzer.resolvingReferences(in: "when was he born", earlier: ["who was Chopin"]) == "when was chopin born")
         #expect(analyzer.resolvingReferences(in: "what is the capital of Peru", earlier: ["who was Chopin"]) == nil)
         #expect(analyzer.resolvingReferences(in: "what is it", earlier: []) == nil)
+        #expect(
+            analyzer.resolvingReferences(in: "In what year was this person born?", earlier: ["Who was Chopin?"])
+                == "In what year was chopin born?")
     }
 }

@@ -149,6 +149,74 @@ struct FrameReaderTests {
     }
 }
 
+@Suite("FrameReader: other names, succession and references")
+struct FrameReaderReferenceTests {
+    func frame(_ question: String) throws -> QuestionFrame {
+        try #require(QuestionFrameParser.parse(question))
+    }
+
+    @Test("a sense's other names answer symbols, figures, expansions and what a symbol names")
+    func synonyms() throws {
+        let neon = "neon: a colorless odorless gaseous element that glows red [syn: Ne, atomic number 10]"
+        #expect(try FrameReader.match(frame("what is the chemical symbol for neon"), text: neon, title: "neon")?.answer == "Ne")
+        #expect(try FrameReader.match(frame("what is the atomic number of neon"), text: neon, title: "neon")?.answer == "10")
+        let who = "WHO: a United Nations agency that coordinates health [syn: World Health Organization]"
+        #expect(
+            try FrameReader.match(frame("what does WHO stand for"), text: who, title: "WHO")?.answer
+                == "World Health Organization")
+        let ne = "Ne: a colorless odorless gaseous element that glows red [syn: neon, atomic number 10]"
+        let bearer = try frame("which element has the symbol Ne")
+        #expect(bearer.relation == .bearer)
+        #expect(FrameReader.match(bearer, text: ne, title: "Ne")?.answer == "neon")
+        // "which element": a sense that is no element does not answer.
+        #expect(FrameReader.match(bearer, text: "Ne: northeast [syn: northeast, NE]", title: "Ne") == nil)
+    }
+
+    @Test("a full name among the other names names the answer")
+    func fullName() throws {
+        let match = try #require(
+            FrameReader.match(
+                frame("who succeeded Harding"),
+                text: "Coolidge: 30th President; succeeded Harding who died in office [syn: Calvin Coolidge, President Coolidge]",
+                title: "Coolidge"))
+        #expect(match.answer == "Calvin Coolidge")
+    }
+
+    @Test("succession is read from the numbers of an office")
+    func succession() throws {
+        let next = try frame("Which president came after James Polk?")
+        #expect(next.relation == .successor)
+        #expect(next.subject == "james polk")
+        let passages = [
+            ("Polk: 11th President of the United States (1795-1849) [syn: James Polk, James K. Polk]", "Polk"),
+            ("Taylor: 12th President of the United States (1784-1850) [syn: Zachary Taylor]", "Taylor"),
+            ("Fillmore: 13th President of the United States (1800-1874) [syn: Millard Fillmore]", "Fillmore"),
+        ]
+        let found = try #require(FrameReader.successionMatch(next, passages: passages))
+        #expect(found.index == 1)
+        #expect(found.match.answer == "Zachary Taylor")
+        let before = try frame("Whom did Millard Fillmore succeed?")
+        #expect(FrameReader.successionMatch(before, passages: passages)?.match.answer == "Zachary Taylor")
+        #expect(FrameReader.ordinal(22) == "22nd")
+        #expect(FrameReader.ordinal(13) == "13th")
+    }
+
+    @Test("a term list's definition and the name a reference gives a description")
+    func references() throws {
+        let page = "Error codes\nerrno.EXDEV\nCross-device link\nerrno.ENODEV\nNo such device"
+        let defined = try #require(FrameReader.termDefinition(subject: "exdev", text: page))
+        #expect(defined.sentence == "EXDEV: Cross-device link")
+        let quoted = try frame("A call failed with \"No such device\". Which errno is that?")
+        #expect(quoted.relation == .identifier)
+        #expect(FrameReader.match(quoted, text: page, title: "errno")?.answer == "ENODEV")
+        let module = try frame("Which Python module provides reading and writing of zip archives?")
+        #expect(module.relation == .identifier)
+        let match = try #require(
+            FrameReader.match(module, text: "This module provides tools.", title: "zipfile — Work with ZIP archives"))
+        #expect(match.answer == "zipfile")
+    }
+}
+
 @Suite("ExtractiveSynthesizer: direct answers and abstention")
 struct DirectAnswerTests {
     let analyzer = QueryAnalyzer()
@@ -212,6 +280,14 @@ struct DirectAnswerTests {
         #expect(result.answered)
         #expect(result.text.contains("Lima is the capital and largest city of Peru [1]."))
         #expect(result.text.contains("Santiago is the capital and largest city of Chile [2]."))
+    }
+
+    @Test("a name no source holds is declined, whatever the other words match")
+    func absentName() throws {
+        let result = try compose(
+            "When does Python raise GlorpfError?",
+            [("raise", "raise: to lift something up"), ("Exceptions", "Python raises an exception when an error occurs.")])
+        #expect(!result.answered)
     }
 
     @Test("the summary says whether the question was answered")

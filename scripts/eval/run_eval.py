@@ -62,7 +62,10 @@ def abstained(document):
         return True
     if any((w or {}).get("code") == "no_answer" for w in document.get("warnings") or []):
         return True
-    return bool(document.get("error")) and not (document.get("answer") or "").strip()
+    # Nothing matched at all: the query fails with no_sources, which says there is no answer. Any
+    # other failure (a transport error, a 5xx) is a failure of the run, not an abstention.
+    error = document.get("error") or {}
+    return error.get("code") == "no_sources" and not (document.get("answer") or "").strip()
 
 
 def source_text(document, n):
@@ -354,6 +357,12 @@ def main():
     print(f"run_eval ({results['meta']['path']}): correct {fmt(overall['correct'])}, cite@1 {fmt(overall['citation_precision'])}, "
           f"abstained {fmt(overall['abstained'])}, wrongly abstained {fmt(overall['wrongly_abstained'])}, "
           f"p50 {fmt(overall['p50_total_ms'], False)} ms, p95 {fmt(overall['p95_total_ms'], False)} ms")
+    if not args.results:
+        broken = [r for r in rows if r.get("status", 0) == 0 or r.get("status", 0) >= 500]
+        if broken:
+            print(f"run_eval: {len(broken)} questions got no answer from siftd (transport errors or 5xx), "
+                  f"e.g. {broken[0]['question']!r}", file=sys.stderr)
+            sys.exit(4)
     if args.floors:
         failures = check_floors(results, parse_floors(args.floors), args.floors_split)
         for f in failures:

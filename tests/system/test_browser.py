@@ -601,6 +601,25 @@ def test_errors_say_in_plain_words_what_to_do(browser, llm):
     page.healthy()
 
 
+def test_an_unanswered_question_is_shown_as_such(browser, llm):
+    emulate(browser)
+    page = Page(browser, llm.base).open()
+    # No source names a capital of an invented country: no model is asked, and the page says so.
+    page.ask("What is the capital of Quelmaria?")
+    assert page.wait_done() == "done"
+    assert page.text("#answer-heading") == "No answer in the sources"
+    assert page.js("return document.getElementById('answer-section').dataset.answered") == "false"
+    assert page.answer().startswith("The sources found do not answer this question."), page.answer()
+    advice = page.texts("#notices .notice.warning .advice")
+    assert any(a.startswith("The sources Sift found do not answer this question") for a in advice), advice
+    # The next question that is answered starts afresh.
+    page.ask("what is the capital of Peru")
+    assert page.wait_done() == "done"
+    assert page.text("#answer-heading") == "Answer"
+    assert page.js("return document.getElementById('answer-section').dataset.answered") is None
+    page.healthy()
+
+
 def test_the_keyboard_alone_asks_and_follows_a_citation(browser, web):
     emulate(browser)
     page = Page(browser, web.base).open()

@@ -203,7 +203,9 @@ public final class KnowledgeBase: Sendable {
         guard !words.isEmpty else { return [] }
         let titleCase = words.map { Self.capitalizingFirst($0) }.joined(separator: " ")
         var spellings: [String] = []
-        for spelling in [subject, subject.lowercased(), Self.capitalizingFirst(subject.lowercased()), titleCase]
+        // An abbreviation is filed in capitals ("NICU").
+        let capitals = !subject.contains(" ") && subject.count <= 8 ? [subject.uppercased()] : []
+        for spelling in [subject, subject.lowercased(), Self.capitalizingFirst(subject.lowercased()), titleCase] + capitals
         where !spellings.contains(spelling) {
             spellings.append(spelling)
         }

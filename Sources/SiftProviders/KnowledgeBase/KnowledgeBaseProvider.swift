@@ -108,6 +108,16 @@ public struct KnowledgeBaseProvider: SearchProvider {
         }
         // The subject's own entries and summaries, looked up by their exact title.
         var first = frame.relation.isReverse ? [] : try knowledgeBase.entries(titled: frame.subject)
+        // A person is filed under the surname in WordNet ("Rousseau" for "Henri Rousseau").
+        let words = frame.subject.split(separator: " ")
+        if !frame.relation.isReverse, words.count >= 2, words.count <= 4, let surname = words.last,
+            [.definition, .time, .location, .creator, .predecessor].contains(frame.relation) || frame.answerType == .person
+        {
+            first += try knowledgeBase.entries(titled: String(surname)).filter { match in
+                match.passages.contains { FrameReader.mentionsAll(words.dropLast().map(String.init), in: $0) }
+                    || match.title.first?.isUppercase == true
+            }
+        }
         // A symbol, an abbreviation or what one names is often another name of the subject's own entry.
         let byNames: [QuestionFrame.Relation] = [.symbol, .abbreviation, .expansion, .bearer]
         if byNames.contains(frame.relation) {
@@ -121,8 +131,10 @@ public struct KnowledgeBaseProvider: SearchProvider {
         // ("28th president"), and the holder of the next (or previous) number is searched for.
         if frame.relation == .successor || frame.relation == .predecessor {
             var own = try knowledgeBase.entries(titled: frame.subject)
-            if own.isEmpty, let surname = frame.subject.split(separator: " ").last, frame.subject.contains(" ") {
-                own = try knowledgeBase.entries(titled: String(surname))
+            // Filed under the surname: "Van Buren" for "Martin Van Buren", "Lincoln" for "Abraham Lincoln".
+            let words = frame.subject.split(separator: " ")
+            for count in [2, 1] where own.isEmpty && words.count > count {
+                own = try knowledgeBase.entries(titled: words.suffix(count).joined(separator: " "))
             }
             var succession = own
             let offices = own.compactMap { entry in entry.passages.lazy.compactMap(FrameReader.office(in:)).first }

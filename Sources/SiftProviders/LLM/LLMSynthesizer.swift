@@ -112,6 +112,13 @@ public struct LLMSynthesizer: Synthesizer {
             try await extractive(request, to: output, fellBack: false)
             return
         }
+        // When the sources do not state what the question asks (no passage names the capital of an
+        // invented country), no model is asked: it would only guess. The extractive answer says so
+        // plainly, and the pipeline reports `no_answer`.
+        if !fallback.compose(query: request.query, sources: request.sources, passages: request.passages).answered {
+            try await extractive(request, to: output, fellBack: false)
+            return
+        }
         if models.count == 1 {
             try await single(request, model: first, to: output)
         } else {
