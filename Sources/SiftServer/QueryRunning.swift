@@ -10,7 +10,8 @@ import SiftCore
 /// would not produce on demand.
 public protocol QueryRunning: Sendable {
     /// Validates a whole request (its question, session and synthesis choices) before any stream starts.
-    func prepare(_ request: QueryRequest) throws(QueryError) -> PreparedQuery
+    /// `async`, since a session's history may come from a shared store.
+    func prepare(_ request: QueryRequest) async throws(QueryError) -> PreparedQuery
     /// Runs a prepared query; `emit` receives every event, ending with exactly one `done`.
     func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
         -> PipelineEvent.Outcome

@@ -31,10 +31,10 @@ public final class ReloadableRunner: QueryRunning {
     /// The runner new queries get now.
     public var runner: any QueryRunning { current.withLock { $0.runner } }
 
-    public func prepare(_ request: QueryRequest) throws(QueryError) -> PreparedQuery {
+    public func prepare(_ request: QueryRequest) async throws(QueryError) -> PreparedQuery {
         let now = current.withLock { $0 }
         try QueryOptions.check(request.models, allowed: now.allowedModels)
-        return try now.runner.prepare(request)
+        return try await now.runner.prepare(request)
     }
 
     public func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async

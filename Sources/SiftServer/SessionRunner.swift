@@ -6,10 +6,10 @@ import SiftCore
 public struct SessionRunner: QueryRunning {
     let inner: any QueryRunning
     let analyzer: any QueryAnalyzing
-    public let store: SessionStore
+    public let store: any SessionStoring
     let metrics: SiftMetrics?
 
-    public init(inner: any QueryRunning, analyzer: any QueryAnalyzing, store: SessionStore, metrics: SiftMetrics? = nil) {
+    public init(inner: any QueryRunning, analyzer: any QueryAnalyzing, store: any SessionStoring, metrics: SiftMetrics? = nil) {
         self.inner = inner
         self.analyzer = analyzer
         self.store = store
@@ -17,31 +17,31 @@ public struct SessionRunner: QueryRunning {
     }
 
     /// The question `bytes` validated and analyzed by the inner runner, outside any session.
-    private func analyze(_ bytes: [UInt8]) throws(QueryError) -> AnalyzedQuery {
-        try inner.prepare(QueryRequest(bytes: bytes)).query
+    private func analyze(_ bytes: [UInt8]) async throws(QueryError) -> AnalyzedQuery {
+        try await inner.prepare(QueryRequest(bytes: bytes)).query
     }
 
     /// Resolves the session (a typed error when it is unknown or expired) and, for a
     /// follow-up that refers back, searches with the words it carries over.
-    public func prepare(_ request: QueryRequest) throws(QueryError) -> PreparedQuery {
-        var query = try analyze(request.bytes)
+    public func prepare(_ request: QueryRequest) async throws(QueryError) -> PreparedQuery {
+        var query = try await analyze(request.bytes)
         var context = QueryContext(models: request.models, merge: request.merge)
         guard let session = request.session else {
             context.session = store.newID()
             return PreparedQuery(query: query, context: context)
         }
         context.session = session
-        context.history = try store.history(of: session)
+        context.history = try await store.history(of: session)
         let earlier = context.history.map(\.question)
         if let resolved = analyzer.resolvingReferences(in: query.original, earlier: earlier),
-            let searched = try? analyze(Array(resolved.utf8))
+            let searched = try? await analyze(Array(resolved.utf8))
         {
             // "its symbol" after a question about iron is "iron's symbol".
             context.question = query.original
             context.carriedTerms = resolved
             query = searched
         } else if let carried = analyzer.carriedTerms(for: query, earlier: earlier),
-            let searched = try? analyze(Array((query.original + " " + carried).utf8))
+            let searched = try? await analyze(Array((query.original + " " + carried).utf8))
         {
             context.question = query.original
             context.carriedTerms = carried
@@ -65,9 +65,9 @@ public struct SessionRunner: QueryRunning {
             let turn = ConversationTurn(
                 question: prepared.context.question ?? prepared.query.original, answer: document.answer,
                 sources: document.sources, passages: document.passages)
-            store.append(turn, to: session)
+            await store.append(turn, to: session)
         }
-        metrics?.recordSessions(store.count)
+        metrics?.recordSessions(await store.count)
         return outcome
     }
 }

@@ -39,7 +39,7 @@ extension SiftRoutes {
         do throws(QueryError) {
             let asked = try await readQueryRequest(request, acceptsForm: true)
             if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) }
-            let prepared = try runner.prepare(asked)
+            let prepared = try await runner.prepare(asked)
             log = try queries.admit(id: id, prepared: prepared, resumable: true)
         } catch {
             return .error(error, id: id)

@@ -60,7 +60,7 @@ public struct SiftRoutes: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
         router.get("/v1/answer/stream") { request, context in
-            stream(request, context: context)
+            await stream(request, context: context)
         }
         router.post("/v1/answer") { request, context in
             try await answer(request, context: context)
@@ -74,7 +74,7 @@ public struct SiftRoutes: Sendable {
     /// Admits the query into the ``QueryService`` (taking its stream slot) before any response
     /// head exists, so a refusal is a plain 429 or 503; then the body reads the query's log.
     /// The query is not resumable: when this reader goes away, it is cancelled.
-    func stream(_ request: Request, context: SiftRequestContext) -> Response {
+    func stream(_ request: Request, context: SiftRequestContext) async -> Response {
         let id = context.requestID
         let bytes = QueryString.parameter("q", in: request.uri.query) ?? []
         let wantsEvents = request.headers[.accept]?.contains("text/event-stream") ?? false
@@ -83,7 +83,7 @@ public struct SiftRoutes: Sendable {
             let options = try QueryOptions.parse(query: request.uri.query)
             // A cheap early refusal (a full registry is heard before a refused model); `admit` decides.
             if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) as QueryError }
-            let prepared = try runner.prepare(
+            let prepared = try await runner.prepare(
                 QueryRequest(bytes: bytes, session: options.session, models: options.models, merge: options.merge))
             log = try queries.admit(id: id, prepared: prepared, resumable: false)
         } catch {
@@ -215,7 +215,7 @@ public struct SiftRoutes: Sendable {
         let log: QueryLog
         do throws(QueryError) {
             if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) }
-            log = try queries.admit(id: id, prepared: try runner.prepare(asked), resumable: false)
+            log = try queries.admit(id: id, prepared: try await runner.prepare(asked), resumable: false)
         } catch {
             return .error(error, id: id)
         }

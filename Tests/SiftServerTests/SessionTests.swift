@@ -113,7 +113,7 @@ struct SessionTests {
     @Test func theRunnerGivesEveryQueryASessionAndKeepsCompletedTurns() async throws {
         let store = SessionStore()
         let runner = SessionRunner(inner: ScriptedRunner.answering(deltas: 2), analyzer: FollowUpAnalyzer(), store: store)
-        let prepared = try runner.prepare(QueryRequest(bytes: Array("capital of australia".utf8)))
+        let prepared = try await runner.prepare(QueryRequest(bytes: Array("capital of australia".utf8)))
         let session = try #require(prepared.context.session)
         #expect(prepared.context.history.isEmpty)
         let outcome = await runner.run(id: QueryID(), prepared: prepared) { _ in }
@@ -125,7 +125,7 @@ struct SessionTests {
         #expect(history[0].sources.map(\.n) == [1])
 
         // A follow-up that refers back is searched with the carried words, and keeps its own wording.
-        let followUp = try runner.prepare(QueryRequest(bytes: Array("its population".utf8), session: session))
+        let followUp = try await runner.prepare(QueryRequest(bytes: Array("its population".utf8), session: session))
         #expect(followUp.context.history.count == 1)
         #expect(followUp.context.carriedTerms == "australia")
         #expect(followUp.context.question == "its population")
@@ -140,7 +140,7 @@ struct SessionTests {
             return .cancelled
         }
         let runner = SessionRunner(inner: failing, analyzer: FollowUpAnalyzer(), store: store)
-        let prepared = try runner.prepare(QueryRequest(bytes: Array("q".utf8)))
+        let prepared = try await runner.prepare(QueryRequest(bytes: Array("q".utf8)))
         _ = await runner.run(id: QueryID(), prepared: prepared) { _ in }
         // The session never began: its id is unknown.
         let session = try #require(prepared.context.session)

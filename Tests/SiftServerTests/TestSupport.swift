@@ -10,7 +10,7 @@ import Synchronization
 struct ScriptedRunner: QueryRunning {
     var script: @Sendable (QueryID, @escaping @Sendable (PipelineEvent) async -> Void) async -> PipelineEvent.Outcome
 
-    func prepare(_ request: QueryRequest) throws(QueryError) -> PreparedQuery {
+    func prepare(_ request: QueryRequest) async throws(QueryError) -> PreparedQuery {
         if let session = request.session { throw QueryError.sessionNotFound(session) }
         guard let text = String(validating: request.bytes, as: UTF8.self) else { throw QueryError.invalidEncoding }
         if text.allSatisfy(\.isWhitespace) { throw QueryError.emptyQuery }
