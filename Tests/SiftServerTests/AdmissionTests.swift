@@ -1,6 +1,8 @@
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
+import NIOEmbedded
 import SiftCore
 import Testing
 
@@ -56,6 +58,25 @@ struct AdmissionTests {
             }
             try await ResumableQueryTests.poll { harness.registry.activeCount == 0 }
         }
+    }
+
+    /// The handler itself admits: with no response body run at all (nothing written, no task
+    /// scheduled), requests beyond the limit are already 429. Were the slot taken in the body,
+    /// as before, every one of these would be a 200 whose body then fails.
+    @Test func theHandlerAdmitsBeforeAnyResponseBodyRuns() async throws {
+        let (routes, registry, _) = makeRoutes(
+            runner: ScriptedRunner.answering(), configuration: .init(maxStreams: 2, heartbeat: .seconds(60)))
+        let channel = EmbeddedChannel()
+        var statuses: [HTTPResponse.Status] = []
+        for _ in 0..<6 {
+            let context = SiftRequestContext(source: .init(channel: channel, logger: testLogger()))
+            let request = Request(
+                head: HTTPRequest(method: .get, scheme: "http", authority: "127.0.0.1", path: "/v1/answer/stream?q=hi"),
+                body: RequestBody(buffer: ByteBuffer()))
+            statuses.append(await routes.stream(request, context: context).status)
+        }
+        #expect(statuses == [.ok, .ok, .tooManyRequests, .tooManyRequests, .tooManyRequests, .tooManyRequests])
+        #expect(registry.activeCount == 2)
     }
 
     @Test func theOneShotAnswerTakesASlotToo() async throws {
