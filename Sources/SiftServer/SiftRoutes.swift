@@ -20,7 +20,9 @@ public struct SiftRoutes: Sendable {
         configuration: SiftServerConfiguration, readiness: @escaping @Sendable () -> Readiness
     ) {
         let limits = QueryStore.Limits(
-            retention: configuration.queryRetention, maxQueries: configuration.queriesMax,
+            // Every running query has a log, so the store holds at least as many as may run at once:
+            // SIFT_MAX_STREAMS stays the one bound on concurrency.
+            retention: configuration.queryRetention, maxQueries: max(configuration.queriesMax, configuration.maxStreams),
             maxBytes: configuration.queriesMaxBytes)
         self.init(
             runner: runner, registry: registry, metrics: metrics, configuration: configuration,
