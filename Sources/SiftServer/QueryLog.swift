@@ -91,7 +91,8 @@ final class QueryLog: Sendable {
     let resumable: Bool
     /// How many events a reader of a query that is not resumable may fall behind before it is dropped.
     let slowReaderLimit: Int?
-    private let start: ContinuousClock.Instant
+    private let clock: ServerClock
+    private let start: ServerClock.Instant
     private let maxBytes: Int
     private let store: QueryStore?
     private let state = LockedValue(State())
@@ -103,7 +104,7 @@ final class QueryLog: Sendable {
     /// A log for query `id`; `maxBytes` bounds its frames, `store` (when given) the frames of all queries.
     init(
         id: QueryID, session: String?, maxBytes: Int, store: QueryStore?, resumable: Bool = true,
-        slowReaderLimit: Int? = nil, start: ContinuousClock.Instant = .now
+        slowReaderLimit: Int? = nil, clock: ServerClock = .continuous
     ) {
         self.id = id
         self.session = session
@@ -111,7 +112,8 @@ final class QueryLog: Sendable {
         self.slowReaderLimit = resumable ? nil : slowReaderLimit
         self.maxBytes = maxBytes
         self.store = store
-        self.start = start
+        self.clock = clock
+        self.start = clock.now
         (stopRequests, stopContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -292,5 +294,5 @@ final class QueryLog: Sendable {
         for reader in state.readers.values { reader.wake.yield(.events) }
     }
 
-    private func elapsed() -> Double { milliseconds(start.duration(to: .now)) }
+    private func elapsed() -> Double { milliseconds(start.duration(to: clock.now)) }
 }

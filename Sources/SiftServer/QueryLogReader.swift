@@ -17,9 +17,14 @@ struct QueryLogReader: Sendable {
     let metrics: SiftMetrics?
     let heartbeat: Duration
     let logger: Logger?
+    let clock: ServerClock
 
-    init(log: QueryLog, lastEventID: Int, metrics: SiftMetrics?, heartbeat: Duration, logger: Logger? = nil) {
+    init(
+        log: QueryLog, lastEventID: Int, metrics: SiftMetrics?, heartbeat: Duration, logger: Logger? = nil,
+        clock: ServerClock = .continuous
+    ) {
         self.log = log
+        self.clock = clock
         self.lastEventID = lastEventID
         self.metrics = metrics
         self.heartbeat = heartbeat
@@ -32,13 +37,14 @@ struct QueryLogReader: Sendable {
         defer { cursor.close() }
         let heartbeat = self.heartbeat
         let ping = cursor.heartbeat
+        let clock = self.clock
         var doneWritten = false
         var buffer = ByteBufferAllocator().buffer(capacity: 4096)
 
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    while (try? await Task.sleep(for: heartbeat)) != nil { ping() }
+                    while (try? await clock.sleep(for: heartbeat)) != nil { ping() }
                 }
                 defer { group.cancelAll() }
                 while let delivery = try await cursor.next() {

@@ -49,7 +49,7 @@ public final class QueryService: Service, Sendable {
     func admit(id: QueryID, prepared: PreparedQuery, resumable: Bool) throws(QueryError) -> QueryLog {
         let log = QueryLog(
             id: id, session: prepared.context.session, maxBytes: store.limits.maxQueryBytes, store: store,
-            resumable: resumable, slowReaderLimit: slowReaderLimit)
+            resumable: resumable, slowReaderLimit: slowReaderLimit, clock: store.clock)
         try registry.register(id) { _ in log.stop(.shutdown) }
         do {
             try store.admit(log)
@@ -84,7 +84,7 @@ public final class QueryService: Service, Sendable {
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { [store] in
                 // Frees expired logs even when nobody asks for one.
-                while (try? await Task.sleep(for: sweepEvery)) != nil { store.sweep() }
+                while (try? await store.clock.sleep(for: sweepEvery)) != nil { store.sweep() }
             }
             await withGracefulShutdownHandler {
                 await withDiscardingTaskGroup { group in

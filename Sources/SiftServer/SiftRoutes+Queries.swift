@@ -71,7 +71,7 @@ extension SiftRoutes {
         }
         let stream = QueryLogReader(
             log: log, lastEventID: lastEventID, metrics: metrics, heartbeat: configuration.heartbeat,
-            logger: context.logger)
+            logger: context.logger, clock: queries.store.clock)
         let body = ResponseBody { writer in
             try await request.body.consumeWithCancellationOnInboundClose { _ in
                 try await stream.write(to: &writer)

@@ -15,9 +15,11 @@ public struct SiftRoutes: Sendable {
     /// Runs and keeps resumable queries (`POST /v1/queries`); run it as a `Service` beside the HTTP server.
     public let queries: QueryService
 
+    /// - Parameter clock: The time the query machine runs on (elapsed times, heartbeats, retention).
     public init(
         runner: any QueryRunning, registry: StreamRegistry, metrics: SiftMetrics,
-        configuration: SiftServerConfiguration, readiness: @escaping @Sendable () -> Readiness
+        configuration: SiftServerConfiguration, clock: ServerClock = .continuous,
+        readiness: @escaping @Sendable () -> Readiness
     ) {
         let limits = QueryStore.Limits(
             // Every running query has a log, so the store holds at least as many as may run at once:
@@ -26,7 +28,7 @@ public struct SiftRoutes: Sendable {
             maxBytes: configuration.queriesMaxBytes)
         self.init(
             runner: runner, registry: registry, metrics: metrics, configuration: configuration,
-            queryStore: QueryStore(limits: limits, metrics: metrics), readiness: readiness)
+            queryStore: QueryStore(limits: limits, metrics: metrics, clock: clock), readiness: readiness)
     }
 
     init(
@@ -95,7 +97,8 @@ public struct SiftRoutes: Sendable {
             return .error(error, id: id)
         }
         let reader = QueryLogReader(
-            log: log, lastEventID: 0, metrics: metrics, heartbeat: configuration.heartbeat, logger: context.logger)
+            log: log, lastEventID: 0, metrics: metrics, heartbeat: configuration.heartbeat, logger: context.logger,
+            clock: queries.store.clock)
         let body = ResponseBody { writer in
             try await request.body.consumeWithCancellationOnInboundClose { _ in
                 try await reader.write(to: &writer)

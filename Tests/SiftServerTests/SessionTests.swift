@@ -6,11 +6,18 @@ import Testing
 
 /// A clock the test moves by hand.
 final class HandClock: Sendable {
-    let start = ContinuousClock.now
     let offset = Mutex(Duration.zero)
     func advance(_ by: Duration) { offset.withLock { $0 += by } }
-    var now: @Sendable () -> ContinuousClock.Instant {
-        { [self] in start.advanced(by: offset.withLock { $0 }) }
+    /// The server clock reading this hand's time; what sleeps on it (a sweep) waits until cancelled.
+    var server: ServerClock {
+        ServerClock(
+            now: { [self] in offset.withLock { $0 } },
+            sleep: { _ in
+                let (never, keepOpen) = AsyncStream<Void>.makeStream()
+                for await _ in never {}
+                keepOpen.finish()
+                throw CancellationError()
+            })
     }
 }
 
@@ -36,7 +43,7 @@ struct SessionTests {
 
     @Test func anUnknownSessionIsNotFoundAndAnIdleOneExpires() throws {
         let clock = HandClock()
-        let store = SessionStore(limits: .init(idleTimeout: .seconds(60)), now: clock.now)
+        let store = SessionStore(limits: .init(idleTimeout: .seconds(60)), clock: clock.server)
         #expect(throws: QueryError.sessionNotFound("nope")) { try store.history(of: "nope") }
         let id = store.newID()
         store.append(turn("q"), to: id)
@@ -61,7 +68,7 @@ struct SessionTests {
 
     @Test func theLeastRecentlyUsedSessionMakesRoomAndSaysSo() throws {
         let clock = HandClock()
-        let store = SessionStore(limits: .init(maxSessions: 2), now: clock.now)
+        let store = SessionStore(limits: .init(maxSessions: 2), clock: clock.server)
         let first = store.newID()
         store.append(turn("a"), to: first)
         clock.advance(.seconds(1))
