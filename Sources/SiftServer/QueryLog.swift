@@ -71,6 +71,8 @@ final class QueryLog: Sendable {
         var wake: AsyncStream<Wake>.Continuation
         /// The id of the last frame handed to this reader.
         var position: Int
+        /// Whether the slow-reader rule applies (a socket's writer); a fold reads at its own pace.
+        var droppable: Bool
         /// Set when the reader fell too far behind; it ends at its next look.
         var dropped = false
     }
@@ -217,12 +219,15 @@ final class QueryLog: Sendable {
 
     /// Registers a reader that has every frame up to `lastID`: its stream yields `.events` whenever
     /// a frame is recorded (once at once, so the first look happens), and whatever the reader yields itself.
-    func subscribe(after lastID: Int = 0) -> (token: Int, wakes: AsyncStream<Wake>, continuation: AsyncStream<Wake>.Continuation) {
+    /// A reader that is not `droppable` is never dropped for falling behind.
+    func subscribe(after lastID: Int = 0, droppable: Bool = true) -> (
+        token: Int, wakes: AsyncStream<Wake>, continuation: AsyncStream<Wake>.Continuation
+    ) {
         let (stream, continuation) = AsyncStream<Wake>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let token = state.withLock { state in
             let token = state.nextReader
             state.nextReader += 1
-            state.readers[token] = Reader(wake: continuation, position: lastID)
+            state.readers[token] = Reader(wake: continuation, position: lastID, droppable: droppable)
             return token
         }
         continuation.yield(.events)
@@ -281,7 +286,8 @@ final class QueryLog: Sendable {
         state.bytes += frame.bytes.readableBytes
         if let limit = slowReaderLimit, !state.readers.isEmpty {
             var dropped = false
-            for (token, reader) in state.readers where !reader.dropped && state.frames.count - reader.position > limit {
+            for (token, reader) in state.readers
+            where reader.droppable && !reader.dropped && state.frames.count - reader.position > limit {
                 state.readers[token]?.dropped = true
                 dropped = true
             }

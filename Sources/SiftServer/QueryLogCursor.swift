@@ -31,10 +31,11 @@ struct QueryLogCursor {
     private var finished = false
     private var closed = false
 
-    /// A reader that has every frame up to `lastEventID`.
-    init(log: QueryLog, after lastEventID: Int) {
+    /// A reader that has every frame up to `lastEventID`; one that is not `droppable` (a fold,
+    /// which holds no socket buffer) is never dropped for falling behind.
+    init(log: QueryLog, after lastEventID: Int, droppable: Bool = true) {
         self.log = log
-        let (token, wakes, continuation) = log.subscribe(after: lastEventID)
+        let (token, wakes, continuation) = log.subscribe(after: lastEventID, droppable: droppable)
         self.token = token
         self.wakes = wakes.makeAsyncIterator()
         self.wakeContinuation = continuation

@@ -77,7 +77,7 @@ extension AnswerDocument {
     /// Folds query `log`'s events into the answer document, as they are recorded, up to `done`.
     /// A cancelled task leaves the log (and cancels a query that is not resumable) and throws.
     static func fold(_ log: QueryLog) async throws -> AnswerDocument {
-        var cursor = QueryLogCursor(log: log, after: 0)
+        var cursor = QueryLogCursor(log: log, after: 0, droppable: false)
         defer { cursor.close() }
         var document = AnswerDocument(id: log.id)
         document.session = log.session

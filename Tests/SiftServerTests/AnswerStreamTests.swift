@@ -99,6 +99,17 @@ struct AnswerStreamTests {
         }
     }
 
+    @Test func theFoldOfPostAnswerIsNeverDroppedForFallingBehind() async throws {
+        try await withMachine(runner: ScriptedRunner.answering(deltas: 500), configuration: .init(streamBuffer: 16)) {
+            routes, _, _ in
+            let log = try admit(routes)
+            let document = try await AnswerDocument.fold(log)
+            #expect(document.outcome == .complete)
+            #expect(document.answer.split(separator: " ").count == 500)
+            #expect(document.error == nil)
+        }
+    }
+
     @Test func heartbeatCommentsFlowWhileTheQueryWaits() async throws {
         let (pings, pingSeen) = AsyncStream<Void>.makeStream()
         let runner = ScriptedRunner { _, emit in
