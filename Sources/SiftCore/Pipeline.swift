@@ -173,7 +173,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             question: context.question ?? analyzed.original, query: analyzed, sources: sources, passages: passages,
             history: context.history, models: context.models, merge: context.merge)
         do {
-            for try await output in synthesizer.synthesize(request) {
+            try await synthesizer.synthesize(request) { output in
                 try Task.checkCancellation()
                 switch output {
                 case .text(let piece, let model):

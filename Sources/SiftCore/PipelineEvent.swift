@@ -243,14 +243,11 @@ public struct PipelineEvent: Sendable, Equatable {
         public var message: String
         public var stage: Stage
         public var retryable: Bool
-        /// The HTTP status a one-shot API answer maps this error to; not sent on the stream.
-        public var httpStatus: Int = 500
         public init(_ error: QueryError) {
             self.code = error.code
             self.message = error.message
             self.stage = error.stage
             self.retryable = error.retryable
-            self.httpStatus = error.httpStatus
         }
 
         enum CodingKeys: String, CodingKey {

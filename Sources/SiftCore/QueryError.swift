@@ -1,6 +1,6 @@
 /// A typed, client-facing error. It carries a stable machine `code`, a
-/// human-readable `message`, the pipeline `stage` it came from, whether a retry
-/// may help, and the HTTP status a transport should map it to.
+/// human-readable `message`, the pipeline `stage` it came from, and whether a retry
+/// may help. Transports map the `code` to their own statuses (SiftServer: HTTP).
 public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     private enum Code: String, Sendable {
         case emptyQuery = "empty_query"
@@ -43,20 +43,6 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
         switch _code {
         case .providersFailed, .slowClient, .overloaded, .shuttingDown, .internalError: true
         default: false
-        }
-    }
-
-    /// The HTTP status a transport should answer with.
-    public var httpStatus: Int {
-        switch _code {
-        case .emptyQuery, .queryTooLong, .invalidCharacters, .invalidEncoding, .badRequest, .badLastEventID: 400
-        case .noSources, .sessionNotFound, .queryNotFound: 404
-        case .sessionExpired, .queryExpired: 410
-        case .queryLogFull: 507
-        case .overloaded: 429
-        case .providersFailed: 502
-        case .shuttingDown: 503
-        case .synthesisFailed, .slowClient, .internalError: 500
         }
     }
 

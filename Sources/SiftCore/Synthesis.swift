@@ -1,13 +1,16 @@
-/// Writes the answer from ranked passages, streaming what happens as ``SynthesisOutput``.
+/// Writes the answer from ranked passages, handing what happens to its caller as ``SynthesisOutput``.
 public protocol Synthesizer: Sendable {
     /// Short name for logs and metrics (`extractive`, or `llm`).
     var name: String { get }
-    /// Streams the answer: text pieces (citations `[n]` refer to ``Source/n``), warnings
-    /// when it degrades, and a closing ``SynthesisSummary``.
+    /// Writes the answer into `output`: text pieces (citations `[n]` refer to ``Source/n``),
+    /// warnings when it degrades, and a closing ``SynthesisSummary``.
     ///
-    /// A synthesizer that can fall back (an LLM to the extractive answer) does so
-    /// itself and says so with a warning; throwing fails the query.
-    func synthesize(_ request: SynthesisRequest) -> AsyncThrowingStream<SynthesisOutput, any Error>
+    /// `output` is called from the calling task, one piece at a time, and awaited: a
+    /// synthesizer goes no faster than its output is taken (backpressure reaches the model's
+    /// stream), runs in its caller's task (no task of its own), and stops when `output` throws
+    /// or the task is cancelled. A synthesizer that can fall back (an LLM to the extractive
+    /// answer) does so itself and says so with a warning; throwing fails the query.
+    func synthesize(_ request: SynthesisRequest, into output: (SynthesisOutput) async throws -> Void) async throws
 }
 
 /// What a synthesizer is asked to write an answer from.

@@ -37,3 +37,26 @@ public struct EventEncoder: Sendable {
     /// The heartbeat comment frame.
     public static let heartbeat = ": ping\n\n"
 }
+
+/// Decodes the JSON of an SSE `data:` line back into its event, given the `event:` type.
+enum EventDecoder {
+    private static let typeKey = CodingUserInfoKey(rawValue: "sift.event-type")!
+
+    private struct Typed: Decodable {
+        var event: PipelineEvent
+
+        init(from decoder: any Decoder) throws {
+            guard let type = decoder.userInfo[EventDecoder.typeKey] as? PipelineEvent.EventType else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "no event type given"))
+            }
+            event = try PipelineEvent(type: type, from: decoder)
+        }
+    }
+
+    /// The event of `type` whose data is `json`; nil when it does not decode.
+    static func decode(type: PipelineEvent.EventType, json: [UInt8]) -> PipelineEvent? {
+        let decoder = JSONDecoder()
+        decoder.userInfo[typeKey] = type
+        return try? decoder.decode(Typed.self, from: Data(json)).event
+    }
+}

@@ -1,7 +1,8 @@
 import NIOCore
 import SiftCore
 
-/// The recorded events of one resumable query (`POST /v1/queries`), for any number of readers.
+/// The recorded events of one query, for any number of readers: the one place a query's
+/// events go, whichever route admitted it (``QueryService``).
 ///
 /// Each event is encoded once, as the SSE frame readers send, and numbered 1, 2, 3… in the
 /// order it was recorded. Frames are kept as long as the log is: a log never drops an event.
@@ -12,6 +13,14 @@ import SiftCore
 ///
 /// Exactly one `done` is recorded: the runner's, or the one ``finish()`` adds when the runner
 /// stopped without one. After a stop (cancel, shutdown) only the runner's `done` is recorded.
+///
+/// Readers are handled here, in one place. A query that is not `resumable` (`GET
+/// /v1/answer/stream`, `POST /v1/answer`) belongs to its readers: when the last one leaves
+/// before `done`, the query is cancelled, and a reader that falls more than
+/// `slowReaderLimit` events behind is dropped (``QueryLogCursor`` then throws
+/// ``SlowReader``); a query left with no reader that keeps up is cancelled at once. A
+/// resumable query (`POST /v1/queries`) runs to its end whoever reads it, and its readers
+/// pace themselves: they can always resume.
 final class QueryLog: Sendable {
     /// Why a running query was asked to stop.
     enum StopReason: Sendable, Equatable {
@@ -31,6 +40,16 @@ final class QueryLog: Sendable {
     struct Frame: Sendable {
         var bytes: ByteBuffer
         var type: PipelineEvent.EventType
+        /// Where the event's JSON starts in `bytes` (after `data: `); it ends before the closing blank line.
+        var dataStart: Int
+
+        /// The event this frame carries, decoded back from its JSON: what a fold reads.
+        var event: PipelineEvent? {
+            let end = bytes.readableBytes - 2
+            guard end > dataStart, let json = bytes.getBytes(at: bytes.readerIndex + dataStart, length: end - dataStart)
+            else { return nil }
+            return EventDecoder.decode(type: type, json: json)
+        }
     }
 
     /// A batch of frames for a reader.
@@ -48,11 +67,21 @@ final class QueryLog: Sendable {
         case ended
     }
 
+    private struct Reader: Sendable {
+        var wake: AsyncStream<Wake>.Continuation
+        /// The id of the last frame handed to this reader.
+        var position: Int
+        /// Whether the slow-reader rule applies (a socket's writer); a fold reads at its own pace.
+        var droppable: Bool
+        /// Set when the reader fell too far behind; it ends at its next look.
+        var dropped = false
+    }
+
     private struct State: Sendable {
         var frames: [Frame] = []
         var bytes = 0
         var phase = Phase.running
-        var readers: [Int: AsyncStream<Wake>.Continuation] = [:]
+        var readers: [Int: Reader] = [:]
         var nextReader = 0
     }
 
@@ -60,7 +89,12 @@ final class QueryLog: Sendable {
     let id: QueryID
     /// The session the query belongs to, when it has one.
     let session: String?
-    private let start: ContinuousClock.Instant
+    /// Whether the query runs to its end without readers (`POST /v1/queries`).
+    let resumable: Bool
+    /// How many events a reader of a query that is not resumable may fall behind before it is dropped.
+    let slowReaderLimit: Int?
+    private let clock: ServerClock
+    private let start: ServerClock.Instant
     private let maxBytes: Int
     private let store: QueryStore?
     private let state = LockedValue(State())
@@ -70,12 +104,18 @@ final class QueryLog: Sendable {
     private let stopContinuation: AsyncStream<StopReason>.Continuation
 
     /// A log for query `id`; `maxBytes` bounds its frames, `store` (when given) the frames of all queries.
-    init(id: QueryID, session: String?, maxBytes: Int, store: QueryStore?, start: ContinuousClock.Instant = .now) {
+    init(
+        id: QueryID, session: String?, maxBytes: Int, store: QueryStore?, resumable: Bool = true,
+        slowReaderLimit: Int? = nil, clock: ServerClock = .continuous
+    ) {
         self.id = id
         self.session = session
+        self.resumable = resumable
+        self.slowReaderLimit = resumable ? nil : slowReaderLimit
         self.maxBytes = maxBytes
         self.store = store
-        self.start = start
+        self.clock = clock
+        self.start = clock.now
         (stopRequests, stopContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -85,6 +125,8 @@ final class QueryLog: Sendable {
     var bytes: Int { state.withLock { $0.bytes } }
     /// Whether the log holds its `done`.
     var isEnded: Bool { state.withLock { $0.phase == .ended } }
+    /// Whether the query runs and has not been asked to stop.
+    var isRunning: Bool { state.withLock { $0.phase == .running } }
 
     /// Records an event the runner produced.
     func record(_ event: PipelineEvent) {
@@ -155,31 +197,55 @@ final class QueryLog: Sendable {
 
     /// Up to `limit` frames after id `lastID`.
     func frames(after lastID: Int, limit: Int = 256) -> Batch {
+        state.withLock { state in Self.batch(after: lastID, limit: limit, in: state) }
+    }
+
+    /// Up to `limit` frames after id `lastID` for reader `token`, which has them once this returns;
+    /// nil when the reader was dropped for falling too far behind.
+    func frames(after lastID: Int, limit: Int = 256, reader token: Int) -> Batch? {
         state.withLock { state in
-            let from = min(max(0, lastID), state.frames.count)
-            let to = min(state.frames.count, from + limit)
-            return Batch(frames: Array(state.frames[from..<to]), lastID: to, ended: state.phase == .ended)
+            guard state.readers[token]?.dropped != true else { return nil }
+            let batch = Self.batch(after: lastID, limit: limit, in: state)
+            state.readers[token]?.position = batch.lastID
+            return batch
         }
     }
 
-    /// Registers a reader: its stream yields `.events` whenever a frame is recorded (once at
-    /// once, so the first look happens), and whatever the reader yields itself.
-    func subscribe() -> (token: Int, wakes: AsyncStream<Wake>, continuation: AsyncStream<Wake>.Continuation) {
+    private static func batch(after lastID: Int, limit: Int, in state: State) -> Batch {
+        let from = min(max(0, lastID), state.frames.count)
+        let to = min(state.frames.count, from + limit)
+        return Batch(frames: Array(state.frames[from..<to]), lastID: to, ended: state.phase == .ended)
+    }
+
+    /// Registers a reader that has every frame up to `lastID`: its stream yields `.events` whenever
+    /// a frame is recorded (once at once, so the first look happens), and whatever the reader yields itself.
+    /// A reader that is not `droppable` is never dropped for falling behind.
+    func subscribe(after lastID: Int = 0, droppable: Bool = true) -> (
+        token: Int, wakes: AsyncStream<Wake>, continuation: AsyncStream<Wake>.Continuation
+    ) {
         let (stream, continuation) = AsyncStream<Wake>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let token = state.withLock { state in
             let token = state.nextReader
             state.nextReader += 1
-            state.readers[token] = continuation
+            state.readers[token] = Reader(wake: continuation, position: lastID, droppable: droppable)
             return token
         }
         continuation.yield(.events)
         return (token, stream, continuation)
     }
 
-    /// Removes a reader.
-    func unsubscribe(_ token: Int) {
-        let continuation = state.withLock { $0.readers.removeValue(forKey: token) }
-        continuation?.finish()
+    /// Removes a reader; returns how many recorded events it had not been handed. When it was the
+    /// last reader of a query that is not resumable and the query is still running, the query is cancelled.
+    @discardableResult
+    func unsubscribe(_ token: Int) -> Int {
+        let (reader, undelivered, orphaned) = state.withLock { state -> (Reader?, Int, Bool) in
+            guard let reader = state.readers.removeValue(forKey: token) else { return (nil, 0, false) }
+            let orphaned = !resumable && state.phase == .running && !state.readers.values.contains { !$0.dropped }
+            return (reader, state.frames.count - reader.position, orphaned)
+        }
+        reader?.wake.finish()
+        if orphaned { stop(.cancelled) }
+        return undelivered
     }
 
     /// Readers attached now.
@@ -202,10 +268,10 @@ final class QueryLog: Sendable {
 
     private func frame(json: [UInt8], type: PipelineEvent.EventType, id: Int) -> Frame {
         var buffer = ByteBufferAllocator().buffer(capacity: json.count + 48)
-        buffer.writeString("id: \(id)\nevent: \(type.rawValue)\ndata: ")
+        let dataStart = buffer.writeString("id: \(id)\nevent: \(type.rawValue)\ndata: ")
         buffer.writeBytes(json)
         buffer.writeString("\n\n")
-        return Frame(bytes: buffer, type: type)
+        return Frame(bytes: buffer, type: type, dataStart: dataStart)
     }
 
     /// A frame recorded whatever the limits (a closing `error` or `done`: small, one or two per query).
@@ -218,8 +284,21 @@ final class QueryLog: Sendable {
     private func append(_ frame: Frame, to state: inout State) {
         state.frames.append(frame)
         state.bytes += frame.bytes.readableBytes
-        for reader in state.readers.values { reader.yield(.events) }
+        if let limit = slowReaderLimit, !state.readers.isEmpty {
+            var dropped = false
+            for (token, reader) in state.readers
+            where reader.droppable && !reader.dropped && state.frames.count - reader.position > limit {
+                state.readers[token]?.dropped = true
+                dropped = true
+            }
+            if dropped, state.phase == .running, !state.readers.values.contains(where: { !$0.dropped }) {
+                // Nobody left who keeps up: stop the work now rather than when the slow reader looks again.
+                state.phase = .stopping
+                stopContinuation.yield(.cancelled)
+            }
+        }
+        for reader in state.readers.values { reader.wake.yield(.events) }
     }
 
-    private func elapsed() -> Double { milliseconds(start.duration(to: .now)) }
+    private func elapsed() -> Double { milliseconds(start.duration(to: clock.now)) }
 }

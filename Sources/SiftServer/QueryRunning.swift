@@ -1,18 +1,17 @@
 import SiftCore
 
-/// Runs one query and reports its events; ``Pipeline`` is the production runner.
+/// The seam between the query machine (``QueryService``) and what answers a query:
+/// one ``prepare(_:)`` before anything is admitted, one ``run(id:prepared:emit:)`` after.
+/// ``Pipeline`` is the production runner; ``SessionRunner`` and ``ReloadableRunner``
+/// wrap one.
 ///
 /// The server depends on this seam rather than on ``Pipeline`` directly so that
 /// tests can script event sequences (floods, stalls) that a real pipeline
 /// would not produce on demand.
 public protocol QueryRunning: Sendable {
-    /// Validates and analyzes `bytes` as a query before any stream starts.
-    func validate(_ bytes: [UInt8]) throws(QueryError) -> AnalyzedQuery
-    /// Runs the validated `query`; `emit` receives every event, ending with exactly one `done`.
-    func run(id: QueryID, query: AnalyzedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
-        -> PipelineEvent.Outcome
     /// Validates a whole request (its question, session and synthesis choices) before any stream starts.
-    func prepare(_ request: QueryRequest) throws(QueryError) -> PreparedQuery
+    /// `async`, since a session's history may come from a shared store.
+    func prepare(_ request: QueryRequest) async throws(QueryError) -> PreparedQuery
     /// Runs a prepared query; `emit` receives every event, ending with exactly one `done`.
     func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
         -> PipelineEvent.Outcome
@@ -47,25 +46,13 @@ public struct PreparedQuery: Sendable, Equatable {
     }
 }
 
-extension QueryRunning {
-    /// Validates the question only; sessions need a ``SessionRunner``.
-    public func prepare(_ request: QueryRequest) throws(QueryError) -> PreparedQuery {
-        if request.session != nil { throw QueryError.sessionNotFound(request.session ?? "") }
-        return PreparedQuery(
-            query: try validate(request.bytes), context: QueryContext(models: request.models, merge: request.merge))
-    }
-
-    public func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
-        -> PipelineEvent.Outcome
-    {
-        await run(id: id, query: prepared.query, emit: emit)
-    }
-}
-
 extension Pipeline: QueryRunning {
-    public func validate(_ bytes: [UInt8]) throws(QueryError) -> AnalyzedQuery {
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw QueryError.invalidEncoding }
-        return try analyzer.analyze(text)
+    /// Validates and analyzes the question; sessions need a ``SessionRunner``.
+    public func prepare(_ request: QueryRequest) throws(QueryError) -> PreparedQuery {
+        if let session = request.session { throw QueryError.sessionNotFound(session) }
+        guard let text = String(validating: request.bytes, as: UTF8.self) else { throw QueryError.invalidEncoding }
+        return PreparedQuery(
+            query: try analyzer.analyze(text), context: QueryContext(models: request.models, merge: request.merge))
     }
 
     public func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async

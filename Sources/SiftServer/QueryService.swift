@@ -2,14 +2,21 @@ import Logging
 import ServiceLifecycle
 import SiftCore
 
-/// Runs resumable queries (`POST /v1/queries`) to their end, read or not, and keeps
-/// their events in a ``QueryStore`` for readers to replay and follow.
+/// The query machine: every route admits its query here, and this service runs it and
+/// records each event, once, in the query's ``QueryLog``, which its readers follow.
 ///
-/// Each query runs as a child task of ``run()``, not of the request that started it,
-/// so a reader that disconnects does not cancel it; `DELETE` does. A running query
-/// takes a ``StreamRegistry`` slot (`SIFT_MAX_STREAMS`), so on graceful shutdown the
-/// registry asks it to stop: its log gets `error{shutting_down}`, then `done`. On its
-/// own graceful shutdown the service takes no new query and waits for those it runs.
+/// - `GET /v1/answer/stream` admits a query that is not resumable and reads its log
+///   (``QueryLogReader``): when its reader leaves before `done`, the query is cancelled.
+/// - `POST /v1/answer` admits the same kind and folds the log into one document.
+/// - `POST /v1/queries` admits a resumable query: it runs to its end, read or not, and
+///   readers replay and follow it from any `Last-Event-ID`; `DELETE` cancels it.
+///
+/// Each query runs as a child task of ``run()``, not of the request that started it.
+/// Admission takes the query's ``StreamRegistry`` slot (`SIFT_MAX_STREAMS`) and its place
+/// in the ``QueryStore`` synchronously, in the request handler, so a refusal is a plain
+/// 429/503 before any response head is written. On graceful shutdown the registry asks
+/// each running query to stop (its log gets `error{shutting_down}`, then `done`); the
+/// service takes no new query and waits for those it runs.
 public final class QueryService: Service, Sendable {
     struct Job: Sendable {
         var log: QueryLog
@@ -23,8 +30,12 @@ public final class QueryService: Service, Sendable {
     private let jobs: AsyncStream<Job>
     private let submit: AsyncStream<Job>.Continuation
 
-    init(store: QueryStore, runner: any QueryRunning, registry: StreamRegistry, logger: Logger) {
+    /// Events a reader of a query that is not resumable may fall behind (`SIFT_STREAM_BUFFER`).
+    let slowReaderLimit: Int
+
+    init(store: QueryStore, runner: any QueryRunning, registry: StreamRegistry, slowReaderLimit: Int, logger: Logger) {
         self.store = store
+        self.slowReaderLimit = slowReaderLimit
         self.runner = runner
         self.registry = registry
         self.logger = logger
@@ -32,10 +43,13 @@ public final class QueryService: Service, Sendable {
         (jobs, submit) = AsyncStream.makeStream()
     }
 
-    /// Starts query `id`: admits it (`overloaded`, `shutting_down`) and hands it to ``run()``.
-    func start(id: QueryID, prepared: PreparedQuery) throws(QueryError) -> QueryLog {
+    /// Admits query `id` (`overloaded`, `shutting_down`) and hands it to ``run()``; its events
+    /// go to the log returned. A query that is not `resumable` is cancelled when its last
+    /// reader leaves, and its readers are dropped beyond `slowReaderLimit` events behind.
+    func admit(id: QueryID, prepared: PreparedQuery, resumable: Bool) throws(QueryError) -> QueryLog {
         let log = QueryLog(
-            id: id, session: prepared.context.session, maxBytes: store.limits.maxQueryBytes, store: store)
+            id: id, session: prepared.context.session, maxBytes: store.limits.maxQueryBytes, store: store,
+            resumable: resumable, slowReaderLimit: slowReaderLimit, clock: store.clock)
         try registry.register(id) { _ in log.stop(.shutdown) }
         do {
             try store.admit(log)
@@ -70,7 +84,7 @@ public final class QueryService: Service, Sendable {
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { [store] in
                 // Frees expired logs even when nobody asks for one.
-                while (try? await Task.sleep(for: sweepEvery)) != nil { store.sweep() }
+                while (try? await store.clock.sleep(for: sweepEvery)) != nil { store.sweep() }
             }
             await withGracefulShutdownHandler {
                 await withDiscardingTaskGroup { group in

@@ -47,20 +47,21 @@ final class QueryStore: Sendable {
     private struct State: Sendable {
         var entries: [QueryID: Entry] = [:]
         /// Finished queries in the order they finished, with the time; the head goes first.
-        var finished = CircularBuffer<(id: QueryID, at: ContinuousClock.Instant)>()
+        var finished = CircularBuffer<(id: QueryID, at: ServerClock.Instant)>()
         var bytes = 0
         var endings = RememberedEndings<QueryID, Ending>()
     }
 
     let limits: Limits
-    private let now: @Sendable () -> ContinuousClock.Instant
+    /// The time retention is measured on.
+    let clock: ServerClock
     private let metrics: SiftMetrics?
     private let state = LockedValue(State())
 
-    init(limits: Limits = .init(), metrics: SiftMetrics? = nil, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+    init(limits: Limits = .init(), metrics: SiftMetrics? = nil, clock: ServerClock = .continuous) {
         self.limits = limits
         self.metrics = metrics
-        self.now = now
+        self.clock = clock
     }
 
     /// Queries kept now, running and finished.
@@ -113,7 +114,7 @@ final class QueryStore: Sendable {
 
     /// Marks query `id` finished: its retention starts now.
     func finished(_ id: QueryID) {
-        let now = self.now()
+        let now = clock.now
         withSweep { state in
             guard state.entries[id]?.finished == false else { return }
             state.entries[id]?.finished = true
@@ -140,7 +141,7 @@ final class QueryStore: Sendable {
     /// Runs `body` on the state after ending expired queries, then publishes the gauges.
     @discardableResult
     private func withSweep<Result: Sendable>(_ body: (inout State) -> Result) -> Result {
-        let now = self.now()
+        let now = clock.now
         let limits = self.limits
         let metrics = self.metrics
         return state.withLock { state in

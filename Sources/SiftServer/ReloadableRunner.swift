@@ -31,20 +31,10 @@ public final class ReloadableRunner: QueryRunning {
     /// The runner new queries get now.
     public var runner: any QueryRunning { current.withLock { $0.runner } }
 
-    public func validate(_ bytes: [UInt8]) throws(QueryError) -> AnalyzedQuery {
-        try runner.validate(bytes)
-    }
-
-    public func prepare(_ request: QueryRequest) throws(QueryError) -> PreparedQuery {
+    public func prepare(_ request: QueryRequest) async throws(QueryError) -> PreparedQuery {
         let now = current.withLock { $0 }
         try QueryOptions.check(request.models, allowed: now.allowedModels)
-        return try now.runner.prepare(request)
-    }
-
-    public func run(id: QueryID, query: AnalyzedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
-        -> PipelineEvent.Outcome
-    {
-        await runner.run(id: id, query: query, emit: emit)
+        return try await now.runner.prepare(request)
     }
 
     public func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async

@@ -6,47 +6,42 @@ import SiftCore
 public struct SessionRunner: QueryRunning {
     let inner: any QueryRunning
     let analyzer: any QueryAnalyzing
-    public let store: SessionStore
+    public let store: any SessionStoring
     let metrics: SiftMetrics?
 
-    public init(inner: any QueryRunning, analyzer: any QueryAnalyzing, store: SessionStore, metrics: SiftMetrics? = nil) {
+    public init(inner: any QueryRunning, analyzer: any QueryAnalyzing, store: any SessionStoring, metrics: SiftMetrics? = nil) {
         self.inner = inner
         self.analyzer = analyzer
         self.store = store
         self.metrics = metrics
     }
 
-    public func validate(_ bytes: [UInt8]) throws(QueryError) -> AnalyzedQuery {
-        try inner.validate(bytes)
-    }
-
-    public func run(id: QueryID, query: AnalyzedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
-        -> PipelineEvent.Outcome
-    {
-        await inner.run(id: id, query: query, emit: emit)
+    /// The question `bytes` validated and analyzed by the inner runner, outside any session.
+    private func analyze(_ bytes: [UInt8]) async throws(QueryError) -> AnalyzedQuery {
+        try await inner.prepare(QueryRequest(bytes: bytes)).query
     }
 
     /// Resolves the session (a typed error when it is unknown or expired) and, for a
     /// follow-up that refers back, searches with the words it carries over.
-    public func prepare(_ request: QueryRequest) throws(QueryError) -> PreparedQuery {
-        var query = try inner.validate(request.bytes)
+    public func prepare(_ request: QueryRequest) async throws(QueryError) -> PreparedQuery {
+        var query = try await analyze(request.bytes)
         var context = QueryContext(models: request.models, merge: request.merge)
         guard let session = request.session else {
             context.session = store.newID()
             return PreparedQuery(query: query, context: context)
         }
         context.session = session
-        context.history = try store.history(of: session)
+        context.history = try await store.history(of: session)
         let earlier = context.history.map(\.question)
         if let resolved = analyzer.resolvingReferences(in: query.original, earlier: earlier),
-            let searched = try? inner.validate(Array(resolved.utf8))
+            let searched = try? await analyze(Array(resolved.utf8))
         {
             // "its symbol" after a question about iron is "iron's symbol".
             context.question = query.original
             context.carriedTerms = resolved
             query = searched
         } else if let carried = analyzer.carriedTerms(for: query, earlier: earlier),
-            let searched = try? inner.validate(Array((query.original + " " + carried).utf8))
+            let searched = try? await analyze(Array((query.original + " " + carried).utf8))
         {
             context.question = query.original
             context.carriedTerms = carried
@@ -55,32 +50,24 @@ public struct SessionRunner: QueryRunning {
         return PreparedQuery(query: query, context: context)
     }
 
-    /// Runs the query and keeps its turn in the session when it completes.
+    /// Runs the query and keeps its turn in the session when it completes. The turn is the
+    /// same fold of the events as the answer of `POST /v1/answer` (``AnswerDocument``).
     public func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
         -> PipelineEvent.Outcome
     {
-        let recorder = LockedValue(
-            ConversationTurn(question: prepared.context.question ?? prepared.query.original, answer: "", sources: [], passages: []))
+        let fold = LockedValue(AnswerDocument(id: id))
         let outcome = await inner.run(id: id, prepared: prepared) { event in
-            switch event.payload {
-            case .source(let source):
-                recorder.withLock { turn in
-                    if let index = turn.sources.firstIndex(where: { $0.n == source.n }) {
-                        turn.sources[index] = source
-                    } else {
-                        turn.sources.append(source)
-                    }
-                }
-            case .ranked(let ranked): recorder.withLock { $0.passages = ranked.passages }
-            case .delta(let delta) where delta.model == nil: recorder.withLock { $0.answer += delta.text }
-            default: break
-            }
+            fold.withLock { $0.add(event) }
             await emit(event)
         }
         if outcome == .complete, let session = prepared.context.session {
-            store.append(recorder.withLock { $0 }, to: session)
+            let document = fold.withLock { $0 }
+            let turn = ConversationTurn(
+                question: prepared.context.question ?? prepared.query.original, answer: document.answer,
+                sources: document.sources, passages: document.passages)
+            await store.append(turn, to: session)
         }
-        metrics?.recordSessions(store.count)
+        metrics?.recordSessions(await store.count)
         return outcome
     }
 }

@@ -50,7 +50,7 @@ public final class SessionStore: Sendable {
     private struct Session: Sendable {
         var turns: [ConversationTurn] = []
         var bytes = 0
-        var lastUsed: ContinuousClock.Instant
+        var lastUsed: ServerClock.Instant
         /// The stamp of its newest entry in `State.order`; older entries are stale.
         var stamp: UInt64 = 0
     }
@@ -70,17 +70,17 @@ public final class SessionStore: Sendable {
     }
 
     public let limits: Limits
-    private let now: @Sendable () -> ContinuousClock.Instant
+    private let clock: ServerClock
     private let state = LockedValue(State())
 
-    public init(limits: Limits = .init(), now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+    public init(limits: Limits = .init(), clock: ServerClock = .continuous) {
         self.limits = limits
-        self.now = now
+        self.clock = clock
     }
 
     /// Sessions alive now.
     public var count: Int {
-        let now = self.now()
+        let now = clock.now
         let limits = self.limits
         return state.withLock { state in
             Self.sweep(&state, now: now, limits: limits)
@@ -103,7 +103,7 @@ public final class SessionStore: Sendable {
 
     /// The turns of session `id`, oldest first; using a session keeps it alive.
     public func history(of id: String) throws(QueryError) -> [ConversationTurn] {
-        let now = self.now()
+        let now = clock.now
         let limits = self.limits
         let result: Result<[ConversationTurn], QueryError> = state.withLock { state in
             Self.sweep(&state, now: now, limits: limits)
@@ -125,7 +125,7 @@ public final class SessionStore: Sendable {
     public func append(_ turn: ConversationTurn, to id: String) {
         let trimmed = trim(turn)
         let size = Self.size(of: trimmed)
-        let now = self.now()
+        let now = clock.now
         let limits = self.limits
         state.withLock { state in
             Self.sweep(&state, now: now, limits: limits)
@@ -217,7 +217,7 @@ public final class SessionStore: Sendable {
     }
 
     /// Ends the sessions at the head of the queue that have been idle too long.
-    private static func sweep(_ state: inout State, now: ContinuousClock.Instant, limits: Limits) {
+    private static func sweep(_ state: inout State, now: ServerClock.Instant, limits: Limits) {
         while let first = state.order.first {
             guard let session = state.sessions[first.id], session.stamp == first.stamp else {
                 state.order.removeFirst()

@@ -110,9 +110,9 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
             descriptor: descriptor("sessions_active", "", "Sessions kept for follow-up questions."))
         self.queriesRetained = registry.makeGauge(
             descriptor: descriptor(
-                "queries_retained", "", "Resumable queries kept, running and finished (POST /v1/queries)."))
+                "queries_retained", "", "Query event logs kept, running and finished (every route: streams, answers, POST /v1/queries)."))
         self.queriesRetainedBytes = registry.makeGauge(
-            descriptor: descriptor("queries_retained", "bytes", "Bytes of events kept for resumable queries."))
+            descriptor: descriptor("queries_retained", "bytes", "Bytes of the query event logs kept."))
         registry.makeGauge(
             descriptor: descriptor("build", "info", "Build information; the value is always 1."),
             labels: [("version", version)]
@@ -269,7 +269,7 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
     /// Publishes how many sessions are kept.
     public func recordSessions(_ count: Int) { sessionsActive.set(Double(count)) }
 
-    /// Publishes how many resumable queries are kept, and the bytes of their events.
+    /// Publishes how many query event logs are kept, and the bytes of their events.
     public func recordResumableQueries(count: Int, bytes: Int) {
         queriesRetained.set(Double(count))
         queriesRetainedBytes.set(Double(bytes))

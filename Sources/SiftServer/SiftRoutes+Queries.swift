@@ -39,8 +39,8 @@ extension SiftRoutes {
         do throws(QueryError) {
             let asked = try await readQueryRequest(request, acceptsForm: true)
             if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) }
-            let prepared = try runner.prepare(asked)
-            log = try queries.start(id: id, prepared: prepared)
+            let prepared = try await runner.prepare(asked)
+            log = try queries.admit(id: id, prepared: prepared, resumable: true)
         } catch {
             return .error(error, id: id)
         }
@@ -69,8 +69,9 @@ extension SiftRoutes {
             // The reader has every event, `done` included. 204 also tells EventSource to stop reconnecting.
             return Response(status: .noContent, headers: [.requestID: log.id.rawValue])
         }
-        let stream = QueryEventsStream(
-            log: log, lastEventID: lastEventID, metrics: metrics, heartbeat: configuration.heartbeat)
+        let stream = QueryLogReader(
+            log: log, lastEventID: lastEventID, metrics: metrics, heartbeat: configuration.heartbeat,
+            logger: context.logger, clock: queries.store.clock)
         let body = ResponseBody { writer in
             try await request.body.consumeWithCancellationOnInboundClose { _ in
                 try await stream.write(to: &writer)

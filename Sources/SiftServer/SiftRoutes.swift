@@ -15,16 +15,20 @@ public struct SiftRoutes: Sendable {
     /// Runs and keeps resumable queries (`POST /v1/queries`); run it as a `Service` beside the HTTP server.
     public let queries: QueryService
 
+    /// - Parameter clock: The time the query machine runs on (elapsed times, heartbeats, retention).
     public init(
         runner: any QueryRunning, registry: StreamRegistry, metrics: SiftMetrics,
-        configuration: SiftServerConfiguration, readiness: @escaping @Sendable () -> Readiness
+        configuration: SiftServerConfiguration, clock: ServerClock = .continuous,
+        readiness: @escaping @Sendable () -> Readiness
     ) {
         let limits = QueryStore.Limits(
-            retention: configuration.queryRetention, maxQueries: configuration.queriesMax,
+            // Every running query has a log, so the store holds at least as many as may run at once:
+            // SIFT_MAX_STREAMS stays the one bound on concurrency.
+            retention: configuration.queryRetention, maxQueries: max(configuration.queriesMax, configuration.maxStreams),
             maxBytes: configuration.queriesMaxBytes)
         self.init(
             runner: runner, registry: registry, metrics: metrics, configuration: configuration,
-            queryStore: QueryStore(limits: limits, metrics: metrics), readiness: readiness)
+            queryStore: QueryStore(limits: limits, metrics: metrics, clock: clock), readiness: readiness)
     }
 
     init(
@@ -37,7 +41,8 @@ public struct SiftRoutes: Sendable {
         self.configuration = configuration
         self.readiness = readiness
         self.queries = QueryService(
-            store: queryStore, runner: runner, registry: registry, logger: Logger(label: "siftd.queries"))
+            store: queryStore, runner: runner, registry: registry, slowReaderLimit: configuration.streamBuffer,
+            logger: Logger(label: "siftd.queries"))
     }
 
     /// The router with every route and middleware.
@@ -59,7 +64,7 @@ public struct SiftRoutes: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
         router.get("/v1/answer/stream") { request, context in
-            stream(request, context: context)
+            await stream(request, context: context)
         }
         router.post("/v1/answer") { request, context in
             try await answer(request, context: context)
@@ -70,31 +75,37 @@ public struct SiftRoutes: Sendable {
 
     // MARK: GET /v1/answer/stream
 
-    func stream(_ request: Request, context: SiftRequestContext) -> Response {
+    /// Admits the query into the ``QueryService`` (taking its stream slot) before any response
+    /// head exists, so a refusal is a plain 429 or 503; then the body reads the query's log.
+    /// The query is not resumable: when this reader goes away, it is cancelled.
+    func stream(_ request: Request, context: SiftRequestContext) async -> Response {
         let id = context.requestID
         let bytes = QueryString.parameter("q", in: request.uri.query) ?? []
         let wantsEvents = request.headers[.accept]?.contains("text/event-stream") ?? false
-        let prepared: PreparedQuery
+        let log: QueryLog
         do throws(QueryError) {
             let options = try QueryOptions.parse(query: request.uri.query)
+            // A cheap early refusal (a full registry is heard before a refused model); `admit` decides.
             if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) as QueryError }
-            prepared = try runner.prepare(
+            let prepared = try await runner.prepare(
                 QueryRequest(bytes: bytes, session: options.session, models: options.models, merge: options.merge))
+            log = try queries.admit(id: id, prepared: prepared, resumable: false)
         } catch {
-            // EventSource cannot read an error body, so it gets the error as events; other clients get JSON.
-            if wantsEvents { return eventResponse(id: id, body: failureStream(error)) }
+            // EventSource cannot read an error body, so a rejected question reaches it as events; other
+            // clients, and every client refused for capacity or shutdown, get the status and JSON.
+            if wantsEvents && !error.isAdmissionRefusal { return eventResponse(id: id, body: failureStream(error)) }
             return .error(error, id: id)
         }
-        let stream = AnswerStream(
-            id: id, query: prepared, runner: runner, registry: registry, metrics: metrics,
-            bufferCapacity: configuration.streamBuffer, heartbeat: configuration.heartbeat, logger: context.logger)
+        let reader = QueryLogReader(
+            log: log, lastEventID: 0, metrics: metrics, heartbeat: configuration.heartbeat, logger: context.logger,
+            clock: queries.store.clock)
         let body = ResponseBody { writer in
             try await request.body.consumeWithCancellationOnInboundClose { _ in
-                try await stream.write(to: &writer)
+                try await reader.write(to: &writer)
             }
             try await writer.finish(nil)
         }
-        return eventResponse(id: id, body: body, session: prepared.context.session)
+        return eventResponse(id: id, body: body, session: log.session)
     }
 
     func eventResponse(id: QueryID, body: ResponseBody, session: String? = nil) -> Response {
@@ -206,105 +217,18 @@ public struct SiftRoutes: Sendable {
         } catch {
             return .error(error, id: id)
         }
-        let prepared: PreparedQuery
-        do {
-            prepared = try runner.prepare(asked)
+        let log: QueryLog
+        do throws(QueryError) {
+            if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) }
+            log = try queries.admit(id: id, prepared: try await runner.prepare(asked), resumable: false)
         } catch {
             return .error(error, id: id)
         }
-        var initial = AnswerDocument(id: id)
-        initial.session = prepared.context.session
-        let collected = LockedValue(initial)
-        let outcome = await runner.run(id: id, prepared: prepared) { event in
-            collected.withLock { $0.add(event) }
-        }
-        let document = collected.withLock { document -> AnswerDocument in
-            document.outcome = outcome
-            return document
-        }
+        // The answer is a fold over the query's log; leaving it early (the task cancelled) cancels the query.
+        let document = try await AnswerDocument.fold(log)
         if let error = document.error {
-            return .json(document, status: .init(code: error.httpStatus), id: id)
+            return .json(document, status: .init(code: HTTPStatusMapping.status(ofCode: error.code)), id: id)
         }
         return .json(document, status: .ok, id: id)
-    }
-}
-
-/// The one-shot answer document of `POST /v1/answer`.
-struct AnswerDocument: Encodable, Sendable {
-    var id: QueryID
-    var outcome: PipelineEvent.Outcome = .failed
-    /// Pass it as `session` to ask a follow-up.
-    var session: String?
-    var query: PipelineEvent.QueryInfo?
-    var answer = ""
-    /// In compare mode, each model's own answer and how its lane ended.
-    var lanes: [LaneDocument] = []
-    var sources: [Source] = []
-    var passages: [Passage] = []
-    var warnings: [PipelineEvent.Warning] = []
-    var metrics: PipelineEvent.Metrics?
-    var error: PipelineEvent.ErrorInfo?
-
-    init(id: QueryID) { self.id = id }
-
-    mutating func add(_ event: PipelineEvent) {
-        switch event.payload {
-        case .query(let info): query = info
-        case .source(let source):
-            // A source already announced comes again when another provider also found it.
-            if let known = sources.firstIndex(where: { $0.n == source.n }) {
-                sources[known] = source
-            } else {
-                sources.append(source)
-            }
-        case .ranked(let ranked): passages = ranked.passages
-        case .delta(let delta):
-            if let model = delta.model {
-                lane(model) { $0.answer += delta.text }
-            } else {
-                answer += delta.text
-            }
-        case .lane(let event):
-            lane(event.model) { lane in
-                lane.state = event.state
-                lane.tokens = event.tokens ?? lane.tokens
-                lane.firstTokenMs = event.firstTokenMs ?? lane.firstTokenMs
-                lane.tokensPerSecond = event.tokensPerSecond ?? lane.tokensPerSecond
-                lane.reason = event.reason ?? lane.reason
-            }
-        case .warning(let warning): warnings.append(warning)
-        case .metrics(let value): metrics = value
-        case .error(let info): error = info
-        case .done(let done): outcome = done.outcome
-        case .status, .fetch: break
-        }
-    }
-
-    private mutating func lane(_ model: String, _ change: (inout LaneDocument) -> Void) {
-        if let index = lanes.firstIndex(where: { $0.model == model }) {
-            change(&lanes[index])
-        } else {
-            var lane = LaneDocument(model: model)
-            change(&lane)
-            lanes.append(lane)
-        }
-    }
-}
-
-/// One compare-mode lane in the answer document.
-struct LaneDocument: Encodable, Sendable, Equatable {
-    var model: String
-    var state: PipelineEvent.Lane.State = .started
-    var answer = ""
-    var tokens: Int?
-    var firstTokenMs: Double?
-    var tokensPerSecond: Double?
-    var reason: String?
-
-    enum CodingKeys: String, CodingKey {
-        case model, state, answer, tokens
-        case firstTokenMs = "first_token_ms"
-        case tokensPerSecond = "tokens_per_second"
-        case reason
     }
 }

@@ -1,8 +1,8 @@
 /// Transport limits and timings of the HTTP server.
 public struct SiftServerConfiguration: Sendable, Equatable {
-    /// Most event streams open at once (`SIFT_MAX_STREAMS`).
+    /// Most queries running at once, whatever route admitted them (`SIFT_MAX_STREAMS`).
     public var maxStreams: Int
-    /// Events buffered per client before a slow client is dropped (`SIFT_STREAM_BUFFER`).
+    /// Events a reader of a query that is not resumable may fall behind before it is dropped (`SIFT_STREAM_BUFFER`).
     public var streamBuffer: Int
     /// Interval of `: ping` comments on a stream (`SIFT_HEARTBEAT_SECONDS`).
     public var heartbeat: Duration

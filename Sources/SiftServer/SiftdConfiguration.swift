@@ -49,10 +49,10 @@ public enum ConfigKeys {
         help: "Lowest level logged: trace, debug, info, notice, warning, error, critical.")
     public static let maxStreams = ConfigKey(
         name: "max_streams", environment: "SIFT_MAX_STREAMS", defaultText: "2048",
-        help: "Most event streams open at once; more get HTTP 429.")
+        help: "Most queries running at once (streams, one-shot answers, resumable queries); more get HTTP 429.")
     public static let streamBuffer = ConfigKey(
         name: "stream_buffer", environment: "SIFT_STREAM_BUFFER", defaultText: "1024",
-        help: "Events buffered per client; a client further behind is dropped.")
+        help: "Events a stream reader may fall behind its query; a client further behind is dropped.")
     public static let heartbeatSeconds = ConfigKey(
         name: "heartbeat_seconds", environment: "SIFT_HEARTBEAT_SECONDS", defaultText: "15",
         help: "Seconds between `: ping` comments on an open stream.")

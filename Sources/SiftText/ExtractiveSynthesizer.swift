@@ -57,20 +57,14 @@ public struct ExtractiveSynthesizer: Synthesizer {
         return stream
     }
 
-    /// Streams the answer as ``SynthesisOutput/text(_:model:)`` pieces, then a summary.
-    public func synthesize(_ request: SynthesisRequest) -> AsyncThrowingStream<SynthesisOutput, any Error> {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: SynthesisOutput.self, throwing: (any Error).self)
-        if Task.isCancelled {
-            continuation.finish(throwing: CancellationError())
-            return stream
-        }
+    /// Writes the answer as ``SynthesisOutput/text(_:model:)`` pieces, then a summary.
+    public func synthesize(_ request: SynthesisRequest, into output: (SynthesisOutput) async throws -> Void) async throws {
+        try Task.checkCancellation()
         let composed = compose(query: request.query, sources: request.sources, passages: request.passages)
         for delta in Self.deltas(of: composed.text, wordsPerDelta: wordsPerDelta) {
-            if case .terminated = continuation.yield(.text(delta, model: nil)) { break }
+            try await output(.text(delta, model: nil))
         }
-        continuation.yield(.finished(SynthesisSummary(synthesizer: name, answered: composed.answered)))
-        continuation.finish()
-        return stream
+        try await output(.finished(SynthesisSummary(synthesizer: name, answered: composed.answered)))
     }
 
     /// The whole answer text; never empty.

@@ -26,7 +26,11 @@ struct QueryRuntime: Sendable {
 
     init(_ settings: SiftdConfiguration, shared: SharedParts) {
         let web = WebSetup(settings.web, transport: shared.web, logger: shared.logger)
-        let providers: [any SearchProvider] = [KnowledgeBaseProvider(knowledgeBase: shared.knowledgeBase)] + web.providers
+        // SQLite (the index, the response cache) blocks its thread: those searches and fetches run on
+        // NIO's thread pool, not on the cooperative pool's few threads.
+        let blocking = BlockingWorkExecutor()
+        let providers: [any SearchProvider] = ([KnowledgeBaseProvider(knowledgeBase: shared.knowledgeBase)] + web.providers)
+            .map { OffloadedSearchProvider($0, executor: blocking) }
         shared.metrics.registerProviders(providers.map(\.name))
         let llm = LLMSetup(settings.llm, client: shared.llmClient, metrics: shared.metrics, logger: shared.logger)
         var configuration = PipelineConfiguration(
@@ -34,7 +38,7 @@ struct QueryRuntime: Sendable {
             fetchDeadline: settings.web.fetchDeadline)
         configuration.debugDeltaDelay = shared.debugDeltaDelay
         let pipeline = Pipeline(
-            analyzer: shared.analyzer, providers: providers, fetcher: web.fetcher, ranker: BM25Ranker(),
+            analyzer: shared.analyzer, providers: providers, fetcher: web.fetcher.map { OffloadedPageFetcher($0, executor: blocking) }, ranker: BM25Ranker(),
             synthesizer: llm.synthesizer, observer: shared.metrics, configuration: configuration,
             sourceKey: { URLNormalizer.fusionKey($0) }, logger: shared.logger)
         self.runner = SessionRunner(

@@ -25,90 +25,24 @@ struct Siftd: AsyncParsableCommand {
             A flag beats its environment variable, which beats the config file, which beats the default.
             Serves http://127.0.0.1:8080 by default: the browser client at /, the API at /v1, /metrics, /healthz, /readyz.
             See docs/configuration.md.
-            """,
+
+            """ + ConfigFlags.helpText(),
         version: siftVersion)
 
-    @Option(help: ArgumentHelp(ConfigKeys.config.helpText)) var config: String?
-    @Option(help: ArgumentHelp(ConfigKeys.listen.helpText)) var listen: String?
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp(ConfigKeys.stateDir.helpText)) var stateDir: String?
-    @Option(name: .customLong("cache-dir"), help: ArgumentHelp(ConfigKeys.cacheDir.helpText)) var cacheDir: String?
-    @Option(name: .customLong("data-dir"), help: ArgumentHelp(ConfigKeys.dataDir.helpText)) var dataDir: String?
-    @Option(name: .customLong("kb-sources"), help: ArgumentHelp(ConfigKeys.kbSources.helpText)) var kbSources: String?
-    @Option(help: ArgumentHelp(ConfigKeys.log.helpText)) var log: String?
-    @Option(name: .customLong("log-level"), help: ArgumentHelp(ConfigKeys.logLevel.helpText)) var logLevel: String?
-    @Option(name: .customLong("max-streams"), help: ArgumentHelp(ConfigKeys.maxStreams.helpText)) var maxStreams: String?
-    @Option(name: .customLong("stream-buffer"), help: ArgumentHelp(ConfigKeys.streamBuffer.helpText)) var streamBuffer: String?
-    @Option(name: .customLong("heartbeat-seconds"), help: ArgumentHelp(ConfigKeys.heartbeatSeconds.helpText))
-    var heartbeatSeconds: String?
-    @Option(name: .customLong("max-sources"), help: ArgumentHelp(ConfigKeys.maxSources.helpText)) var maxSources: String?
-    @Option(name: .customLong("max-passages"), help: ArgumentHelp(ConfigKeys.maxPassages.helpText)) var maxPassages: String?
-    @Option(name: .customLong("brave-api-key"), help: ArgumentHelp(ConfigKeys.braveAPIKey.helpText)) var braveAPIKey: String?
-    @Option(name: .customLong("brave-url"), help: ArgumentHelp(ConfigKeys.braveURL.helpText)) var braveURL: String?
-    @Option(name: .customLong("brave-country"), help: ArgumentHelp(ConfigKeys.braveCountry.helpText)) var braveCountry: String?
-    @Option(name: .customLong("searxng-url"), help: ArgumentHelp(ConfigKeys.searxngURL.helpText)) var searxngURL: String?
-    @Option(name: .customLong("search-lang"), help: ArgumentHelp(ConfigKeys.searchLanguage.helpText)) var searchLang: String?
-    @Option(help: ArgumentHelp(ConfigKeys.safeSearch.helpText)) var safesearch: String?
-    @Option(name: .customLong("fetch-allow-hosts"), help: ArgumentHelp(ConfigKeys.fetchAllowHosts.helpText))
-    var fetchAllowHosts: String?
-    @Option(name: .customLong("max-pages"), help: ArgumentHelp(ConfigKeys.maxPages.helpText)) var maxPages: String?
-    @Option(name: .customLong("fetch-deadline-ms"), help: ArgumentHelp(ConfigKeys.fetchDeadlineMs.helpText))
-    var fetchDeadlineMs: String?
-    @Option(help: ArgumentHelp(ConfigKeys.cache.helpText)) var cache: String?
-    @Option(name: .customLong("cache-max-mb"), help: ArgumentHelp(ConfigKeys.cacheMaxMB.helpText)) var cacheMaxMB: String?
-    @Option(name: .customLong("cache-ttl-seconds"), help: ArgumentHelp(ConfigKeys.cacheTTLSeconds.helpText))
-    var cacheTTLSeconds: String?
-    @Option(name: .customLong("llm-url"), help: ArgumentHelp(ConfigKeys.llmURL.helpText)) var llmURL: String?
-    @Option(name: .customLong("llm-model"), help: ArgumentHelp(ConfigKeys.llmModel.helpText)) var llmModel: String?
-    @Option(name: .customLong("llm-api-key"), help: ArgumentHelp(ConfigKeys.llmAPIKey.helpText)) var llmAPIKey: String?
-    @Option(name: .customLong("llm-context-tokens"), help: ArgumentHelp(ConfigKeys.llmContextTokens.helpText))
-    var llmContextTokens: String?
-    @Option(name: .customLong("llm-max-tokens"), help: ArgumentHelp(ConfigKeys.llmMaxTokens.helpText)) var llmMaxTokens: String?
-    @Option(name: .customLong("llm-timeout-ms"), help: ArgumentHelp(ConfigKeys.llmTimeoutMs.helpText)) var llmTimeoutMs: String?
-    @Option(name: .customLong("llm-merge"), help: ArgumentHelp(ConfigKeys.llmMerge.helpText)) var llmMerge: String?
-    @Option(name: .customLong("llm-delta-window-ms"), help: ArgumentHelp(ConfigKeys.llmDeltaWindowMs.helpText))
-    var llmDeltaWindowMs: String?
-    @Option(name: .customLong("llm-allow-models"), help: ArgumentHelp(ConfigKeys.llmAllowModels.helpText))
-    var llmAllowModels: String?
-    @Option(name: .customLong("sessions-max"), help: ArgumentHelp(ConfigKeys.sessionsMax.helpText)) var sessionsMax: String?
-    @Option(name: .customLong("session-ttl-seconds"), help: ArgumentHelp(ConfigKeys.sessionTTLSeconds.helpText))
-    var sessionTTLSeconds: String?
-    @Option(name: .customLong("query-retention-seconds"), help: ArgumentHelp(ConfigKeys.queryRetentionSeconds.helpText))
-    var queryRetentionSeconds: String?
-    @Option(name: .customLong("queries-max"), help: ArgumentHelp(ConfigKeys.queriesMax.helpText)) var queriesMax: String?
-    @Option(name: .customLong("queries-max-mb"), help: ArgumentHelp(ConfigKeys.queriesMaxMB.helpText)) var queriesMaxMB: String?
+    /// Every setting, as `--flag value`: the flags are derived from ``ConfigKeys`` (``ConfigFlags``),
+    /// so a key is declared once; `--help` lists them in its discussion.
+    @Argument(parsing: .allUnrecognized, help: .hidden) var settingFlags: [String] = []
     @Flag(name: .customLong("index-only"), help: "Build or refresh the knowledge-base index, then exit.") var indexOnly = false
     @Flag(name: .customLong("reindex"), help: "Rebuild the index even when it is up to date.") var reindex = false
     @Flag(name: .customLong("check-config"), help: "Resolve the configuration, print it, and exit (2 when it is bad).")
     var checkConfig = false
 
-    /// The flags given, by config key.
-    var flagValues: [String: String] {
-        let pairs: [(ConfigKey, String?)] = [
-            (ConfigKeys.config, config), (ConfigKeys.listen, listen), (ConfigKeys.stateDir, stateDir),
-            (ConfigKeys.cacheDir, cacheDir), (ConfigKeys.dataDir, dataDir), (ConfigKeys.kbSources, kbSources),
-            (ConfigKeys.log, log), (ConfigKeys.logLevel, logLevel), (ConfigKeys.maxStreams, maxStreams),
-            (ConfigKeys.streamBuffer, streamBuffer), (ConfigKeys.heartbeatSeconds, heartbeatSeconds),
-            (ConfigKeys.maxSources, maxSources), (ConfigKeys.maxPassages, maxPassages),
-            (ConfigKeys.braveAPIKey, braveAPIKey), (ConfigKeys.braveURL, braveURL), (ConfigKeys.braveCountry, braveCountry),
-            (ConfigKeys.searxngURL, searxngURL), (ConfigKeys.searchLanguage, searchLang), (ConfigKeys.safeSearch, safesearch),
-            (ConfigKeys.fetchAllowHosts, fetchAllowHosts), (ConfigKeys.maxPages, maxPages),
-            (ConfigKeys.fetchDeadlineMs, fetchDeadlineMs), (ConfigKeys.cache, cache), (ConfigKeys.cacheMaxMB, cacheMaxMB),
-            (ConfigKeys.cacheTTLSeconds, cacheTTLSeconds), (ConfigKeys.llmURL, llmURL), (ConfigKeys.llmModel, llmModel),
-            (ConfigKeys.llmAPIKey, llmAPIKey), (ConfigKeys.llmContextTokens, llmContextTokens),
-            (ConfigKeys.llmMaxTokens, llmMaxTokens), (ConfigKeys.llmTimeoutMs, llmTimeoutMs), (ConfigKeys.llmMerge, llmMerge),
-            (ConfigKeys.llmDeltaWindowMs, llmDeltaWindowMs), (ConfigKeys.llmAllowModels, llmAllowModels),
-            (ConfigKeys.sessionsMax, sessionsMax), (ConfigKeys.sessionTTLSeconds, sessionTTLSeconds),
-            (ConfigKeys.queryRetentionSeconds, queryRetentionSeconds), (ConfigKeys.queriesMax, queriesMax),
-            (ConfigKeys.queriesMaxMB, queriesMaxMB),
-        ]
-        return Dictionary(uniqueKeysWithValues: pairs.compactMap { key, value in value.map { (key.name, $0) } })
-    }
-
     func run() async throws {
         let environment = ProcessEnvironment.current()
         var settings: SiftdConfiguration
         do {
-            settings = try SiftdConfiguration.resolve(flags: flagValues, environment: environment, readFile: ConfigFile.read(path:))
+            let flags = try ConfigFlags.parse(settingFlags)
+            settings = try SiftdConfiguration.resolve(flags: flags, environment: environment, readFile: ConfigFile.read(path:))
             settings.server.version = siftVersion
         } catch {
             printError("siftd: configuration: \(error)")
@@ -187,7 +121,7 @@ struct Siftd: AsyncParsableCommand {
         let statusLine: @Sendable () -> String = {
             "serving on \(serving.value); \(registry.activeCount) streams open; \(registry.startedCount) queries"
         }
-        let flags = flagValues
+        let flags = try ConfigFlags.parse(settingFlags)  // parsed once already in run(): this cannot fail here
         let reloader = Reloader(
             settings: settings, runtime: runtime,
             resolve: {

@@ -48,35 +48,32 @@ struct KeepOrderRanker: PassageRanking {
 
 struct EchoSynthesizer: Synthesizer {
     var name = "echo"
-    func synthesize(_ request: SynthesisRequest) -> AsyncThrowingStream<SynthesisOutput, any Error> {
-        AsyncThrowingStream { continuation in
-            for passage in request.passages { continuation.yield(.text("\(passage.text) [\(passage.sourceN)] ", model: nil)) }
-            continuation.yield(.finished(SynthesisSummary(synthesizer: name)))
-            continuation.finish()
-        }
+    func synthesize(_ request: SynthesisRequest, into output: (SynthesisOutput) async throws -> Void) async throws {
+        for passage in request.passages { try await output(.text("\(passage.text) [\(passage.sourceN)] ", model: nil)) }
+        try await output(.finished(SynthesisSummary(synthesizer: name)))
     }
 }
 
-/// Yields one delta, then waits until cancelled.
+/// Writes one delta, then waits until cancelled.
 struct StallingSynthesizer: Synthesizer {
     var name = "stall"
     let started: AsyncStream<Void>.Continuation
-    func synthesize(_ request: SynthesisRequest) -> AsyncThrowingStream<SynthesisOutput, any Error> {
-        let started = self.started
-        let (stream, continuation) = AsyncThrowingStream<SynthesisOutput, any Error>.makeStream()
-        continuation.yield(.text("first ", model: nil))
+    func synthesize(_ request: SynthesisRequest, into output: (SynthesisOutput) async throws -> Void) async throws {
+        try await output(.text("first ", model: nil))
         started.yield()
-        // Left open: the consumer's cancellation ends the iteration.
-        _ = continuation
-        return stream
+        // Iterating a silent stream ends on cancellation.
+        let (silence, keepOpen) = AsyncStream<Void>.makeStream()
+        for await _ in silence {}
+        keepOpen.finish()
+        throw CancellationError()
     }
 }
 
 struct ThrowingSynthesizer: Synthesizer {
     var name = "broken"
     struct Broken: Error {}
-    func synthesize(_ request: SynthesisRequest) -> AsyncThrowingStream<SynthesisOutput, any Error> {
-        AsyncThrowingStream { $0.finish(throwing: Broken()) }
+    func synthesize(_ request: SynthesisRequest, into output: (SynthesisOutput) async throws -> Void) async throws {
+        throw Broken()
     }
 }
 
@@ -86,13 +83,9 @@ final class ScriptedSynthesizer: Synthesizer {
     let outputs: [SynthesisOutput]
     let requests = Mutex<[SynthesisRequest]>([])
     init(_ outputs: [SynthesisOutput]) { self.outputs = outputs }
-    func synthesize(_ request: SynthesisRequest) -> AsyncThrowingStream<SynthesisOutput, any Error> {
+    func synthesize(_ request: SynthesisRequest, into output: (SynthesisOutput) async throws -> Void) async throws {
         requests.withLock { $0.append(request) }
-        let outputs = self.outputs
-        return AsyncThrowingStream { continuation in
-            for output in outputs { continuation.yield(output) }
-            continuation.finish()
-        }
+        for piece in outputs { try await output(piece) }
     }
 }
 
@@ -126,10 +119,74 @@ final class RecordingObserver: PipelineObserver {
 
 /// Collects emitted events.
 final class EventLog: Sendable {
+    private struct Watch: Sendable {
+        var matches: @Sendable (PipelineEvent) -> Bool
+        var signal: Signal
+    }
+
     let events = Mutex<[PipelineEvent]>([])
-    func append(_ event: PipelineEvent) { events.withLock { $0.append(event) } }
+    private let watches = Mutex<[Watch]>([])
+
+    func append(_ event: PipelineEvent) {
+        events.withLock { $0.append(event) }
+        let raised = watches.withLock { watches in
+            let raised = watches.filter { $0.matches(event) }.map(\.signal)
+            watches.removeAll { $0.matches(event) }
+            return raised
+        }
+        for signal in raised { signal.raise() }
+    }
+
     var all: [PipelineEvent] { events.withLock { $0 } }
     var types: [PipelineEvent.EventType] { all.map(\.type) }
+
+    /// A signal raised when an event that `matches` is appended (at once, if one already was).
+    func signal(when matches: @escaping @Sendable (PipelineEvent) -> Bool) -> Signal {
+        let signal = Signal()
+        watches.withLock { $0.append(Watch(matches: matches, signal: signal)) }
+        if all.contains(where: matches) { signal.raise() }
+        return signal
+    }
+
+    /// Waits until an event that `matches` has been appended.
+    func wait(for matches: @escaping @Sendable (PipelineEvent) -> Bool) async {
+        await signal(when: matches).wait()
+    }
+}
+
+/// A one-shot signal: waiters pass once it is raised, and every wait after.
+final class Signal: Sendable {
+    private struct State {
+        var raised = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func raise() {
+        let waiters = state.withLock { state in
+            state.raised = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let passed = state.withLock { state in
+                if state.raised { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if passed { continuation.resume() }
+        }
+    }
+}
+
+/// Whether `event` is the `source` with `title`.
+func isSource(_ title: String) -> @Sendable (PipelineEvent) -> Bool {
+    { event in if case .source(let source) = event.payload { source.title == title } else { false } }
 }
 
 func quietLogger() -> Logger {
@@ -142,15 +199,15 @@ func hit(_ url: String, _ title: String, score: Double = 1, passages: [String] =
     SearchHit(url: url, title: title, snippet: "about \(title)", score: score, passages: passages)
 }
 
-/// Answers after a delay, with warnings and a rate-limit flag as given.
+/// Answers once `after` is raised (at once without one), with warnings and a rate-limit flag as given.
 struct ScriptedProvider: SearchProvider {
     var name: String
     var hits: [SearchHit]
-    var delay: Duration = .zero
+    var after: Signal? = nil
     var warnings: [ProviderWarning] = []
     var rateLimited = false
     func search(_ query: AnalyzedQuery, limit: Int) async throws -> SearchResults {
-        if delay > .zero { try await Task.sleep(for: delay) }
+        await after?.wait()
         return SearchResults(hits: Array(hits.prefix(limit)), warnings: warnings, rateLimited: rateLimited)
     }
 }

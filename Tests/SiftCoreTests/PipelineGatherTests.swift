@@ -8,12 +8,13 @@ struct PipelineGatherTests {
     func pipeline(
         providers: [any SearchProvider], fetcher: (any PageFetcher)? = nil,
         observer: any PipelineObserver = NoopPipelineObserver(), configuration: PipelineConfiguration = .init(),
-        sourceKey: @escaping @Sendable (String) -> String = { $0 }
-    ) -> Pipeline<ContinuousClock> {
+        sourceKey: @escaping @Sendable (String) -> String = { $0 },
+        clock: TestClock = TestClock()
+    ) -> Pipeline<TestClock> {
         Pipeline(
             analyzer: WordsAnalyzer(), providers: providers, fetcher: fetcher, ranker: KeepOrderRanker(),
             synthesizer: EchoSynthesizer(), observer: observer, configuration: configuration, sourceKey: sourceKey,
-            logger: quietLogger())
+            clock: clock, logger: quietLogger())
     }
 
     func sources(_ log: EventLog) -> [Source] {
@@ -27,14 +28,17 @@ struct PipelineGatherTests {
     @Test func theFirstProviderToAnswerStreamsItsSourcesBeforeTheSlowOneAnswers() async {
         let log = EventLog()
         let fast = ScriptedProvider(name: "fast", hits: [hit("https://a.example/1", "A1")])
-        let slow = ScriptedProvider(name: "slow", hits: [hit("https://b.example/1", "B1")], delay: .milliseconds(200))
+        // The slow provider answers only once the fast one's source has left: were sources held until
+        // every provider answered, this run would never end.
+        let fastSourceSent = log.signal(when: isSource("A1"))
+        let slow = ScriptedProvider(name: "slow", hits: [hit("https://b.example/1", "B1")], after: fastSourceSent)
         _ = await pipeline(providers: [slow, fast]).run(id: QueryID(), text: "a") { log.append($0) }
         let found = sources(log)
         #expect(found.map(\.url) == ["https://a.example/1", "https://b.example/1"])
-        // The fast provider's source left before the slow one had answered (no fixed bound: a
-        // loaded machine may stall the whole run, but never reorders it).
-        let times = log.all.filter { $0.type == .source }.map(\.elapsedMs)
-        #expect(times.count == 2 && times[0] < times[1])
+        let order = log.all.filter { $0.type == .source }.compactMap { event -> String? in
+            if case .source(let source) = event.payload { source.title } else { nil }
+        }
+        #expect(order == ["A1", "B1"])
     }
 
     @Test func theSearchingStatusNamesTheProvidersAsked() async {
@@ -53,7 +57,7 @@ struct PipelineGatherTests {
         let log = EventLog()
         // Both find y; only a finds x (ranked first by a). Fusion puts y, found twice, on top.
         let a = ScriptedProvider(name: "a", hits: [hit("https://x.example/", "X"), hit("https://y.example/p?utm_source=a", "Y")])
-        let b = ScriptedProvider(name: "b", hits: [hit("http://y.example/p", "Y")], delay: .milliseconds(30))
+        let b = ScriptedProvider(name: "b", hits: [hit("http://y.example/p", "Y")], after: log.signal(when: isSource("Y")))
         let key: @Sendable (String) -> String = { url in
             var key = url.split(separator: "?").first.map(String.init) ?? url
             key = key.replacing("https://", with: "").replacing("http://", with: "")
@@ -80,8 +84,9 @@ struct PipelineGatherTests {
         let log = EventLog()
         let many = (1...10).map { hit("https://a.example/\($0)", "A\($0)") }
         let fast = ScriptedProvider(name: "fast", hits: many)
+        // The slow provider answers after the fast one's share has been sent.
         let slow = ScriptedProvider(
-            name: "slow", hits: (1...3).map { hit("https://b.example/\($0)", "B\($0)") }, delay: .milliseconds(30))
+            name: "slow", hits: (1...3).map { hit("https://b.example/\($0)", "B\($0)") }, after: log.signal(when: isSource("A3")))
         let configuration = PipelineConfiguration(maxSources: 6)
         _ = await pipeline(providers: [fast, slow], configuration: configuration).run(id: QueryID(), text: "a") {
             log.append($0)
@@ -158,12 +163,15 @@ struct PipelineGatherTests {
         let provider = ScriptedProvider(
             name: "web", hits: [hit("https://slow.example/", "Slow"), hit("https://ok.example/", "OK")])
         let configuration = PipelineConfiguration(pageTimeout: .seconds(30), fetchDeadline: .milliseconds(100))
-        let clock = ContinuousClock()
+        let clock = TestClock()
         let start = clock.now
-        let outcome = await pipeline(providers: [provider], fetcher: fetcher, configuration: configuration).run(
-            id: QueryID(), text: "page"
-        ) { log.append($0) }
-        #expect(outcome == .complete)
+        let pipeline = pipeline(providers: [provider], fetcher: fetcher, configuration: configuration, clock: clock)
+        async let outcome = pipeline.run(id: QueryID(), text: "page") { log.append($0) }
+        // The reading deadline, 100 ms after the last provider answered (at the start, on this clock).
+        let deadline = start.advanced(by: .milliseconds(100))
+        await clock.sleeper(until: deadline)
+        clock.advance(to: deadline)
+        #expect(await outcome == .complete)
         // Far less than the 30 s page timeout: the 100 ms deadline ended the wait.
         #expect(start.duration(to: clock.now) < .seconds(20))
         let events = fetches(log)
@@ -198,7 +206,7 @@ struct PipelineGatherTests {
         let provider = ScriptedProvider(name: "web", hits: [hit("https://slow.example/", "Slow")])
         let pipeline = pipeline(providers: [provider], fetcher: fetcher)
         let task = Task { await pipeline.run(id: QueryID(), text: "slow") { log.append($0) } }
-        while !log.types.contains(.fetch) { try? await Task.sleep(for: .milliseconds(5)) }
+        await log.wait { $0.type == .fetch }
         task.cancel()
         #expect(await task.value == .cancelled)
         #expect(log.types.last == .done)

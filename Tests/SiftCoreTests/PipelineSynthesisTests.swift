@@ -5,10 +5,12 @@ import Testing
 
 @Suite("Pipeline synthesis outputs and sessions")
 struct PipelineSynthesisTests {
-    func pipeline(providers: [any SearchProvider], synthesizer: any Synthesizer) -> Pipeline<ContinuousClock> {
+    func pipeline(
+        providers: [any SearchProvider], synthesizer: any Synthesizer, clock: TestClock = TestClock()
+    ) -> Pipeline<TestClock> {
         Pipeline(
             analyzer: WordsAnalyzer(), providers: providers, ranker: KeepOrderRanker(), synthesizer: synthesizer,
-            logger: quietLogger())
+            clock: clock, logger: quietLogger())
     }
 
     @Test func lanesWarningsAndTheSummaryBecomeEventsAndMetrics() async throws {

@@ -89,7 +89,7 @@ struct LLMSynthesizerTests {
 
     func run(_ synthesizer: LLMSynthesizer, _ request: SynthesisRequest = request()) async throws -> [SynthesisOutput] {
         var outputs: [SynthesisOutput] = []
-        for try await output in synthesizer.synthesize(request) { outputs.append(output) }
+        try await synthesizer.synthesize(request) { outputs.append($0) }
         return outputs
     }
 
@@ -264,7 +264,7 @@ struct LLMSynthesizerTests {
         let synthesizer = synthesizer(chat)
         let firstText = AsyncStream<Void>.makeStream()
         let consumer = Task {
-            for try await output in synthesizer.synthesize(Self.request()) {
+            try await synthesizer.synthesize(Self.request()) { output in
                 if case .text = output { firstText.continuation.yield() }
             }
         }
@@ -282,8 +282,8 @@ struct LLMSynthesizerTests {
     @Test func withoutAnLLMARequestForModelsGetsAWarningAndTheExtractiveAnswer() async throws {
         let recorder = LLMRecorder()
         var outputs: [SynthesisOutput] = []
-        for try await output in ExtractiveOnlySynthesizer(observer: recorder).synthesize(Self.request(models: ["gpt-4o"])) {
-            outputs.append(output)
+        try await ExtractiveOnlySynthesizer(observer: recorder).synthesize(Self.request(models: ["gpt-4o"])) {
+            outputs.append($0)
         }
         #expect(warnings(outputs) == ["llm_not_configured"])
         #expect(summary(outputs)?.fellBack == true)

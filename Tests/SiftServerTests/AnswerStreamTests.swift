@@ -6,30 +6,48 @@ import Testing
 
 @testable import SiftServer
 
-@Suite("SSE stream writer")
+/// The query machine as `GET /v1/answer/stream` uses it: a query admitted into the
+/// ``QueryService`` (not resumable), read through the one SSE writer, ``QueryLogReader``.
+@Suite("SSE stream writer over the query machine")
 struct AnswerStreamTests {
-    func makeStream(
-        runner: any QueryRunning, registry: StreamRegistry, metrics: SiftMetrics, buffer: Int = 64,
-        heartbeat: Duration = .seconds(60)
-    ) -> AnswerStream {
-        AnswerStream(
-            id: QueryID(), query: PreparedQuery(query: AnalyzedQuery(original: "q", normalized: "q", kind: .keywords, terms: ["q"])), runner: runner, registry: registry, metrics: metrics, bufferCapacity: buffer,
-            heartbeat: heartbeat, logger: testLogger())
+    /// Runs the routes' query service around `body`, as the ServiceGroup does in siftd.
+    func withMachine(
+        runner: any QueryRunning, configuration: SiftServerConfiguration = .init(),
+        _ body: @Sendable (SiftRoutes, StreamRegistry, SiftMetrics) async throws -> Void
+    ) async throws {
+        let (routes, registry, metrics) = makeRoutes(runner: runner, configuration: configuration)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await routes.queries.run() }
+            defer { group.cancelAll() }
+            try await body(routes, registry, metrics)
+        }
+    }
+
+    func admit(_ routes: SiftRoutes) throws -> QueryLog {
+        try routes.queries.admit(
+            id: QueryID(),
+            prepared: PreparedQuery(query: AnalyzedQuery(original: "q", normalized: "q", kind: .keywords, terms: ["q"])),
+            resumable: false)
+    }
+
+    func reader(_ log: QueryLog, _ metrics: SiftMetrics, heartbeat: Duration = .seconds(60)) -> QueryLogReader {
+        QueryLogReader(log: log, lastEventID: 0, metrics: metrics, heartbeat: heartbeat, logger: testLogger())
     }
 
     @Test func framesCarrySequentialIdsAndEndWithOneDone() async throws {
-        let (_, registry, metrics) = makeRoutes(runner: ScriptedRunner.answering())
-        let stream = makeStream(runner: ScriptedRunner.answering(deltas: 5), registry: registry, metrics: metrics)
-        let recorder = RecordingWriter()
-        var writer: any ResponseBodyWriter = recorder
-        try await stream.write(to: &writer)
-        let (frames, _) = parseSSE(recorder.written.joined())
-        #expect(frames.map(\.id) == Array(1...frames.count))
-        #expect(frames.map(\.type) == ["status", "query", "source", "ranked"] + Array(repeating: "delta", count: 5) + ["metrics", "done"])
-        #expect(frames.last?.data.contains(#""outcome":"complete""#) == true)
-        #expect(registry.activeCount == 0)
-        // Every frame is one `data:` line of JSON with elapsed_ms.
-        for frame in frames { #expect(frame.data.hasPrefix("{") && frame.data.contains(#""elapsed_ms":"#)) }
+        try await withMachine(runner: ScriptedRunner.answering(deltas: 5)) { routes, registry, metrics in
+            let recorder = RecordingWriter()
+            let log = try admit(routes)
+            let error = await drive(reader(log, metrics), into: recorder)
+            #expect(error == nil)
+            let (frames, _) = parseSSE(recorder.written.joined())
+            #expect(frames.map(\.id) == Array(1...frames.count))
+            #expect(frames.map(\.type) == ["status", "query", "source", "ranked"] + Array(repeating: "delta", count: 5) + ["metrics", "done"])
+            #expect(frames.last?.data.contains(#""outcome":"complete""#) == true)
+            try await ResumableQueryTests.poll { registry.activeCount == 0 }
+            // Every frame is one `data:` line of JSON with elapsed_ms.
+            for frame in frames { #expect(frame.data.hasPrefix("{") && frame.data.contains(#""elapsed_ms":"#)) }
+        }
     }
 
     @Test func runnerWithoutDoneStillEndsWithExactlyOneDone() async throws {
@@ -37,41 +55,59 @@ struct AnswerStreamTests {
             await emit(PipelineEvent(elapsedMs: 0, payload: .status(.init(stage: .analyzing, message: "x"))))
             return .cancelled
         }
-        let (_, registry, metrics) = makeRoutes(runner: runner)
-        let recorder = RecordingWriter()
-        var writer: any ResponseBodyWriter = recorder
-        try await makeStream(runner: runner, registry: registry, metrics: metrics).write(to: &writer)
-        let types = parseSSE(recorder.written.joined()).frames.map(\.type)
-        #expect(types == ["status", "done"])
+        try await withMachine(runner: runner) { routes, _, metrics in
+            let recorder = RecordingWriter()
+            let log = try admit(routes)
+            #expect(await drive(reader(log, metrics), into: recorder) == nil)
+            #expect(parseSSE(recorder.written.joined()).frames.map(\.type) == ["status", "done"])
+        }
     }
 
     @Test func slowClientIsDroppedAndCounted() async throws {
-        // The runner floods far more events than the buffer holds while the client holds its first write.
-        let gate = Gate()
+        // The runner floods far more events than a reader may fall behind while the client holds its first write.
         let produced = ManagedCounter()
         let runner = ScriptedRunner { _, emit in
             for index in 0..<10_000 {
                 if Task.isCancelled { return .cancelled }
                 produced.increment()
                 await emit(PipelineEvent(elapsedMs: Double(index), payload: .delta(.init(text: "x"))))
+                await Task.yield()
             }
             await emit(PipelineEvent(elapsedMs: 1, payload: .done(.init(outcome: .complete))))
             return .complete
         }
-        let (_, registry, metrics) = makeRoutes(runner: runner)
-        let recorder = RecordingWriter(gate: gate)
-        let stream = makeStream(runner: runner, registry: registry, metrics: metrics, buffer: 16)
-        // Release the client only once the producer has overrun the buffer.
-        async let outcome = drive(stream, into: recorder)
-        while produced.value < 17 { await Task.yield() }
-        await gate.open()
-        let error = await outcome
-        #expect(error is AnswerStream.SlowClient)
-        #expect(produced.value < 10_000, "the pipeline must be cancelled, not run to the end")
-        let text = String(decoding: metrics.render(), as: UTF8.self)
-        #expect(text.contains(#"sift_streams_dropped_total{reason="slow_client"} 1"#))
-        #expect(text.contains("sift_stream_events_dropped_total 1"))
-        #expect(registry.activeCount == 0)
+        try await withMachine(runner: runner, configuration: .init(streamBuffer: 16)) { routes, registry, metrics in
+            let gate = Gate()
+            let recorder = RecordingWriter(gate: gate)
+            let log = try admit(routes)
+            async let outcome = drive(reader(log, metrics), into: recorder)
+            // Release the client only once the log has given up on it and stopped the query. The gate
+            // opens whatever happens, so a failure here fails the test rather than hanging it.
+            let deadline = ContinuousClock.now + .seconds(60)
+            while log.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(1)) }
+            let stopped = !log.isRunning
+            await gate.open()
+            let error = await outcome
+            #expect(stopped, "the query was not stopped for its slow reader")
+            #expect(error is SlowReader)
+            #expect(produced.value < 10_000, "the pipeline must be cancelled, not run to the end")
+            try await ResumableQueryTests.poll { registry.activeCount == 0 }
+            let text = String(decoding: metrics.render(), as: UTF8.self)
+            #expect(text.contains(#"sift_streams_dropped_total{reason="slow_client"} 1"#))
+            let dropped = text.split(separator: "\n").first { $0.hasPrefix("sift_stream_events_dropped_total ") }
+            #expect(dropped.flatMap { Int($0.split(separator: " ")[1]) }.map { $0 > 16 } == true, "\(dropped ?? "")")
+        }
+    }
+
+    @Test func theFoldOfPostAnswerIsNeverDroppedForFallingBehind() async throws {
+        try await withMachine(runner: ScriptedRunner.answering(deltas: 500), configuration: .init(streamBuffer: 16)) {
+            routes, _, _ in
+            let log = try admit(routes)
+            let document = try await AnswerDocument.fold(log)
+            #expect(document.outcome == .complete)
+            #expect(document.answer.split(separator: " ").count == 500)
+            #expect(document.error == nil)
+        }
     }
 
     @Test func heartbeatCommentsFlowWhileTheQueryWaits() async throws {
@@ -83,41 +119,91 @@ struct AnswerStreamTests {
             await emit(PipelineEvent(elapsedMs: 1, payload: .done(.init(outcome: .complete))))
             return .complete
         }
-        let (_, registry, metrics) = makeRoutes(runner: runner)
-        let recorder = RecordingWriter(onWrite: { text in if text.hasPrefix(": ping") { pingSeen.yield() } })
-        var writer: any ResponseBodyWriter = recorder
-        try await makeStream(runner: runner, registry: registry, metrics: metrics, heartbeat: .milliseconds(5))
-            .write(to: &writer)
-        let (frames, comments) = parseSSE(recorder.written.joined())
-        #expect(comments.contains(": ping"))
-        #expect(frames.map(\.type) == ["status", "done"])
+        try await withMachine(runner: runner) { routes, _, metrics in
+            let recorder = RecordingWriter(onWrite: { text in if text.hasPrefix(": ping") { pingSeen.yield() } })
+            let log = try admit(routes)
+            // The heartbeat waits on a clock the test moves: 15 s pass without a real wait.
+            let clock = ManualClock()
+            let reader = QueryLogReader(
+                log: log, lastEventID: 0, metrics: metrics, heartbeat: .seconds(15), logger: testLogger(),
+                clock: ServerClock(clock))
+            async let finished = drive(reader, into: recorder)
+            clock.advance(to: await clock.nextSleeper())
+            #expect(await finished == nil)
+            let (frames, comments) = parseSSE(recorder.written.joined())
+            #expect(comments.contains(": ping"))
+            #expect(frames.map(\.type) == ["status", "done"])
+        }
     }
 
-    @Test func shutdownEndsOpenStreamsWithErrorThenDone() async throws {
-        let (started, startedSignal) = AsyncStream<Void>.makeStream()
-        let runner = ScriptedRunner { _, emit in
+    /// A runner that says it started, then waits until cancelled, as a long answer would.
+    static func waitingRunner(started: AsyncStream<Void>.Continuation) -> ScriptedRunner {
+        ScriptedRunner { _, emit in
             await emit(PipelineEvent(elapsedMs: 0, payload: .status(.init(stage: .synthesizing, message: "x"))))
-            startedSignal.yield()
-            // Wait until cancelled, as a long answer would: iterating a silent stream ends on cancellation.
+            started.yield()
+            // Iterating a silent stream ends on cancellation.
             let (silence, keepOpen) = AsyncStream<Void>.makeStream()
             for await _ in silence {}
             keepOpen.finish()
             await emit(PipelineEvent(elapsedMs: 2, payload: .done(.init(outcome: .cancelled))))
             return .cancelled
         }
-        let (_, registry, metrics) = makeRoutes(runner: runner)
-        let recorder = RecordingWriter()
-        let stream = makeStream(runner: runner, registry: registry, metrics: metrics)
-        async let finished = drive(stream, into: recorder)
-        var iterator = started.makeAsyncIterator()
-        _ = await iterator.next()
-        registry.stopAll(.shutdown)
-        let error = await finished
-        #expect(error == nil)
-        let frames = parseSSE(recorder.written.joined()).frames
-        #expect(frames.map(\.type) == ["status", "error", "done"])
-        #expect(frames[1].data.contains(#""code":"shutting_down""#))
-        #expect(frames[2].data.contains(#""outcome":"cancelled""#))
+    }
+
+    @Test func shutdownEndsOpenStreamsWithErrorThenDone() async throws {
+        let (started, startedSignal) = AsyncStream<Void>.makeStream()
+        try await withMachine(runner: Self.waitingRunner(started: startedSignal)) { routes, registry, metrics in
+            let recorder = RecordingWriter()
+            let log = try admit(routes)
+            async let finished = drive(reader(log, metrics), into: recorder)
+            var iterator = started.makeAsyncIterator()
+            _ = await iterator.next()
+            registry.stopAll(.shutdown)
+            #expect(await finished == nil)
+            let frames = parseSSE(recorder.written.joined()).frames
+            #expect(frames.map(\.type) == ["status", "error", "done"])
+            #expect(frames[1].data.contains(#""code":"shutting_down""#))
+            #expect(frames[2].data.contains(#""outcome":"cancelled""#))
+        }
+    }
+
+    @Test func theOnlyReaderLeavingCancelsAQueryThatIsNotResumable() async throws {
+        let (started, startedSignal) = AsyncStream<Void>.makeStream()
+        try await withMachine(runner: Self.waitingRunner(started: startedSignal)) { routes, registry, metrics in
+            let log = try admit(routes)
+            let reading = Task { await drive(reader(log, metrics), into: RecordingWriter()) }
+            var iterator = started.makeAsyncIterator()
+            _ = await iterator.next()
+            try await ResumableQueryTests.poll { log.readerCount == 1 }
+            reading.cancel()  // the client went away
+            _ = await reading.value
+            try await ResumableQueryTests.poll { log.isEnded && registry.activeCount == 0 }
+            let types = log.frames(after: 0).frames.map(\.type)
+            #expect(types == [.status, .done])
+            #expect(log.frames(after: 0).frames.last?.event == PipelineEvent(elapsedMs: 2, payload: .done(.init(outcome: .cancelled))))
+            let text = String(decoding: metrics.render(), as: UTF8.self)
+            #expect(text.contains(#"sift_streams_dropped_total{reason="disconnected"} 1"#))
+        }
+    }
+
+    @Test func aResumableQueryOutlivesItsReader() async throws {
+        let (started, startedSignal) = AsyncStream<Void>.makeStream()
+        try await withMachine(runner: Self.waitingRunner(started: startedSignal)) { routes, registry, metrics in
+            let log = try routes.queries.admit(
+                id: QueryID(),
+                prepared: PreparedQuery(query: AnalyzedQuery(original: "q", normalized: "q", kind: .keywords, terms: ["q"])),
+                resumable: true)
+            let reading = Task { await drive(reader(log, metrics), into: RecordingWriter()) }
+            var iterator = started.makeAsyncIterator()
+            _ = await iterator.next()
+            try await ResumableQueryTests.poll { log.readerCount == 1 }
+            reading.cancel()
+            _ = await reading.value
+            try await ResumableQueryTests.poll { log.readerCount == 0 }
+            #expect(log.isRunning && registry.activeCount == 1)
+            try routes.queries.cancel(log.id)
+            try await ResumableQueryTests.poll { log.isEnded && registry.activeCount == 0 }
+        }
     }
 
     @Test func registryRefusesBeyondCapacityAndAfterShutdown() throws {

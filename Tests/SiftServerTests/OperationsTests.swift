@@ -67,7 +67,7 @@ struct ReloadableRunnerTests {
     }
 
     func answer(_ runner: ReloadableRunner, models: [String]? = nil) async throws -> String {
-        let prepared = try runner.prepare(QueryRequest(bytes: Array("q".utf8), models: models))
+        let prepared = try await runner.prepare(QueryRequest(bytes: Array("q".utf8), models: models))
         let text = Mutex("")
         _ = await runner.run(id: QueryID(), prepared: prepared) { event in
             if case .delta(let delta) = event.payload { text.withLock { $0 += delta.text } }
@@ -101,7 +101,7 @@ struct ReloadableRunnerTests {
 
     @Test func allowedModelsFollowTheReplacement() async throws {
         let runner = ReloadableRunner(Self.runner(answer: "a"), allowedModels: ["small"])
-        #expect(throws: QueryError.self) { _ = try runner.prepare(QueryRequest(bytes: Array("q".utf8), models: ["big"])) }
+        await #expect(throws: QueryError.self) { _ = try await runner.prepare(QueryRequest(bytes: Array("q".utf8), models: ["big"])) }
         runner.replace(with: Self.runner(answer: "a"), allowedModels: ["small", "big"])
         #expect(try await answer(runner, models: ["big"]) == "a")
     }
@@ -244,7 +244,7 @@ struct AllowedModelsRouteTests {
     @Test func aModelOutsideTheAllowedOnesIsA400OnEveryRoute() async throws {
         let runner = ReloadableRunner(ScriptedRunner.answering(), allowedModels: ["small"])
         let (routes, _, _) = makeRoutes(runner: runner)
-        let app = Application(router: routes.router())
+        let app = Application(router: routes.router(), services: [routes.queries])
         try await app.test(.router) { client in
             try await client.execute(uri: "/v1/answer/stream?q=hi&models=big", method: .get) { response in
                 #expect(response.status == .badRequest)

@@ -31,9 +31,7 @@ struct ResumableQueryTests {
     ) -> Harness {
         let metrics = SiftMetrics(version: "test")
         let registry = StreamRegistry(capacity: configuration.maxStreams, metrics: metrics, logger: testLogger())
-        var now: @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
-        if let clock { now = clock.now }
-        let store = QueryStore(limits: limits, metrics: metrics, now: now)
+        let store = QueryStore(limits: limits, metrics: metrics, clock: clock?.server ?? .continuous)
         let routes = SiftRoutes(
             runner: runner, registry: registry, metrics: metrics, configuration: configuration, queryStore: store,
             readiness: { Readiness(ready: true, components: [:]) })
@@ -469,7 +467,7 @@ struct QueryStoreTests {
 
     @Test func retentionCountsFromDoneAndEndingsAreRemembered() throws {
         let clock = HandClock()
-        let store = QueryStore(limits: .init(retention: .seconds(300)), now: clock.now)
+        let store = QueryStore(limits: .init(retention: .seconds(300)), clock: clock.server)
         let log = try finishedLog(store)
         clock.advance(.seconds(300))
         #expect(try store.log(log.id) === log)

@@ -14,7 +14,7 @@ struct RoutesTests {
         -> (some ApplicationProtocol, SiftMetrics)
     {
         let (routes, _, metrics) = makeRoutes(runner: runner, configuration: configuration)
-        return (Application(router: routes.router(), logger: testLogger()), metrics)
+        return (Application(router: routes.router(), services: [routes.queries], logger: testLogger()), metrics)
     }
 
     @Test func streamHasSSEHeadersAndTheRequestIdEverywhere() async throws {
@@ -109,9 +109,10 @@ struct RoutesTests {
     @Test func metricsAreValidExpositionWithTheExpectedFamilies() async throws {
         // A finished stream closes its connection, so the scrape comes from a second server on the same routes.
         let (routes, _, _) = makeRoutes(runner: ScriptedRunner.answering())
-        try await Application(router: routes.router(), logger: testLogger()).test(.live) { client in
+        try await Application(router: routes.router(), services: [routes.queries], logger: testLogger()).test(.live) { client in
             try await client.execute(uri: "/v1/answer/stream?q=hello", method: .get) { _ in }
         }
+        // The scrape runs no query: the query service (whose run ended with the first server) is not needed.
         try await Application(router: routes.router(), logger: testLogger()).test(.live) { client in
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
@@ -205,7 +206,7 @@ struct RoutesTests {
     @Test func overCapacityGets429WithRetryAfter() async throws {
         let (routes, registry, _) = makeRoutes(runner: ScriptedRunner.answering(), configuration: .init(maxStreams: 1))
         try registry.register(QueryID()) { _ in }
-        let app = Application(router: routes.router(), logger: testLogger())
+        let app = Application(router: routes.router(), services: [routes.queries], logger: testLogger())
         try await app.test(.live) { client in
             try await client.execute(uri: "/v1/answer/stream?q=hello", method: .get) { response in
                 #expect(response.status == .tooManyRequests)

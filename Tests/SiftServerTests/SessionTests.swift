@@ -6,11 +6,18 @@ import Testing
 
 /// A clock the test moves by hand.
 final class HandClock: Sendable {
-    let start = ContinuousClock.now
     let offset = Mutex(Duration.zero)
     func advance(_ by: Duration) { offset.withLock { $0 += by } }
-    var now: @Sendable () -> ContinuousClock.Instant {
-        { [self] in start.advanced(by: offset.withLock { $0 }) }
+    /// The server clock reading this hand's time; what sleeps on it (a sweep) waits until cancelled.
+    var server: ServerClock {
+        ServerClock(
+            now: { [self] in offset.withLock { $0 } },
+            sleep: { _ in
+                let (never, keepOpen) = AsyncStream<Void>.makeStream()
+                for await _ in never {}
+                keepOpen.finish()
+                throw CancellationError()
+            })
     }
 }
 
@@ -36,7 +43,7 @@ struct SessionTests {
 
     @Test func anUnknownSessionIsNotFoundAndAnIdleOneExpires() throws {
         let clock = HandClock()
-        let store = SessionStore(limits: .init(idleTimeout: .seconds(60)), now: clock.now)
+        let store = SessionStore(limits: .init(idleTimeout: .seconds(60)), clock: clock.server)
         #expect(throws: QueryError.sessionNotFound("nope")) { try store.history(of: "nope") }
         let id = store.newID()
         store.append(turn("q"), to: id)
@@ -61,7 +68,7 @@ struct SessionTests {
 
     @Test func theLeastRecentlyUsedSessionMakesRoomAndSaysSo() throws {
         let clock = HandClock()
-        let store = SessionStore(limits: .init(maxSessions: 2), now: clock.now)
+        let store = SessionStore(limits: .init(maxSessions: 2), clock: clock.server)
         let first = store.newID()
         store.append(turn("a"), to: first)
         clock.advance(.seconds(1))
@@ -113,7 +120,7 @@ struct SessionTests {
     @Test func theRunnerGivesEveryQueryASessionAndKeepsCompletedTurns() async throws {
         let store = SessionStore()
         let runner = SessionRunner(inner: ScriptedRunner.answering(deltas: 2), analyzer: FollowUpAnalyzer(), store: store)
-        let prepared = try runner.prepare(QueryRequest(bytes: Array("capital of australia".utf8)))
+        let prepared = try await runner.prepare(QueryRequest(bytes: Array("capital of australia".utf8)))
         let session = try #require(prepared.context.session)
         #expect(prepared.context.history.isEmpty)
         let outcome = await runner.run(id: QueryID(), prepared: prepared) { _ in }
@@ -125,7 +132,7 @@ struct SessionTests {
         #expect(history[0].sources.map(\.n) == [1])
 
         // A follow-up that refers back is searched with the carried words, and keeps its own wording.
-        let followUp = try runner.prepare(QueryRequest(bytes: Array("its population".utf8), session: session))
+        let followUp = try await runner.prepare(QueryRequest(bytes: Array("its population".utf8), session: session))
         #expect(followUp.context.history.count == 1)
         #expect(followUp.context.carriedTerms == "australia")
         #expect(followUp.context.question == "its population")
@@ -140,7 +147,7 @@ struct SessionTests {
             return .cancelled
         }
         let runner = SessionRunner(inner: failing, analyzer: FollowUpAnalyzer(), store: store)
-        let prepared = try runner.prepare(QueryRequest(bytes: Array("q".utf8)))
+        let prepared = try await runner.prepare(QueryRequest(bytes: Array("q".utf8)))
         _ = await runner.run(id: QueryID(), prepared: prepared) { _ in }
         // The session never began: its id is unknown.
         let session = try #require(prepared.context.session)

@@ -10,14 +10,17 @@ import Synchronization
 struct ScriptedRunner: QueryRunning {
     var script: @Sendable (QueryID, @escaping @Sendable (PipelineEvent) async -> Void) async -> PipelineEvent.Outcome
 
-    func validate(_ bytes: [UInt8]) throws(QueryError) -> AnalyzedQuery {
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw QueryError.invalidEncoding }
+    func prepare(_ request: QueryRequest) async throws(QueryError) -> PreparedQuery {
+        if let session = request.session { throw QueryError.sessionNotFound(session) }
+        guard let text = String(validating: request.bytes, as: UTF8.self) else { throw QueryError.invalidEncoding }
         if text.allSatisfy(\.isWhitespace) { throw QueryError.emptyQuery }
         if text.count > 2000 { throw QueryError.queryTooLong(length: text.count, limit: 2000) }
-        return AnalyzedQuery(original: text, normalized: text, kind: .keywords, terms: [text])
+        return PreparedQuery(
+            query: AnalyzedQuery(original: text, normalized: text, kind: .keywords, terms: [text]),
+            context: QueryContext(models: request.models, merge: request.merge))
     }
 
-    func run(id: QueryID, query: AnalyzedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
+    func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
         -> PipelineEvent.Outcome
     {
         await script(id, emit)
@@ -116,7 +119,7 @@ final class RecordingWriter: ResponseBodyWriter, Sendable {
 }
 
 /// Runs `stream` into `recorder`, returning the error it ended with, if any.
-func drive(_ stream: AnswerStream, into recorder: RecordingWriter) async -> (any Error)? {
+func drive(_ stream: QueryLogReader, into recorder: RecordingWriter) async -> (any Error)? {
     var writer: any ResponseBodyWriter = recorder
     do {
         try await stream.write(to: &writer)

@@ -295,7 +295,7 @@ struct DirectAnswerTests {
         let query = try analyzer.analyze("what is the capital of Quelmaria")
         let request = SynthesisRequest(question: query.original, query: query, sources: [], passages: [])
         var answered: Bool?
-        for try await output in synthesizer.synthesize(request) {
+        try await synthesizer.synthesize(request) { output in
             if case .finished(let summary) = output { answered = summary.answered }
         }
         #expect(answered == false)

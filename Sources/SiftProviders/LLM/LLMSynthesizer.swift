@@ -72,27 +72,36 @@ public struct LLMSynthesizer: Synthesizer {
         self.logger = logger
     }
 
-    public func synthesize(_ request: SynthesisRequest) -> AsyncThrowingStream<SynthesisOutput, any Error> {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: SynthesisOutput.self, throwing: (any Error).self)
-        // The one producer task of this stream; the consumer going away cancels it,
-        // which cancels the chat requests and their transfers.
-        let task = Task {
+    /// Writes the answer in a child task (compare mode: one per model) and passes each piece to
+    /// `output` from this task. The writers wait until a piece is taken, so a slow consumer slows
+    /// the model's stream; `output` throwing or this task being cancelled cancels the writers,
+    /// which cancels the chat requests and their transfers.
+    public func synthesize(_ request: SynthesisRequest, into output: (SynthesisOutput) async throws -> Void) async throws {
+        let handoff = SynthesisHandoff()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    try await write(request, to: Output(handoff: handoff))
+                    handoff.finish()
+                } catch {
+                    handoff.finish(throwing: error)
+                }
+            }
             do {
-                try await write(request, to: Output(continuation: continuation))
-                continuation.finish()
+                while let piece = try await handoff.next() { try await output(piece) }
             } catch {
-                continuation.finish(throwing: error)
+                handoff.cancel()
+                group.cancelAll()
+                throw error
             }
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
     }
 
-    /// Yields to the consumer; a consumer that went away cancels the writer.
+    /// Hands pieces to the consumer; a consumer that went away fails the writer with `CancellationError`.
     struct Output: Sendable {
-        let continuation: AsyncThrowingStream<SynthesisOutput, any Error>.Continuation
-        func send(_ output: SynthesisOutput) throws {
-            if case .terminated = continuation.yield(output) { throw CancellationError() }
+        let handoff: SynthesisHandoff
+        func send(_ output: SynthesisOutput) async throws {
+            try await handoff.send(output)
         }
     }
 
@@ -122,29 +131,29 @@ public struct LLMSynthesizer: Synthesizer {
     func single(_ request: SynthesisRequest, model: String, to output: Output) async throws {
         do {
             let result = try await answer(request, model: model, lane: nil, to: output)
-            try warnAboutCitations(result, model: model, to: output)
-            try output.send(
+            try await warnAboutCitations(result, model: model, to: output)
+            try await output.send(
                 .finished(
                     SynthesisSummary(
                         synthesizer: model, tokens: result.completionTokens, tokensPerSecond: result.tokensPerSecond,
                         answered: !Abstention.declines(result.text))))
         } catch let failure as LaneFailure {
             observer.llmFellBack(reason: failure.code)
-            try output.send(.warning(failure.warning(model: model, afterText: failure.wroteText)))
-            if failure.wroteText { try output.send(.text("\n\n", model: nil)) }
+            try await output.send(.warning(failure.warning(model: model, afterText: failure.wroteText)))
+            if failure.wroteText { try await output.send(.text("\n\n", model: nil)) }
             try await extractive(request, to: output, fellBack: true)
         }
     }
 
     /// The extractive answer, then its summary.
     func extractive(_ request: SynthesisRequest, to output: Output, fellBack: Bool) async throws {
-        for try await piece in fallback.synthesize(request) {
+        try await fallback.synthesize(request) { piece in
             switch piece {
             case .finished(var summary):
                 summary.fellBack = fellBack
-                try output.send(.finished(summary))
+                try await output.send(.finished(summary))
             default:
-                try output.send(piece)
+                try await output.send(piece)
             }
         }
     }
@@ -155,19 +164,19 @@ public struct LLMSynthesizer: Synthesizer {
         let results = try await withThrowingTaskGroup(of: (Int, LaneResult?).self) { group in
             for (index, model) in models.enumerated() {
                 group.addTask {
-                    try output.send(.lane(.init(model: model, state: .started)))
+                    try await output.send(.lane(.init(model: model, state: .started)))
                     do {
                         let result = try await answer(request, model: model, lane: model, to: output)
-                        try warnAboutCitations(result, model: model, to: output)
-                        try output.send(
+                        try await warnAboutCitations(result, model: model, to: output)
+                        try await output.send(
                             .lane(
                                 .init(
                                     model: model, state: .done, tokens: result.completionTokens,
                                     firstTokenMs: result.firstTokenMs, tokensPerSecond: result.tokensPerSecond)))
                         return (index, result)
                     } catch let failure as LaneFailure {
-                        try output.send(.warning(failure.warning(model: model, afterText: failure.wroteText)))
-                        try output.send(.lane(.init(model: model, state: .failed, reason: failure.error.message)))
+                        try await output.send(.warning(failure.warning(model: model, afterText: failure.wroteText)))
+                        try await output.send(.lane(.init(model: model, state: .failed, reason: failure.error.message)))
                         return (index, nil)
                     }
                 }
@@ -179,7 +188,7 @@ public struct LLMSynthesizer: Synthesizer {
         let answered = zip(models, results).compactMap { model, result in result.map { (model: model, result: $0) } }
         guard !answered.isEmpty else {
             observer.llmFellBack(reason: "all_models_failed")
-            try output.send(
+            try await output.send(
                 .warning(
                     .init(
                         code: "llm_all_failed",
@@ -191,9 +200,9 @@ public struct LLMSynthesizer: Synthesizer {
             // One model answered: its answer is the answer.
             let only = answered[0]
             for piece in ExtractiveSynthesizer.deltas(of: only.result.text, wordsPerDelta: 4) {
-                try output.send(.text(piece, model: nil))
+                try await output.send(.text(piece, model: nil))
             }
-            try output.send(
+            try await output.send(
                 .finished(
                     SynthesisSummary(
                         synthesizer: only.model, tokens: only.result.completionTokens,
@@ -206,21 +215,21 @@ public struct LLMSynthesizer: Synthesizer {
             let mergeModel = answered[0].model
             do {
                 let result = try await merged(request, answers: answered.map { ($0.model, $0.result.text) }, model: mergeModel, to: output)
-                try output.send(
+                try await output.send(
                     .finished(
                         SynthesisSummary(
                             synthesizer: "\(laneNames) merged by \(mergeModel)", tokens: result.completionTokens,
                             tokensPerSecond: result.tokensPerSecond)))
                 return
             } catch let failure as LaneFailure {
-                try output.send(.warning(failure.warning(model: mergeModel, afterText: failure.wroteText, merging: true)))
-                if failure.wroteText { try output.send(.text("\n\n", model: nil)) }
+                try await output.send(.warning(failure.warning(model: mergeModel, afterText: failure.wroteText, merging: true)))
+                if failure.wroteText { try await output.send(.text("\n\n", model: nil)) }
             }
         }
         // Without a merge (or when it failed), the answer compares what the lanes cited.
         let comparison = CompareSummary(answers: answered.map { ($0.model, $0.result.text) }).text
-        for piece in ExtractiveSynthesizer.deltas(of: comparison, wordsPerDelta: 4) { try output.send(.text(piece, model: nil)) }
-        try output.send(.finished(SynthesisSummary(synthesizer: laneNames)))
+        for piece in ExtractiveSynthesizer.deltas(of: comparison, wordsPerDelta: 4) { try await output.send(.text(piece, model: nil)) }
+        try await output.send(.finished(SynthesisSummary(synthesizer: laneNames)))
     }
 
     func merged(
@@ -382,7 +391,7 @@ public struct LLMSynthesizer: Synthesizer {
                     temperature: configuration.temperature)
                 try await chat.stream(request) { event in
                     try Task.checkCancellation()
-                    try attempt.withLock { state in
+                    let released = attempt.withLock { state -> String? in
                         switch event {
                         case .content(let piece):
                             let now = ContinuousClock.now
@@ -393,17 +402,22 @@ public struct LLMSynthesizer: Synthesizer {
                             state.lastToken = now
                             state.tokens += 1
                             let filtered = state.attributor.feed(state.filter.feed(piece))
-                            if let text = state.release(filtered, force: false) { try output.send(.text(text, model: lane)) }
-                        case .usage(let reported): state.usage = reported
-                        case .finished, .timings: break
+                            return state.release(filtered, force: false)
+                        case .usage(let reported):
+                            state.usage = reported
+                            return nil
+                        case .finished, .timings: return nil
                         }
                     }
+                    // Awaited: while the consumer has not taken the text, the transfer stays paused.
+                    if let released { try await output.send(.text(released, model: lane)) }
                 }
                 try Task.checkCancellation()
-                try attempt.withLock { state in
+                let rest = attempt.withLock { state -> String? in
                     let rest = state.attributor.feed(state.filter.finish()) + state.attributor.finish()
-                    if let text = state.release(rest, force: true) { try output.send(.text(text, model: lane)) }
+                    return state.release(rest, force: true)
                 }
+                if let rest { try await output.send(.text(rest, model: lane)) }
             } catch {
                 countTokens()
                 if Task.isCancelled || error is CancellationError {
@@ -424,12 +438,11 @@ public struct LLMSynthesizer: Synthesizer {
                 observer.llmFailed(model: label, kind: failure.code)
                 observer.llmRequestFinished(model: label, outcome: "error")
                 // What the model wrote before it failed, including text held back, reaches the client.
-                let wrote = attempt.withLock { state -> Bool in
-                    if let text = state.release(state.filter.finish(), force: true) {
-                        try? output.send(.text(text, model: lane))
-                    }
-                    return !state.text.isEmpty
+                let (held, wrote) = attempt.withLock { state -> (String?, Bool) in
+                    let held = state.release(state.filter.finish(), force: true)
+                    return (held, !state.text.isEmpty)
                 }
+                if let held { try? await output.send(.text(held, model: lane)) }
                 logger.warning(
                     "the language model failed",
                     metadata: [
@@ -464,10 +477,10 @@ public struct LLMSynthesizer: Synthesizer {
     }
 
     /// Says which citations were removed, and when an answer cites nothing.
-    func warnAboutCitations(_ result: LaneResult, model: String, to output: Output) throws {
+    func warnAboutCitations(_ result: LaneResult, model: String, to output: Output) async throws {
         if !result.removedCitations.isEmpty {
             let list = result.removedCitations.map { "[\($0)]" }.joined(separator: ", ")
-            try output.send(
+            try await output.send(
                 .warning(
                     .init(
                         code: "citation_removed",
@@ -477,7 +490,7 @@ public struct LLMSynthesizer: Synthesizer {
         if !result.attributed.isEmpty {
             var seen = Set<Int>()
             let list = result.attributed.filter { seen.insert($0).inserted }.map { "[\($0)]" }.joined(separator: ", ")
-            try output.send(
+            try await output.send(
                 .warning(
                     .init(
                         code: "citations_attributed",
@@ -485,7 +498,7 @@ public struct LLMSynthesizer: Synthesizer {
                         model: model)))
         }
         if result.citedCount == 0 {
-            try output.send(
+            try await output.send(
                 .warning(
                     .init(
                         code: "uncited_answer",
@@ -540,31 +553,20 @@ public struct ExtractiveOnlySynthesizer: Synthesizer {
         self.observer = observer
     }
 
-    public func synthesize(_ request: SynthesisRequest) -> AsyncThrowingStream<SynthesisOutput, any Error> {
-        guard let models = request.models else { return extractive.synthesize(request) }
+    public func synthesize(_ request: SynthesisRequest, into output: (SynthesisOutput) async throws -> Void) async throws {
+        guard let models = request.models else { return try await extractive.synthesize(request, into: output) }
         observer.llmFellBack(reason: "not_configured")
         let warning = PipelineEvent.Warning(
             code: "llm_not_configured",
             message: "This Sift has no language model set up (SIFT_LLM_URL), so \(models.joined(separator: ", ")) cannot answer; this answer is extractive, quoted from the sources.")
-        let inner = extractive.synthesize(request)
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: SynthesisOutput.self, throwing: (any Error).self)
-        continuation.yield(.warning(warning))
-        let task = Task {
-            do {
-                for try await output in inner {
-                    if case .finished(var summary) = output {
-                        summary.fellBack = true
-                        continuation.yield(.finished(summary))
-                    } else {
-                        continuation.yield(output)
-                    }
-                }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
+        try await output(.warning(warning))
+        try await extractive.synthesize(request) { piece in
+            if case .finished(var summary) = piece {
+                summary.fellBack = true
+                try await output(.finished(summary))
+            } else {
+                try await output(piece)
             }
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
     }
 }
