@@ -144,7 +144,9 @@ let package = Package(
             ],
             swiftSettings: strict),
 
-        .testTarget(name: "SiftCoreTests", dependencies: ["SiftCore"], swiftSettings: strict),
+        // A manual clock for the test targets, which cannot import each other.
+        .target(name: "SiftTestClock", swiftSettings: strict),
+        .testTarget(name: "SiftCoreTests", dependencies: ["SiftCore", "SiftTestClock"], swiftSettings: strict),
         .testTarget(name: "SiftTextTests", dependencies: ["SiftText", "SiftCore"], swiftSettings: strict),
         .testTarget(
             name: "SiftProvidersTests",
@@ -172,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "SiftSystemdTests",
             dependencies: [
-                "SiftSystemd", "CSystemd",
+                "SiftSystemd", "CSystemd", "SiftTestClock",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -180,7 +182,7 @@ let package = Package(
         .testTarget(
             name: "SiftServerTests",
             dependencies: [
-                "SiftServer", "SiftCore", "SiftProviders",
+                "SiftServer", "SiftCore", "SiftProviders", "SiftTestClock",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import SiftTestClock
 import Synchronization
 import Testing
 
@@ -9,8 +10,8 @@ struct PipelineGatherTests {
         providers: [any SearchProvider], fetcher: (any PageFetcher)? = nil,
         observer: any PipelineObserver = NoopPipelineObserver(), configuration: PipelineConfiguration = .init(),
         sourceKey: @escaping @Sendable (String) -> String = { $0 },
-        clock: TestClock = TestClock()
-    ) -> Pipeline<TestClock> {
+        clock: ManualClock = ManualClock()
+    ) -> Pipeline<ManualClock> {
         Pipeline(
             analyzer: WordsAnalyzer(), providers: providers, fetcher: fetcher, ranker: KeepOrderRanker(),
             synthesizer: EchoSynthesizer(), observer: observer, configuration: configuration, sourceKey: sourceKey,
@@ -163,7 +164,7 @@ struct PipelineGatherTests {
         let provider = ScriptedProvider(
             name: "web", hits: [hit("https://slow.example/", "Slow"), hit("https://ok.example/", "OK")])
         let configuration = PipelineConfiguration(pageTimeout: .seconds(30), fetchDeadline: .milliseconds(100))
-        let clock = TestClock()
+        let clock = ManualClock()
         let start = clock.now
         let pipeline = pipeline(providers: [provider], fetcher: fetcher, configuration: configuration, clock: clock)
         async let outcome = pipeline.run(id: QueryID(), text: "page") { log.append($0) }

@@ -1,3 +1,4 @@
+import SiftTestClock
 import Synchronization
 import Testing
 
@@ -6,8 +7,8 @@ import Testing
 @Suite("Pipeline synthesis outputs and sessions")
 struct PipelineSynthesisTests {
     func pipeline(
-        providers: [any SearchProvider], synthesizer: any Synthesizer, clock: TestClock = TestClock()
-    ) -> Pipeline<TestClock> {
+        providers: [any SearchProvider], synthesizer: any Synthesizer, clock: ManualClock = ManualClock()
+    ) -> Pipeline<ManualClock> {
         Pipeline(
             analyzer: WordsAnalyzer(), providers: providers, ranker: KeepOrderRanker(), synthesizer: synthesizer,
             clock: clock, logger: quietLogger())

@@ -1,3 +1,4 @@
+import SiftTestClock
 import Synchronization
 import Testing
 
@@ -8,8 +9,8 @@ struct PipelineTests {
     func pipeline(
         providers: [any SearchProvider], synthesizer: any Synthesizer = EchoSynthesizer(),
         observer: any PipelineObserver = NoopPipelineObserver(), configuration: PipelineConfiguration = .init(),
-        clock: TestClock = TestClock()
-    ) -> Pipeline<TestClock> {
+        clock: ManualClock = ManualClock()
+    ) -> Pipeline<ManualClock> {
         Pipeline(
             analyzer: WordsAnalyzer(), providers: providers, ranker: KeepOrderRanker(), synthesizer: synthesizer,
             observer: observer, configuration: configuration, clock: clock, logger: quietLogger())
@@ -88,7 +89,7 @@ struct PipelineTests {
     @Test func aHangingProviderTimesOutWithAWarning() async {
         let log = EventLog()
         let configuration = PipelineConfiguration(providerTimeout: .milliseconds(20))
-        let clock = TestClock()
+        let clock = ManualClock()
         let pipeline = pipeline(
             providers: [HangingProvider(name: "slow"), FixedProvider(name: "kb", hits: [hit("kb://a", "A")])],
             configuration: configuration, clock: clock)

@@ -1,3 +1,4 @@
+import SiftTestClock
 import HTTPTypes
 import Hummingbird
 import NIOCore

@@ -1,3 +1,4 @@
+import SiftTestClock
 import Glibc
 import Logging
 import ServiceLifecycle

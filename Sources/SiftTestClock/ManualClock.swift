@@ -1,15 +1,17 @@
 import Synchronization
 
 /// A clock that only moves when a test calls `advance(to:)`, and tells the test when
-/// somebody sleeps on it, so tests drive heartbeats and deadlines without sleeping.
-/// (The same clock as SiftCoreTests' `TestClock`.)
-final class ManualClock: Clock, Sendable {
-    struct Instant: InstantProtocol {
-        var offset: Duration
+/// somebody sleeps on it, so tests drive deadlines and heartbeats without sleeping.
+/// Shared by the test targets (a library target, since test targets cannot import each other).
+public final class ManualClock: Clock, Sendable {
+    public struct Instant: InstantProtocol {
+        public var offset: Duration
 
-        func advanced(by duration: Duration) -> Instant { Instant(offset: self.offset + duration) }
-        func duration(to other: Instant) -> Duration { other.offset - self.offset }
-        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+        public init(offset: Duration) { self.offset = offset }
+
+        public func advanced(by duration: Duration) -> Instant { Instant(offset: self.offset + duration) }
+        public func duration(to other: Instant) -> Duration { other.offset - self.offset }
+        public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
     }
 
     private struct Sleeper {
@@ -29,10 +31,12 @@ final class ManualClock: Clock, Sendable {
 
     private let state = Mutex(State())
 
-    var now: Instant { self.state.withLock { $0.now } }
-    var minimumResolution: Duration { .zero }
+    public init() {}
 
-    func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+    public var now: Instant { self.state.withLock { $0.now } }
+    public var minimumResolution: Duration { .zero }
+
+    public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         let id = self.state.withLock { state in
             defer { state.nextID += 1 }
             return state.nextID
@@ -69,7 +73,7 @@ final class ManualClock: Clock, Sendable {
     }
 
     /// Waits until some task sleeps on this clock; returns the earliest pending deadline.
-    func nextSleeper() async -> Instant {
+    public func nextSleeper() async -> Instant {
         await withCheckedContinuation { (continuation: CheckedContinuation<Instant, Never>) in
             self.state.withLock { state in
                 if let earliest = state.sleepers.map(\.deadline).min() {
@@ -82,7 +86,7 @@ final class ManualClock: Clock, Sendable {
     }
 
     /// Waits until some task sleeps until exactly `deadline` (a pipeline's deadline, say).
-    func sleeper(until deadline: Instant) async {
+    public func sleeper(until deadline: Instant) async {
         while true {
             let earliest = await withCheckedContinuation { (continuation: CheckedContinuation<[Instant], Never>) in
                 self.state.withLock { state in
@@ -99,7 +103,7 @@ final class ManualClock: Clock, Sendable {
     }
 
     /// Moves time to `instant` and wakes every sleeper whose deadline has come.
-    func advance(to instant: Instant) {
+    public func advance(to instant: Instant) {
         self.state.withLock { state in
             if instant > state.now { state.now = instant }
             let now = state.now
@@ -110,7 +114,7 @@ final class ManualClock: Clock, Sendable {
     }
 
     /// Moves time forward by `duration`.
-    func advance(by duration: Duration) {
+    public func advance(by duration: Duration) {
         self.advance(to: self.now.advanced(by: duration))
     }
 }
