@@ -33,6 +33,9 @@ public enum FrameReader {
         "member", "members", "other", "as",
     ]
 
+    /// Relations asked with an adjective before the subject ("a young X", "a female X").
+    static let adjectiveRelations: Set<QuestionFrame.Relation> = [.young, .female, .male]
+
     /// Words that put a relation in the past: "a former capital", "the onetime capital".
     static let pastMarkers: Set<String> = ["former", "formerly", "onetime", "erstwhile", "ex", "old", "ancient", "historic", "historical", "previous", "once"]
 
@@ -222,7 +225,18 @@ public enum FrameReader {
                 guard others <= 3 else { continue }
                 // "a former capital of China" names what it no longer is.
                 if tokens[max(0, cueIndex - 2)..<cueIndex].contains(where: pastMarkers.contains) { continue }
+                // An entry is a young (female, male) X when its definition says so ("a female fox", "any
+                // young animal, especially a young kangaroo"), not when the phrase qualifies the first noun
+                // of something else ("eggs of female fish").
+                if isEntry, clauseIndex == 0, adjectiveRelations.contains(frame.relation), cueIndex >= 2,
+                    tokens[cueIndex - 1] == "of", !linkWords.contains(tokens[cueIndex - 2])
+                {
+                    continue
+                }
                 var strength = isEntry ? 1.0 : 0.8
+                // The plainest definition names the thing best: "tom: male cat" over "gib-cat: a male cat,
+                // esp. an old one".
+                strength -= 0.02 * Double(min(10, tokens.count - start - subject.count))
                 if clauseIndex > 0 { strength -= 0.3 }
                 if cueIndex > 3 { strength -= 0.2 }
                 strength -= 0.05 * Double(between.count) + 0.15 * Double(others) + 0.1 * Double(formIndex)
