@@ -56,16 +56,19 @@ public struct SessionRunner: QueryRunning {
         -> PipelineEvent.Outcome
     {
         let fold = LockedValue(AnswerDocument(id: id))
+        let store = self.store
         let outcome = await inner.run(id: id, prepared: prepared) { event in
             fold.withLock { $0.add(event) }
+            // The turn is kept before `done` leaves: a client that asks its follow-up as soon as the
+            // answer ends must find the session.
+            if case .done(let done) = event.payload, done.outcome == .complete, let session = prepared.context.session {
+                let document = fold.withLock { $0 }
+                let turn = ConversationTurn(
+                    question: prepared.context.question ?? prepared.query.original, answer: document.answer,
+                    sources: document.sources, passages: document.passages)
+                await store.append(turn, to: session)
+            }
             await emit(event)
-        }
-        if outcome == .complete, let session = prepared.context.session {
-            let document = fold.withLock { $0 }
-            let turn = ConversationTurn(
-                question: prepared.context.question ?? prepared.query.original, answer: document.answer,
-                sources: document.sources, passages: document.passages)
-            await store.append(turn, to: session)
         }
         metrics?.recordSessions(await store.count)
         return outcome

@@ -107,7 +107,9 @@ extension ExtractiveSynthesizer {
 
     /// Whether a sentence (or its source's title) holds every content word of `subject`.
     static func speaksOf(_ subject: String, sentence: String, title: String) -> Bool {
-        let wanted = FrameReader.stems(subject).filter { !StopWords.english.contains($0) }
+        // "the current president of France" is answered by "the President of France".
+        let timeless: Set<String> = ["current", "present", "today", "now", "currently", "presently", "modern", "contemporary"]
+        let wanted = FrameReader.stems(subject).filter { !StopWords.english.contains($0) && !timeless.contains($0) }
         guard !wanted.isEmpty else { return true }
         let present = Set(FrameReader.stems(sentence) + FrameReader.stems(title))
         return wanted.allSatisfy(present.contains)

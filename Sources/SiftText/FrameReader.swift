@@ -123,6 +123,7 @@ public enum FrameReader {
                 // The relation word before the subject, only link words between.
                 let window = tokens[max(0, at - 7)..<at]
                 guard let cue = window.lastIndex(where: cues.contains),
+                    !(cue + 1 < at && tokens[cue + 1] == "by" && [.successor, .predecessor].contains(frame.relation)),
                     tokens[(cue + 1)..<at].allSatisfy({ linkWords.contains($0) || cues.contains($0) }),
                     let answer = namedEntity(in: sentence, besides: subject)
                         ?? (frame.answerType == .term ? predicate(of: sentence, besides: subject) : nil)
@@ -221,6 +222,8 @@ public enum FrameReader {
                 // Between the cue and the subject link words ("capital and largest city of"), and at most a
                 // few others ("capital of the People's Republic of China").
                 let between = tokens[(cueIndex + 1)..<start]
+                // "X was succeeded by Lincoln" says who came before Lincoln, not after.
+                if between.first == "by", [.successor, .predecessor].contains(frame.relation) { continue }
                 let others = between.filter { !linkWords.contains($0) && !cues.contains($0) }.count
                 guard others <= 3 else { continue }
                 // "a former capital of China" names what it no longer is.
@@ -459,6 +462,8 @@ public enum FrameReader {
         for (index, word) in words.enumerated() {
             let bare = word.lowercased().filter(\.isLetter)
             guard cues.contains(bare) || cues.contains(where: { bare == $0 + "s" }) else { continue }
+            // "succeeded by X" names the other side of the relation.
+            if index + 1 < words.count, words[index + 1].lowercased() == "by" { continue }
             for next in words[(index + 1)..<min(words.count, index + 4)] {
                 let trimmed = next.drop { !$0.isLetter && !$0.isNumber }.droppingSuffix { !$0.isLetter && !$0.isNumber }
                 if ["is", "was", "of", "the", "chemical", "by", "its", "element", "as"].contains(trimmed.lowercased()) { continue }

@@ -74,7 +74,8 @@ public enum QuestionFrameParser {
         }
         if let frame = verbFrame(text) { return frame }
         if let core = peelNameWrapper(text), let frame = coreFrame(core) { return frame }
-        if let core = peelCopula(text), let frame = coreFrame(core) { return frame }
+        // "what is a baby shower" is no young shower: an adjective cue needs a naming wrapper.
+        if let core = peelCopula(text), let frame = coreFrame(core, adjectives: false) { return frame }
         return nil
     }
 
@@ -86,6 +87,22 @@ public enum QuestionFrameParser {
         text = words.joined(separator: " ")
         return String(text.droppingSuffix { "?!. ".contains($0) })
     }
+
+    /// Verbs that end a when-question about an event ("when did the wall fall").
+    static let eventVerbs: Set<String> = [
+        "sink", "fall", "start", "end", "happen", "begin", "die", "open", "close", "sign", "win", "lose", "launch",
+        "land", "collapse", "occur", "erupt", "burn", "invent", "discover", "build", "found", "create", "write",
+        "publish", "release", "become", "join", "leave", "arrive", "retire", "marry", "move", "take", "break",
+        "explode", "crash", "split", "unite", "form", "abdicate", "reign", "rule", "live", "exist", "appear",
+    ]
+
+    /// Offices that a "who came after X" question may name.
+    static let offices: Set<String> = [
+        "president", "king", "queen", "emperor", "empress", "pope", "chancellor", "minister", "governor", "ruler",
+        "monarch", "leader", "ceo", "chairman", "director", "champion", "tsar", "czar", "pharaoh", "sultan", "caliph",
+        "shah", "premier", "mayor", "secretary", "head", "prime", "dictator", "general", "consul", "doge", "presidents",
+        "kings", "queens", "emperors", "popes", "successor", "predecessor",
+    ]
 
     // MARK: Questions built on a verb
 
@@ -169,6 +186,12 @@ public enum QuestionFrameParser {
         where text.hasPrefix(opener) {
             var rest = Substring(text.dropFirst(opener.count))
             for preposition in [" in", " on", " at"] where rest.hasSuffix(preposition) { rest = rest.dropLast(preposition.count) }
+            // "when did the titanic sink", "when was the treaty signed": the event's verb is not its name.
+            if let last = rest.split(separator: " ").last, rest.contains(" "),
+                eventVerbs.contains(String(last)) || (last.hasSuffix("ed") && last.count > 4)
+            {
+                rest = rest.dropLast(last.count + 1)
+            }
             for ending in [" born", " die", " died", " founded", " built", " written", " invented", " discovered",
                 " happen", " take place", " begin", " start", " end", " published", " established", " created"]
             where rest.hasSuffix(ending) {
@@ -218,10 +241,12 @@ public enum QuestionFrameParser {
                 if head[0] == "who" {
                     guard ["was", "became", "served", "is", "were"].contains(head[1]), head.count >= 3 else { continue }
                 } else if ["is", "was", "did", "does", "do", "are", "were", "happened", "happens", "can", "could",
-                    "will", "would", "should", "has", "had", "have"].contains(head[1])
+                    "will", "would", "should", "has", "had", "have", "to"].contains(head[1])
                 {
                     continue
                 }
+                // An office must be named ("which president came after …"), not "what to do after …".
+                guard head.contains(where: offices.contains) || marker.contains("came") else { continue }
                 return frame(relation, subject: String(text[range.upperBound...]))
             }
         }
@@ -301,6 +326,13 @@ public enum QuestionFrameParser {
         guard ["which", "what"].contains(first), let kindIndex = words.prefix(6).firstIndex(where: kinds.contains) else {
             return nil
         }
+        // The kind must be what is asked for ("which python module", "what standard-library module"),
+        // not a noun of the question's object ("what is the area code for chicago").
+        let qualifiers: Set<String> = [
+            "python", "python's", "linux", "standard", "standard-library", "library", "built-in", "builtin", "section",
+            "7", "man", "manual", "c", "posix", "unix", "kernel",
+        ]
+        guard words[1..<kindIndex].allSatisfy(qualifiers.contains) else { return nil }
         let rest = words[(kindIndex + 1)...].joined(separator: " ")
         for marker in ["provides ", "is meant for ", "supports ", "gives you ", "implements ", "offers ", "handles ",
             "is used for ", "lets you ", "contains ", "defines ", "describes ", "documents ", "covers ", "explains ",
@@ -533,7 +565,7 @@ public enum QuestionFrameParser {
 
     /// Reads a relation phrase: "a young hare", "the young of a hare", "the capital of peru",
     /// "peru's capital", "the chemical symbol for iron", "a group of owls", "the sound of a horse".
-    static func coreFrame(_ core: String) -> QuestionFrame? {
+    static func coreFrame(_ core: String, adjectives: Bool = true) -> QuestionFrame? {
         let phrase = dropArticle(Substring(core))
         // "peru's capital", "iron's symbol".
         if let (owner, noun) = possessive(phrase), let relation = nounRelation(noun) {
@@ -550,7 +582,7 @@ public enum QuestionFrameParser {
         }
         // "young hare", "baby kangaroo", "female fox", "male duck".
         let words = phrase.split(separator: " ")
-        if words.count >= 2 {
+        if adjectives, words.count >= 2 {
             let cue = String(words[0])
             let subject = words.dropFirst().joined(separator: " ")
             switch cue {

@@ -117,6 +117,23 @@ struct SessionTests {
         #expect(SessionStore.prefix("héllo wörld", bytes: 3) == "hé")
     }
 
+    @Test func theTurnIsKeptBeforeDoneLeaves() async throws {
+        // A client that asks its follow-up the moment the answer ends must find the session.
+        let store = SessionStore()
+        let runner = SessionRunner(inner: ScriptedRunner.answering(deltas: 1), analyzer: FollowUpAnalyzer(), store: store)
+        let prepared = try await runner.prepare(QueryRequest(bytes: Array("capital of australia".utf8)))
+        let session = try #require(prepared.context.session)
+        let turnsAtDone = LockedValue<Int?>(nil)
+        let outcome = await runner.run(id: QueryID(), prepared: prepared) { event in
+            if case .done = event.payload {
+                let count = (try? store.history(of: session))?.count ?? 0
+                turnsAtDone.withLock { $0 = count }
+            }
+        }
+        #expect(outcome == .complete)
+        #expect(turnsAtDone.withLock { $0 } == 1)
+    }
+
     @Test func theRunnerGivesEveryQueryASessionAndKeepsCompletedTurns() async throws {
         let store = SessionStore()
         let runner = SessionRunner(inner: ScriptedRunner.answering(deltas: 2), analyzer: FollowUpAnalyzer(), store: store)
