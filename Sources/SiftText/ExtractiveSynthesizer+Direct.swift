@@ -110,9 +110,7 @@ extension ExtractiveSynthesizer {
         // "the current president of France" is answered by "the President of France".
         let timeless: Set<String> = ["current", "present", "today", "now", "currently", "presently", "modern", "contemporary"]
         let wanted = FrameReader.stems(subject).filter { !StopWords.english.contains($0) && !timeless.contains($0) }
-        guard !wanted.isEmpty else { return true }
-        let present = Set(FrameReader.stems(sentence) + FrameReader.stems(title))
-        return wanted.allSatisfy(present.contains)
+        return FrameReader.mentionsAll(wanted, in: sentence + "\n" + title)
     }
 
     /// What is said when the sources do not answer: that plainly, then the closest sources by name.

@@ -120,16 +120,7 @@ public final class KnowledgeBase: Sendable {
         let rows = try withConnection { reader throws(SQLiteError) -> [ReaderConnection.Row] in
             var counts: [Int] = []
             for word in words {
-                if let known = frequencies.withLock({ $0[word] }) {
-                    counts.append(known)
-                    continue
-                }
-                let count = try reader.documentFrequency(FTSQuery.quoted(word) ?? "\"\"", cap: FTSQuery.stopThreshold + 1)
-                frequencies.withLock { cache in
-                    if cache.count > 50_000 { cache.removeAll() }
-                    cache[word] = count
-                }
-                counts.append(count)
+                counts.append(try frequency(of: word, reader: reader))
             }
             guard let expressions = FTSQuery.expressions(terms: words, frequencies: counts, focus: focus) else {
                 return []
@@ -228,13 +219,14 @@ public final class KnowledgeBase: Sendable {
         }
     }
 
-    /// The other names of `subject`: dictionary entries whose definition is word for word that of an
-    /// entry titled `subject` (WordNet files a sense under each of its one-word names, so "Fe" repeats
+    /// The other names of a subject: dictionary entries whose definition is word for word that of
+    /// one of the subject's own entries (WordNet files a sense under each of its one-word names, so "Fe" repeats
     /// "iron", "AIDS" repeats "acquired immune deficiency syndrome"), each with its first passages.
-    public func synonyms(of subject: String, limit: Int = 8) throws(KnowledgeBaseError) -> [Match] {
+    /// `subjectEntries` are the subject's own entries, from ``entries(titled:passages:)``.
+    public func synonyms(among subjectEntries: [Match], limit: Int = 8) throws(KnowledgeBaseError) -> [Match] {
         var found: [Match] = []
         var seen = Set<String>()
-        for entry in try entries(titled: subject) where entry.url.hasPrefix(KnowledgeBaseDocument.uri(DictionaryFormat.wordNet.rawValue, "")) {
+        for entry in subjectEntries where entry.url.hasPrefix(KnowledgeBaseDocument.uri(DictionaryFormat.wordNet.rawValue, "")) {
             for passage in entry.passages.prefix(3) {
                 guard let colon = passage.firstRange(of: ": ") else { continue }
                 let body = FrameReader.splitSynonyms(String(passage[colon.upperBound...])).body
@@ -261,14 +253,19 @@ public final class KnowledgeBase: Sendable {
         return first.uppercased() + text.dropFirst()
     }
 
-    /// How many passages hold `phrase` (its words in order), counted up to `cap`; remembered.
-    public func passageCount(of phrase: String, cap: Int = 50_001) throws(KnowledgeBaseError) -> Int {
+    /// How many passages hold `phrase` (its words in order), counted up to
+    /// ``FTSQuery/stopThreshold`` + 1; remembered.
+    public func passageCount(of phrase: String) throws(KnowledgeBaseError) -> Int {
         let key = FTSQuery.words(phrase).joined(separator: " ")
-        guard let quoted = FTSQuery.quoted(key) else { return 0 }
+        guard FTSQuery.quoted(key) != nil else { return 0 }
+        return try withConnection { reader throws(SQLiteError) in try frequency(of: key, reader: reader) }
+    }
+
+    /// The passages holding `key` (a word, or words in order), counted up to
+    /// ``FTSQuery/stopThreshold`` + 1, from the cache or counted on `reader` and remembered.
+    private func frequency(of key: String, reader: ReaderConnection.State) throws(SQLiteError) -> Int {
         if let known = frequencies.withLock({ $0[key] }) { return known }
-        let count = try withConnection { reader throws(SQLiteError) in
-            try reader.documentFrequency(quoted, cap: cap)
-        }
+        let count = try reader.documentFrequency(FTSQuery.quoted(key) ?? "\"\"", cap: FTSQuery.stopThreshold + 1)
         frequencies.withLock { cache in
             if cache.count > 50_000 { cache.removeAll() }
             cache[key] = count

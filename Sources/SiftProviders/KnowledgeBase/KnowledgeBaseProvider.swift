@@ -53,22 +53,17 @@ public struct KnowledgeBaseProvider: SearchProvider {
             }
             if !words.isEmpty { terms = words }
         }
-        let matches: [KnowledgeBase.Match]
+        var matches: [KnowledgeBase.Match]
         do {
             let found = try knowledgeBase.search(terms: terms, focus: query.focus, limit: technical ? limit * 2 : limit)
             matches = technical ? Self.technicalFirst(found, limit: limit) : found
+            if let frame = query.frame, !technical {
+                matches = try framed(frame, general: matches, terms: terms, limit: limit)
+            }
         } catch {
             throw ProviderError(code: "unavailable", message: "The local knowledge base failed: \(error.message)")
         }
-        var ordered = matches
-        if let frame = query.frame, !technical {
-            do {
-                ordered = try framed(frame, general: matches, terms: terms, limit: limit)
-            } catch {
-                throw ProviderError(code: "unavailable", message: "The local knowledge base failed: \(error.message)")
-            }
-        }
-        return ordered.map { match in
+        return matches.map { match in
             SearchHit(
                 url: match.url, title: match.title,
                 snippet: match.snippet,
@@ -106,8 +101,13 @@ public struct KnowledgeBaseProvider: SearchProvider {
                 expressions.append(stating)
             }
         }
-        // The subject's own entries and summaries, looked up by their exact title.
-        var first = frame.relation.isReverse ? [] : try knowledgeBase.entries(titled: frame.subject)
+        // The subject's own entries and summaries, looked up once by their exact title: they answer a
+        // relation read off the subject, and lead to its other names and to the office it held.
+        let byNames: [QuestionFrame.Relation] = [.symbol, .abbreviation, .expansion, .bearer]
+        let succession = frame.relation == .successor || frame.relation == .predecessor
+        let needsOwn = !frame.relation.isReverse || byNames.contains(frame.relation) || succession
+        let own = needsOwn ? try knowledgeBase.entries(titled: frame.subject) : []
+        var first = frame.relation.isReverse && frame.relation != .bearer ? [] : own
         // A person is filed under the surname in WordNet ("Rousseau" for "Henri Rousseau").
         let words = frame.subject.split(separator: " ")
         if !frame.relation.isReverse, words.count >= 2, words.count <= 4, let surname = words.last,
@@ -119,34 +119,31 @@ public struct KnowledgeBaseProvider: SearchProvider {
             }
         }
         // A symbol, an abbreviation or what one names is often another name of the subject's own entry.
-        let byNames: [QuestionFrame.Relation] = [.symbol, .abbreviation, .expansion, .bearer]
         if byNames.contains(frame.relation) {
-            if frame.relation == .bearer { first += try knowledgeBase.entries(titled: frame.subject) }
-            first += try knowledgeBase.synonyms(of: frame.subject)
+            first += try knowledgeBase.synonyms(among: own)
         }
         for expression in expressions {
             first += try knowledgeBase.search(expression: expression, terms: terms, focus: frame.subject, limit: limit)
         }
         // Who came after or before someone in a numbered office: the subject's entry names the office
         // ("28th president"), and the holder of the next (or previous) number is searched for.
-        if frame.relation == .successor || frame.relation == .predecessor {
-            var own = try knowledgeBase.entries(titled: frame.subject)
+        if succession {
+            var holder = own
             // Filed under the surname: "Van Buren" for "Martin Van Buren", "Lincoln" for "Abraham Lincoln".
-            let words = frame.subject.split(separator: " ")
-            for count in [2, 1] where own.isEmpty && words.count > count {
-                own = try knowledgeBase.entries(titled: words.suffix(count).joined(separator: " "))
+            for count in [2, 1] where holder.isEmpty && words.count > count {
+                holder = try knowledgeBase.entries(titled: words.suffix(count).joined(separator: " "))
             }
-            var succession = own
-            let offices = own.compactMap { entry in entry.passages.lazy.compactMap(FrameReader.office(in:)).first }
+            var found = holder
+            let offices = holder.compactMap { entry in entry.passages.lazy.compactMap(FrameReader.office(in:)).first }
             if let office = offices.first,
                 let wanted = office.shifted(by: frame.relation == .successor ? 1 : -1),
                 let phrase = FTSQuery.quoted(wanted.phrase)
             {
-                succession += try knowledgeBase.search(
+                found += try knowledgeBase.search(
                     expression: "{text} : \(phrase)", terms: [wanted.role], focus: nil, limit: 4)
             }
             // The office's next holder before the passages that merely mention the subject.
-            first = succession + first
+            first = found + first
         }
         let top = general.first?.score ?? 1
         var seen = Set<String>()
@@ -164,8 +161,7 @@ public struct KnowledgeBaseProvider: SearchProvider {
         }
         for match in general where seen.insert(match.url).inserted { merged.append(match) }
         // A symbol or an abbreviation is found as another name's entry: keep every name then.
-        let keepsNames = byNames.contains(frame.relation)
-        return Array((keepsNames ? merged : try usualNames(merged, asked: frame.subject)).prefix(limit))
+        return Array((byNames.contains(frame.relation) ? merged : try usualNames(merged, asked: frame.subject)).prefix(limit))
     }
 
     /// One of each set of entries whose first passages say the same after their headwords (one
