@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C shims over system libraries; kept apart so each links only where it is used.
@@ -89,10 +90,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        // The PostgreSQL backend of the store interface (SIFT_DATABASE_URL): shared event logs,
+        // leases, sessions and cache, so that several replicas serve as one.
+        .target(
+            name: "SiftPostgres",
+            dependencies: [
+                "SiftCore", "SiftProviders", "SiftServer",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "siftd",
             dependencies: [
-                "SiftCore", "SiftText", "SiftProviders", "SiftSystemd", "SiftServer",
+                "SiftCore", "SiftText", "SiftProviders", "SiftSystemd", "SiftServer", "SiftPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -21,6 +21,8 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
         case queryExpired = "query_expired"
         case badLastEventID = "bad_last_event_id"
         case queryLogFull = "query_log_full"
+        case storeUnavailable = "store_unavailable"
+        case replicaLost = "replica_lost"
     }
 
     private let _code: Code
@@ -41,7 +43,8 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Whether the same request may succeed later.
     public var retryable: Bool {
         switch _code {
-        case .providersFailed, .slowClient, .overloaded, .shuttingDown, .internalError: true
+        case .providersFailed, .slowClient, .overloaded, .shuttingDown, .internalError, .storeUnavailable, .replicaLost:
+            true
         default: false
         }
     }
@@ -161,6 +164,22 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
         QueryError(
             .overloaded,
             "Sift is keeping \(byteText(limit)) of answers for resuming, its limit, so this one was stopped here. Try again in a few seconds.",
+            stage: .streaming)
+    }
+
+    /// The shared store (PostgreSQL) cannot be reached: nothing can be started or read until it is back.
+    public static func storeUnavailable(_ detail: String) -> QueryError {
+        QueryError(
+            .storeUnavailable,
+            "Sift cannot reach its database (\(detail)), so it cannot keep this answer. Try again in a few seconds.",
+            stage: .accepting)
+    }
+
+    /// The replica running the query stopped renewing its lease (it died or lost the database); another replica ended the query.
+    public static func replicaLost(_ replica: String) -> QueryError {
+        QueryError(
+            .replicaLost,
+            "The Sift replica answering this question (\(replica.prefix(80))) stopped, so the answer ends here. Ask again.",
             stage: .streaming)
     }
 

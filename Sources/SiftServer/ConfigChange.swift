@@ -10,6 +10,7 @@ public enum ConfigChange {
         ConfigKeys.heartbeatSeconds.name, ConfigKeys.fetchAllowHosts.name, ConfigKeys.cache.name,
         ConfigKeys.cacheMaxMB.name, ConfigKeys.sessionsMax.name, ConfigKeys.sessionTTLSeconds.name,
         ConfigKeys.queryRetentionSeconds.name, ConfigKeys.queriesMax.name, ConfigKeys.queriesMaxMB.name,
+        ConfigKeys.databaseURL.name, ConfigKeys.queryLeaseSeconds.name, ConfigKeys.replicaID.name,
     ]
 
     /// Every key whose resolved value differs (keys only: never a value, since keys may be secrets).
@@ -45,6 +46,9 @@ public enum ConfigChange {
             (ConfigKeys.queryRetentionSeconds, { "\($0.server.queryRetention)" }),
             (ConfigKeys.queriesMax, { "\($0.server.queriesMax)" }),
             (ConfigKeys.queriesMaxMB, { "\($0.server.queriesMaxBytes)" }),
+            (ConfigKeys.databaseURL, { "\($0.databaseURL.map { "\($0)|\($0.password ?? "")" } ?? "")" }),
+            (ConfigKeys.queryLeaseSeconds, { "\($0.queryLease)" }),
+            (ConfigKeys.replicaID, { $0.replicaID ?? "" }),
         ]
         return fields.compactMap { key, value in value(old) == value(new) ? nil : key.name }
     }
@@ -71,6 +75,9 @@ public enum ConfigChange {
         kept.web.cacheMaxBytes = old.web.cacheMaxBytes
         kept.sessionsMax = old.sessionsMax
         kept.sessionTTL = old.sessionTTL
+        kept.databaseURL = old.databaseURL
+        kept.queryLease = old.queryLease
+        kept.replicaID = old.replicaID
         return kept
     }
 }

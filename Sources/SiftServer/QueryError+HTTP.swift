@@ -13,7 +13,7 @@ enum HTTPStatusMapping {
         case "query_log_full": 507
         case "overloaded": 429
         case "providers_failed": 502
-        case "shutting_down": 503
+        case "shutting_down", "store_unavailable", "replica_lost": 503
         default: 500
         }
     }

@@ -21,6 +21,12 @@ import SiftCore
 /// ``SlowReader``); a query left with no reader that keeps up is cancelled at once. A
 /// resumable query (`POST /v1/queries`) runs to its end whoever reads it, and its readers
 /// pace themselves: they can always resume.
+///
+/// With a shared store (several replicas), a log is one of two kinds:
+/// - **replicated** (this replica runs the query): an event is shown to readers only once it is
+///   stored (``persisted(through:)``), so a reader who resumes on another replica never holds an
+///   id that the store lacks. ``unpersisted()`` hands the appender what to store next.
+/// - **mirrored** (another replica runs it): the events come from the store (``mirror(_:)``).
 final class QueryLog: Sendable {
     /// Why a running query was asked to stop.
     enum StopReason: Sendable, Equatable {
@@ -49,6 +55,13 @@ final class QueryLog: Sendable {
             guard end > dataStart, let json = bytes.getBytes(at: bytes.readerIndex + dataStart, length: end - dataStart)
             else { return nil }
             return EventDecoder.decode(type: type, json: json)
+        }
+
+        /// The event's JSON, as a shared store keeps it.
+        var json: String {
+            let end = bytes.readableBytes - 2
+            guard end > dataStart else { return "{}" }
+            return bytes.getString(at: bytes.readerIndex + dataStart, length: end - dataStart) ?? "{}"
         }
     }
 
@@ -79,6 +92,10 @@ final class QueryLog: Sendable {
 
     private struct State: Sendable {
         var frames: [Frame] = []
+        /// Frames readers may be handed: all of them, except in a replicated log, where only those stored.
+        var visible = 0
+        /// A replicated log that gave up on its store: every frame is visible, nothing more is stored.
+        var detached = false
         var bytes = 0
         var phase = Phase.running
         var readers: [Int: Reader] = [:]
@@ -93,6 +110,8 @@ final class QueryLog: Sendable {
     let resumable: Bool
     /// How many events a reader of a query that is not resumable may fall behind before it is dropped.
     let slowReaderLimit: Int?
+    /// Whether events are shown to readers only once a shared store holds them.
+    let replicated: Bool
     private let clock: ServerClock
     private let start: ServerClock.Instant
     private let maxBytes: Int
@@ -102,13 +121,17 @@ final class QueryLog: Sendable {
     /// Stop requests for the task running the query.
     let stopRequests: AsyncStream<StopReason>
     private let stopContinuation: AsyncStream<StopReason>.Continuation
+    /// Wakes the appender of a replicated log when frames wait to be stored.
+    let persistWakes: AsyncStream<Void>
+    private let persistContinuation: AsyncStream<Void>.Continuation
 
     /// A log for query `id`; `maxBytes` bounds its frames, `store` (when given) the frames of all queries.
     init(
         id: QueryID, session: String?, maxBytes: Int, store: QueryStore?, resumable: Bool = true,
-        slowReaderLimit: Int? = nil, clock: ServerClock = .continuous
+        slowReaderLimit: Int? = nil, replicated: Bool = false, clock: ServerClock = .continuous
     ) {
         self.id = id
+        self.replicated = replicated
         self.session = session
         self.resumable = resumable
         self.slowReaderLimit = resumable ? nil : slowReaderLimit
@@ -117,14 +140,15 @@ final class QueryLog: Sendable {
         self.clock = clock
         self.start = clock.now
         (stopRequests, stopContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        (persistWakes, persistContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Frames recorded so far.
-    var count: Int { state.withLock { $0.frames.count } }
+    /// Frames readers may be handed so far (in a replicated log, those stored).
+    var count: Int { state.withLock { $0.visible } }
     /// Bytes of the frames recorded so far.
     var bytes: Int { state.withLock { $0.bytes } }
-    /// Whether the log holds its `done`.
-    var isEnded: Bool { state.withLock { $0.phase == .ended } }
+    /// Whether the log holds its `done`, and readers may be handed it.
+    var isEnded: Bool { state.withLock { $0.phase == .ended && $0.visible == $0.frames.count } }
     /// Whether the query runs and has not been asked to stop.
     var isRunning: Bool { state.withLock { $0.phase == .running } }
 
@@ -186,7 +210,7 @@ final class QueryLog: Sendable {
 
     /// Checks that a reader may resume after event `lastID`: it must be an id this log has sent.
     func check(resumingAfter lastID: Int) throws(QueryError) {
-        let (count, ended) = state.withLock { ($0.frames.count, $0.phase == .ended) }
+        let (count, ended) = state.withLock { ($0.visible, $0.phase == .ended && $0.visible == $0.frames.count) }
         guard lastID <= count else {
             throw QueryError.badLastEventID(
                 ended
@@ -212,9 +236,11 @@ final class QueryLog: Sendable {
     }
 
     private static func batch(after lastID: Int, limit: Int, in state: State) -> Batch {
-        let from = min(max(0, lastID), state.frames.count)
-        let to = min(state.frames.count, from + limit)
-        return Batch(frames: Array(state.frames[from..<to]), lastID: to, ended: state.phase == .ended)
+        let from = min(max(0, lastID), state.visible)
+        let to = min(state.visible, from + limit)
+        return Batch(
+            frames: Array(state.frames[from..<to]), lastID: to,
+            ended: state.phase == .ended && state.visible == state.frames.count)
     }
 
     /// Registers a reader that has every frame up to `lastID`: its stream yields `.events` whenever
@@ -241,7 +267,7 @@ final class QueryLog: Sendable {
         let (reader, undelivered, orphaned) = state.withLock { state -> (Reader?, Int, Bool) in
             guard let reader = state.readers.removeValue(forKey: token) else { return (nil, 0, false) }
             let orphaned = !resumable && state.phase == .running && !state.readers.values.contains { !$0.dropped }
-            return (reader, state.frames.count - reader.position, orphaned)
+            return (reader, state.visible - reader.position, orphaned)
         }
         reader?.wake.finish()
         if orphaned { stop(.cancelled) }
@@ -250,6 +276,78 @@ final class QueryLog: Sendable {
 
     /// Readers attached now.
     var readerCount: Int { state.withLock { $0.readers.count } }
+
+    // MARK: Replication
+
+    /// The frames of a replicated log that wait to be stored, with their numbers; whether the
+    /// last of them is `done`. Empty once the log is detached.
+    func unpersisted(limit: Int = 256) -> (events: [StoredEvent], endsLog: Bool) {
+        state.withLock { state in
+            guard !state.detached, state.visible < state.frames.count else { return ([], false) }
+            let to = min(state.frames.count, state.visible + limit)
+            let events = (state.visible..<to).map { index in
+                StoredEvent(seq: index + 1, type: state.frames[index].type.rawValue, json: state.frames[index].json)
+            }
+            return (events, to == state.frames.count && state.phase == .ended)
+        }
+    }
+
+    /// The store holds the frames up to number `seq`: readers may have them.
+    func persisted(through seq: Int) {
+        state.withLock { state in publish(upTo: min(seq, state.frames.count), in: &state) }
+    }
+
+    /// Whether a replicated log has frames its store does not hold yet (its `done` among them, once ended).
+    var hasUnpersisted: Bool { state.withLock { !$0.detached && $0.visible < $0.frames.count } }
+
+    /// Gives up storing a replicated log: the query ends here with `error` and `done{failed}` (unless
+    /// its `done` is recorded already), every frame becomes visible to this replica's readers, and
+    /// the runner is asked to stop.
+    func detach(_ error: QueryError) {
+        let stopped = state.withLock { state -> Bool in
+            guard !state.detached else { return false }
+            state.detached = true
+            var stopped = false
+            if state.phase != .ended {
+                for payload in [PipelineEvent.Payload.error(.init(error)), .done(.init(outcome: .failed))] {
+                    state.frames.append(forced(PipelineEvent(elapsedMs: elapsed(), payload: payload), id: state.frames.count + 1))
+                }
+                stopped = state.phase == .running
+                state.phase = .ended
+            }
+            publish(upTo: state.frames.count, in: &state)
+            return stopped
+        }
+        persistContinuation.finish()
+        if stopped { stopContinuation.yield(.cancelled) }
+    }
+
+    /// Adds events read from the shared store to a mirrored log (another replica runs the query);
+    /// events already held are skipped. The log ends with its `done`.
+    func mirror(_ events: [StoredEvent]) {
+        state.withLock { state in
+            for event in events where event.seq == state.frames.count + 1 && state.phase != .ended {
+                guard let type = PipelineEvent.EventType(rawValue: event.type) else { continue }
+                let frame = frame(json: Array(event.json.utf8), type: type, id: event.seq)
+                state.frames.append(frame)
+                state.bytes += frame.bytes.readableBytes
+                if type == .done { state.phase = .ended }
+            }
+            publish(upTo: state.frames.count, in: &state)
+        }
+    }
+
+    /// Ends a mirrored log here (its store is lost): `error` and `done{failed}` for this replica's readers.
+    func endMirror(_ error: QueryError) {
+        state.withLock { state in
+            guard state.phase != .ended else { return }
+            for payload in [PipelineEvent.Payload.error(.init(error)), .done(.init(outcome: .failed))] {
+                state.frames.append(forced(PipelineEvent(elapsedMs: elapsed(), payload: payload), id: state.frames.count + 1))
+            }
+            state.phase = .ended
+            publish(upTo: state.frames.count, in: &state)
+        }
+    }
 
     // MARK: Private
 
@@ -284,10 +382,21 @@ final class QueryLog: Sendable {
     private func append(_ frame: Frame, to state: inout State) {
         state.frames.append(frame)
         state.bytes += frame.bytes.readableBytes
+        if replicated && !state.detached {
+            persistContinuation.yield()
+        } else {
+            publish(upTo: state.frames.count, in: &state)
+        }
+    }
+
+    /// Makes frames up to `count` visible: drops readers that fell too far behind, wakes the others.
+    private func publish(upTo count: Int, in state: inout State) {
+        guard count > state.visible else { return }
+        state.visible = count
         if let limit = slowReaderLimit, !state.readers.isEmpty {
             var dropped = false
             for (token, reader) in state.readers
-            where reader.droppable && !reader.dropped && state.frames.count - reader.position > limit {
+            where reader.droppable && !reader.dropped && state.visible - reader.position > limit {
                 state.readers[token]?.dropped = true
                 dropped = true
             }

@@ -24,6 +24,8 @@ public final class QueryService: Service, Sendable {
     }
 
     let store: QueryStore
+    /// The shared store's side, when several replicas serve as one (PostgreSQL); nil with the memory backend.
+    let replication: QueryReplication?
     private let runner: any QueryRunning
     private let registry: StreamRegistry
     private let logger: Logger
@@ -33,8 +35,14 @@ public final class QueryService: Service, Sendable {
     /// Events a reader of a query that is not resumable may fall behind (`SIFT_STREAM_BUFFER`).
     let slowReaderLimit: Int
 
-    init(store: QueryStore, runner: any QueryRunning, registry: StreamRegistry, slowReaderLimit: Int, logger: Logger) {
+    init(
+        store: QueryStore, runner: any QueryRunning, registry: StreamRegistry, slowReaderLimit: Int, logger: Logger,
+        shared: (any SharedQueryStore)? = nil, storeMetrics: StoreMetrics? = nil
+    ) {
         self.store = store
+        self.replication = shared.map {
+            QueryReplication(store: $0, queries: store, metrics: storeMetrics, logger: logger)
+        }
         self.slowReaderLimit = slowReaderLimit
         self.runner = runner
         self.registry = registry
@@ -46,16 +54,25 @@ public final class QueryService: Service, Sendable {
     /// Admits query `id` (`overloaded`, `shutting_down`) and hands it to ``run()``; its events
     /// go to the log returned. A query that is not `resumable` is cancelled when its last
     /// reader leaves, and its readers are dropped beyond `slowReaderLimit` events behind.
-    func admit(id: QueryID, prepared: PreparedQuery, resumable: Bool) throws(QueryError) -> QueryLog {
+    func admit(id: QueryID, prepared: PreparedQuery, resumable: Bool) async throws(QueryError) -> QueryLog {
         let log = QueryLog(
             id: id, session: prepared.context.session, maxBytes: store.limits.maxQueryBytes, store: store,
-            resumable: resumable, slowReaderLimit: slowReaderLimit, clock: store.clock)
+            resumable: resumable, slowReaderLimit: slowReaderLimit, replicated: replication != nil, clock: store.clock)
         try registry.register(id) { _ in log.stop(.shutdown) }
         do {
             try store.admit(log)
         } catch {
             registry.unregister(id)
             throw error
+        }
+        if let replication {
+            do {
+                try await replication.create(id: id, session: log.session, resumable: resumable)
+            } catch {
+                store.remove(id)
+                registry.unregister(id)
+                throw error
+            }
         }
         if case .terminated = submit.yield(Job(log: log, prepared: prepared)) {
             store.remove(id)
@@ -65,16 +82,42 @@ public final class QueryService: Service, Sendable {
         return log
     }
 
-    /// The log of query `id` (`query_not_found`, `query_expired`).
-    func log(_ id: QueryID) throws(QueryError) -> QueryLog {
-        try store.log(id)
+    /// The log of query `id` (`query_not_found`, `query_expired`); with a shared store, a mirror of
+    /// a query another replica runs or ran (or `store_unavailable`).
+    func log(_ id: QueryID) async throws(QueryError) -> QueryLog {
+        do {
+            return try store.log(id)
+        } catch {
+            guard let replication else { throw error }
+            return try await replication.follow(id)
+        }
     }
 
-    /// Cancels query `id` if it is running; a query that already ended is left as it is.
-    func cancel(_ id: QueryID) throws(QueryError) {
-        let log = try store.log(id)
-        if log.stop(.cancelled) {
-            logger.info("query cancelled by DELETE", metadata: ["query_id": "\(id)"])
+    /// Cancels query `id` if it is running, here or (with a shared store) on the replica that runs it;
+    /// a query that already ended is left as it is.
+    func cancel(_ id: QueryID) async throws(QueryError) {
+        if let log = try? store.log(id) {
+            if log.stop(.cancelled) {
+                logger.info("query cancelled by DELETE", metadata: ["query_id": "\(id)"])
+            }
+            return
+        }
+        guard let replication else {
+            _ = try store.log(id)  // throws not found or expired
+            return
+        }
+        let info: StoredQuery?
+        do {
+            info = try await replication.store.query(id)
+            if info?.state == .running, try await replication.store.requestCancel(id) {
+                logger.info("query cancellation asked of its replica", metadata: ["query_id": "\(id)"])
+            }
+        } catch {
+            throw QueryError.storeUnavailable(error.description)
+        }
+        guard let info else { throw QueryError.queryNotFound(id.rawValue) }
+        if info.state == .expired {
+            throw QueryError.queryExpired(id.rawValue, detail: "ended more than \(store.limits.retention.components.seconds) seconds ago")
         }
     }
 
@@ -85,6 +128,11 @@ public final class QueryService: Service, Sendable {
             tasks.addTask { [store] in
                 // Frees expired logs even when nobody asks for one.
                 while (try? await store.clock.sleep(for: sweepEvery)) != nil { store.sweep() }
+            }
+            if let replication {
+                tasks.addTask { [store] in
+                    await replication.run { id in (try? store.log(id))?.stop(.cancelled) }
+                }
             }
             await withGracefulShutdownHandler {
                 await withDiscardingTaskGroup { group in
@@ -104,6 +152,8 @@ public final class QueryService: Service, Sendable {
     private func execute(_ job: Job) async {
         let log = job.log
         let runner = self.runner
+        // With a shared store, the events go there as they come, and the query counts as ended once its `done` is stored.
+        async let stored: Void? = replication?.persist(log)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 _ = await runner.run(id: log.id, prepared: job.prepared) { event in log.record(event) }
@@ -116,6 +166,7 @@ public final class QueryService: Service, Sendable {
             group.cancelAll()
         }
         log.finish()
+        _ = await stored
         store.finished(log.id)
         registry.unregister(log.id)
     }

@@ -70,6 +70,8 @@ final class QueryStore: Sendable {
     var runningCount: Int { withSweep { $0.entries.count - $0.finished.count } }
     /// Bytes of events kept now.
     var bytes: Int { withSweep { $0.bytes } }
+    /// The ids of the queries running now.
+    var runningIDs: [QueryID] { state.withLock { state in state.entries.compactMap { $0.value.finished ? nil : $0.key } } }
 
     /// Adds a starting query, evicting the oldest finished ones to make room;
     /// `overloaded` when every query kept is still running.

@@ -148,7 +148,7 @@ public final class SessionStore: Sendable {
     }
 
     /// Keeps what a follow-up needs of a turn: the answer, the sources it cited (or the best ones), their best passages.
-    func trim(_ turn: ConversationTurn) -> ConversationTurn {
+    public func trim(_ turn: ConversationTurn) -> ConversationTurn {
         let cited = Set(CitationNumbers.cited(in: turn.answer))
         let ordered = turn.sources.filter { cited.contains($0.n) } + turn.sources.filter { !cited.contains($0.n) }
         let sources = ordered.prefix(limits.maxSources).map { source in

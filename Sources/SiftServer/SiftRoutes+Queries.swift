@@ -24,10 +24,10 @@ extension SiftRoutes {
             await createQuery(request, context: context)
         }
         router.get("/v1/queries/:id/events") { request, context in
-            queryEvents(request, context: context)
+            await queryEvents(request, context: context)
         }
         router.delete("/v1/queries/:id") { _, context in
-            cancelQuery(context: context)
+            await cancelQuery(context: context)
         }
     }
 
@@ -40,7 +40,7 @@ extension SiftRoutes {
             let asked = try await readQueryRequest(request, acceptsForm: true)
             if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) }
             let prepared = try await runner.prepare(asked)
-            log = try queries.admit(id: id, prepared: prepared, resumable: true)
+            log = try await queries.admit(id: id, prepared: prepared, resumable: true)
         } catch {
             return .error(error, id: id)
         }
@@ -55,11 +55,11 @@ extension SiftRoutes {
 
     // MARK: GET /v1/queries/{id}/events
 
-    func queryEvents(_ request: Request, context: SiftRequestContext) -> Response {
+    func queryEvents(_ request: Request, context: SiftRequestContext) async -> Response {
         let log: QueryLog
         let lastEventID: Int
         do throws(QueryError) {
-            log = try queries.log(try Self.queryID(context))
+            log = try await queries.log(try Self.queryID(context))
             lastEventID = try Self.lastEventID(request)
             try log.check(resumingAfter: lastEventID)
         } catch {
@@ -102,9 +102,9 @@ extension SiftRoutes {
 
     // MARK: DELETE /v1/queries/{id}
 
-    func cancelQuery(context: SiftRequestContext) -> Response {
+    func cancelQuery(context: SiftRequestContext) async -> Response {
         do throws(QueryError) {
-            try queries.cancel(try Self.queryID(context))
+            try await queries.cancel(try Self.queryID(context))
         } catch {
             return .error(error, id: context.requestID)
         }

@@ -19,6 +19,7 @@ public struct SiftRoutes: Sendable {
     public init(
         runner: any QueryRunning, registry: StreamRegistry, metrics: SiftMetrics,
         configuration: SiftServerConfiguration, clock: ServerClock = .continuous,
+        shared: (any SharedQueryStore)? = nil, storeMetrics: StoreMetrics? = nil,
         readiness: @escaping @Sendable () -> Readiness
     ) {
         let limits = QueryStore.Limits(
@@ -28,12 +29,14 @@ public struct SiftRoutes: Sendable {
             maxBytes: configuration.queriesMaxBytes)
         self.init(
             runner: runner, registry: registry, metrics: metrics, configuration: configuration,
-            queryStore: QueryStore(limits: limits, metrics: metrics, clock: clock), readiness: readiness)
+            queryStore: QueryStore(limits: limits, metrics: metrics, clock: clock), shared: shared,
+            storeMetrics: storeMetrics, readiness: readiness)
     }
 
     init(
         runner: any QueryRunning, registry: StreamRegistry, metrics: SiftMetrics,
-        configuration: SiftServerConfiguration, queryStore: QueryStore, readiness: @escaping @Sendable () -> Readiness
+        configuration: SiftServerConfiguration, queryStore: QueryStore, shared: (any SharedQueryStore)? = nil,
+        storeMetrics: StoreMetrics? = nil, readiness: @escaping @Sendable () -> Readiness
     ) {
         self.runner = runner
         self.registry = registry
@@ -42,7 +45,7 @@ public struct SiftRoutes: Sendable {
         self.readiness = readiness
         self.queries = QueryService(
             store: queryStore, runner: runner, registry: registry, slowReaderLimit: configuration.streamBuffer,
-            logger: Logger(label: "siftd.queries"))
+            logger: Logger(label: "siftd.queries"), shared: shared, storeMetrics: storeMetrics)
     }
 
     /// The router with every route and middleware.
@@ -89,7 +92,7 @@ public struct SiftRoutes: Sendable {
             if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) as QueryError }
             let prepared = try await runner.prepare(
                 QueryRequest(bytes: bytes, session: options.session, models: options.models, merge: options.merge))
-            log = try queries.admit(id: id, prepared: prepared, resumable: false)
+            log = try await queries.admit(id: id, prepared: prepared, resumable: false)
         } catch {
             // EventSource cannot read an error body, so a rejected question reaches it as events; other
             // clients, and every client refused for capacity or shutdown, get the status and JSON.
@@ -220,7 +223,7 @@ public struct SiftRoutes: Sendable {
         let log: QueryLog
         do throws(QueryError) {
             if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) }
-            log = try queries.admit(id: id, prepared: try await runner.prepare(asked), resumable: false)
+            log = try await queries.admit(id: id, prepared: try await runner.prepare(asked), resumable: false)
         } catch {
             return .error(error, id: id)
         }

@@ -145,13 +145,25 @@ public enum ConfigKeys {
         name: "queries_max_mb", environment: "SIFT_QUERIES_MAX_MB", defaultText: "64",
         help: "Megabytes of events kept over all resumable queries (one query keeps at most 8 MiB); the oldest finished go first.")
 
+    public static let databaseURL = ConfigKey(
+        name: "database_url", environment: "SIFT_DATABASE_URL",
+        defaultText: "unset: the memory backend; the password may come from the systemd credential database-password",
+        help: "postgres://user[:password]@host:port/db: keep event logs, leases, sessions and the cache in PostgreSQL, so that several replicas serve as one.")
+    public static let queryLeaseSeconds = ConfigKey(
+        name: "query_lease_seconds", environment: "SIFT_QUERY_LEASE_SECONDS", defaultText: "10",
+        help: "With a database: seconds a replica's hold on a running query lasts unrenewed; after it another replica ends the query with replica_lost.")
+    public static let replicaID = ConfigKey(
+        name: "replica_id", environment: "SIFT_REPLICA_ID", defaultText: "hostname:port",
+        help: "With a database: this replica's name in leases, logs and the replica label of its metrics.")
+
     /// All keys, in `--help` order.
     public static let all: [ConfigKey] = [
         config, listen, stateDir, cacheDir, dataDir, kbSources, log, logLevel, maxStreams, streamBuffer,
         heartbeatSeconds, maxSources, maxPassages, braveAPIKey, braveURL, braveCountry, searxngURL, searchLanguage,
         safeSearch, fetchAllowHosts, maxPages, fetchDeadlineMs, cache, cacheMaxMB, cacheTTLSeconds, llmURL, llmModel,
         llmAPIKey, llmContextTokens, llmMaxTokens, llmTimeoutMs, llmMerge, llmDeltaWindowMs, llmAllowModels,
-        sessionsMax, sessionTTLSeconds, queryRetentionSeconds, queriesMax, queriesMaxMB,
+        sessionsMax, sessionTTLSeconds, queryRetentionSeconds, queriesMax, queriesMaxMB, databaseURL,
+        queryLeaseSeconds, replicaID,
     ]
 }
 
@@ -230,6 +242,12 @@ public struct SiftdConfiguration: Sendable, Equatable {
     public var llm = LLMConfiguration()
     public var sessionsMax = 1024
     public var sessionTTL: Duration = .seconds(1800)
+    /// The shared store (PostgreSQL); nil for the memory backend.
+    public var databaseURL: DatabaseURL?
+    /// How long a replica's lease on a running query lasts unrenewed.
+    public var queryLease: Duration = .seconds(10)
+    /// This replica's name; nil for `hostname:port`.
+    public var replicaID: String?
 
     /// Resolves every key from `flags` (by key name), `environment`, and the config file read with `readFile`.
     ///
@@ -433,6 +451,30 @@ public struct SiftdConfiguration: Sendable, Equatable {
         configuration.server.allowedModels = llm.enabled ? llm.allowedModels.map { Set($0 + llm.models) } : nil
         configuration.sessionsMax = try integer(ConfigKeys.sessionsMax, default: 1024, range: 1...100_000)
         configuration.sessionTTL = .seconds(try integer(ConfigKeys.sessionTTLSeconds, default: 1800, range: 10...604_800))
+
+        // The shared store.
+        if let (text, origin) = value(ConfigKeys.databaseURL), !text.isEmpty {
+            var url: DatabaseURL
+            do {
+                url = try DatabaseURL(parsing: text)
+            } catch {
+                throw ConfigurationError("\(origin): \(error.message)")
+            }
+            if url.password == nil, let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty,
+                let password = try readFile(directory + "/database-password")
+            {
+                url.password = password.trimmingCharacters(in: "\n")
+            }
+            configuration.databaseURL = url
+        }
+        configuration.queryLease = .seconds(try integer(ConfigKeys.queryLeaseSeconds, default: 10, range: 2...3600))
+        if let (text, origin) = value(ConfigKeys.replicaID) {
+            guard (1...128).contains(text.utf8.count), text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "\"") })
+            else {
+                throw ConfigurationError("\(origin) = “\(text.prefix(40))”: expected 1–128 printable characters without spaces or quotes.")
+            }
+            configuration.replicaID = text
+        }
         return configuration
     }
 

@@ -12,7 +12,7 @@ struct SharedParts: Sendable {
     let metrics: SiftMetrics
     let web: WebTransport
     let llmClient: HTTPClient
-    let sessions: SessionStore
+    let sessions: any SessionStoring
     let analyzer: QueryAnalyzer
     let debugDeltaDelay: Duration?
     let logger: Logger

@@ -7,6 +7,7 @@ import Logging
 import ServiceLifecycle
 import SiftCore
 import SiftProviders
+import SiftPostgres
 import SiftServer
 import SiftSystemd
 import SiftText
@@ -102,6 +103,46 @@ struct Siftd: AsyncParsableCommand {
             documents: knowledgeBase.statistics.documents, passages: knowledgeBase.statistics.passages)
         metrics.registerReloads()
 
+        // The shared store (PostgreSQL), when SIFT_DATABASE_URL is set: its pool and listener run
+        // for as long as siftd serves; it must answer and hold a schema this siftd knows before
+        // anything is served.
+        guard let url = settings.databaseURL else {
+            try await serve(
+                settings, environment: environment, levels: levels, notifier: notifier, logger: logger,
+                knowledgeBase: knowledgeBase, metrics: metrics, database: nil, activation: activation)
+            return
+        }
+        let replica = settings.replicaID ?? "\(hostName()):\(settings.listenPort)"
+        let sessionLimits = SessionStore.Limits(maxSessions: settings.sessionsMax, idleTimeout: settings.sessionTTL)
+        let database = PostgresStore(
+            url: url, replica: replica, leaseDuration: settings.queryLease, sessionLimits: sessionLimits,
+            cacheMaxBytes: settings.web.cacheMaxBytes, metrics: StoreMetrics(metrics: metrics, replica: replica),
+            cacheObserver: metrics, logger: logger)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await database.run() }
+            _ = notifier.status("connecting to PostgreSQL at \(url.endpoint)")
+            do {
+                try await database.prepare()
+            } catch {
+                logger.critical("database: \(error)", metadata: ["database": "\(url)"])
+                printError("siftd: database: \(error)")
+                throw ExitCode(2)
+            }
+            logger.notice("shared store ready", metadata: ["database": "\(url)", "replica": "\(replica)"])
+            try await serve(
+                settings, environment: environment, levels: levels, notifier: notifier, logger: logger,
+                knowledgeBase: knowledgeBase, metrics: metrics, database: database, activation: activation)
+            group.cancelAll()
+        }
+    }
+
+    /// Serves until shutdown, with the memory backend (`database` nil) or the PostgreSQL one.
+    func serve(
+        _ settings: SiftdConfiguration, environment: [String: String], levels: LogLevelControl,
+        notifier: SystemdNotifier, logger: Logger, knowledgeBase: KnowledgeBase, metrics: SiftMetrics,
+        database: PostgresStore?, activation: [(fd: Int32, name: String)]
+    ) async throws {
+
         var debugDeltaDelay: Duration?
         if let delay = environment["SIFT_DEBUG_DELTA_DELAY_MS"].flatMap(Int.init), delay > 0 {
             debugDeltaDelay = .milliseconds(delay)
@@ -109,9 +150,11 @@ struct Siftd: AsyncParsableCommand {
         }
         let shared = SharedParts(
             knowledgeBase: knowledgeBase, metrics: metrics,
-            web: try WebTransport(settings.web, cacheDirectory: settings.cacheDir, metrics: metrics, logger: logger),
+            web: try WebTransport(
+                settings.web, cacheDirectory: settings.cacheDir, sharedCache: database, metrics: metrics, logger: logger),
             llmClient: try LLMSetup.makeClient(maxStreams: settings.server.maxStreams, logger: logger),
-            sessions: SessionStore(limits: .init(maxSessions: settings.sessionsMax, idleTimeout: settings.sessionTTL)),
+            sessions: database
+                ?? SessionStore(limits: .init(maxSessions: settings.sessionsMax, idleTimeout: settings.sessionTTL)),
             analyzer: QueryAnalyzer(), debugDeltaDelay: debugDeltaDelay, logger: logger)
         let runtime = QueryRuntime(settings, shared: shared)
         let runner = ReloadableRunner(runtime.runner, allowedModels: settings.server.allowedModels)
@@ -132,16 +175,26 @@ struct Siftd: AsyncParsableCommand {
             },
             shared: shared, runner: runner, levels: levels, notifier: notifier, status: statusLine, logger: logger)
 
+        let memorySessions = shared.sessions as? SessionStore
         let routes = SiftRoutes(
             runner: runner, registry: registry, metrics: metrics, configuration: settings.server,
+            shared: database, storeMetrics: database?.metrics,
             readiness: {
                 let open = knowledgeBase.isOpen
                 let current = reloader.settings
                 var components = ["kb": open ? "open, \(knowledgeBase.statistics.documents) documents" : "closed"]
                 for (name, state) in reloader.runtime.web.describe() { components[name] = state }
                 components["llm"] = LLMSetup.describe(current.llm)
-                components["sessions"] = "\(shared.sessions.count) of \(current.sessionsMax)"
-                return Readiness(ready: open, components: components)
+                if let memorySessions {
+                    components["sessions"] = "\(memorySessions.count) of \(current.sessionsMax)"
+                }
+                guard let database else {
+                    components["store"] = "memory"
+                    return Readiness(ready: open, components: components)
+                }
+                let health = database.health
+                components["store"] = health.healthy ? "postgres ok (\(database.replica))" : health.detail
+                return Readiness(ready: open && health.healthy, components: components)
             })
         let router = routes.router()
         let eventLoops = MultiThreadedEventLoopGroup.singleton

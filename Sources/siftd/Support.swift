@@ -125,3 +125,10 @@ struct StatusReporter: Service {
         logger.notice("shutting down", metadata: ["streams": "\(registry.activeCount)"])
     }
 }
+
+/// This machine's host name (the default replica name is `hostname:port`).
+func hostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

@@ -9,15 +9,21 @@ import SiftServer
 /// keeps them (changing `fetch_allow_hosts` or the cache settings needs a restart).
 struct WebTransport {
     let client: HTTPClient
-    let cache: ResponseCache?
+    let cache: (any ResponseCaching)?
 
-    init(_ settings: WebConfiguration, cacheDirectory: String, metrics: SiftMetrics, logger: Logger) throws {
+    /// `sharedCache` (the PostgreSQL store) replaces the SQLite file when the cache is on.
+    init(
+        _ settings: WebConfiguration, cacheDirectory: String, sharedCache: (any ResponseCaching)? = nil,
+        metrics: SiftMetrics, logger: Logger
+    ) throws {
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.userAgent = "siftd/\(siftVersion)"
         clientConfiguration.allowedHosts = settings.fetchAllowHosts
         client = try HTTPClient(configuration: clientConfiguration, logger: logger)
 
-        if settings.cacheEnabled {
+        if settings.cacheEnabled, let sharedCache {
+            cache = sharedCache
+        } else if settings.cacheEnabled {
             do {
                 cache = try ResponseCache(
                     configuration: .init(directory: cacheDirectory, maxBytes: settings.cacheMaxBytes), observer: metrics,
@@ -37,7 +43,7 @@ struct WebTransport {
 /// The web providers built from the configuration (rebuilt on reload): those that
 /// have what they need (a Brave key, a SearXNG URL), and the page reader.
 struct WebSetup {
-    let cache: ResponseCache?
+    let cache: (any ResponseCaching)?
     let providers: [any SearchProvider]
     let fetcher: (any PageFetcher)?
     private let settings: WebConfiguration
@@ -81,9 +87,11 @@ struct WebSetup {
         var states: [String: String] = [:]
         if settings.braveAPIKey != nil { states["brave"] = "configured, \(settings.braveURL)" }
         if let url = settings.searxngURL { states["searxng"] = "configured, \(url)" }
-        if let cache {
+        if let cache = cache as? ResponseCache {
             let usage = cache.usage
             states["cache"] = "\(usage.entries) entries, \(usage.bytes >> 10) KiB"
+        } else if cache != nil {
+            states["cache"] = "shared (the database's sift_cache)"
         }
         return states
     }

@@ -24,8 +24,8 @@ struct AnswerStreamTests {
         }
     }
 
-    func admit(_ routes: SiftRoutes) throws -> QueryLog {
-        try routes.queries.admit(
+    func admit(_ routes: SiftRoutes) async throws -> QueryLog {
+        try await routes.queries.admit(
             id: QueryID(),
             prepared: PreparedQuery(query: AnalyzedQuery(original: "q", normalized: "q", kind: .keywords, terms: ["q"])),
             resumable: false)
@@ -38,7 +38,7 @@ struct AnswerStreamTests {
     @Test func framesCarrySequentialIdsAndEndWithOneDone() async throws {
         try await withMachine(runner: ScriptedRunner.answering(deltas: 5)) { routes, registry, metrics in
             let recorder = RecordingWriter()
-            let log = try admit(routes)
+            let log = try await admit(routes)
             let error = await drive(reader(log, metrics), into: recorder)
             #expect(error == nil)
             let (frames, _) = parseSSE(recorder.written.joined())
@@ -58,7 +58,7 @@ struct AnswerStreamTests {
         }
         try await withMachine(runner: runner) { routes, _, metrics in
             let recorder = RecordingWriter()
-            let log = try admit(routes)
+            let log = try await admit(routes)
             #expect(await drive(reader(log, metrics), into: recorder) == nil)
             #expect(parseSSE(recorder.written.joined()).frames.map(\.type) == ["status", "done"])
         }
@@ -80,7 +80,7 @@ struct AnswerStreamTests {
         try await withMachine(runner: runner, configuration: .init(streamBuffer: 16)) { routes, registry, metrics in
             let gate = Gate()
             let recorder = RecordingWriter(gate: gate)
-            let log = try admit(routes)
+            let log = try await admit(routes)
             async let outcome = drive(reader(log, metrics), into: recorder)
             // Release the client only once the log has given up on it and stopped the query. The gate
             // opens whatever happens, so a failure here fails the test rather than hanging it.
@@ -103,7 +103,7 @@ struct AnswerStreamTests {
     @Test func theFoldOfPostAnswerIsNeverDroppedForFallingBehind() async throws {
         try await withMachine(runner: ScriptedRunner.answering(deltas: 500), configuration: .init(streamBuffer: 16)) {
             routes, _, _ in
-            let log = try admit(routes)
+            let log = try await admit(routes)
             let document = try await AnswerDocument.fold(log)
             #expect(document.outcome == .complete)
             #expect(document.answer.split(separator: " ").count == 500)
@@ -122,7 +122,7 @@ struct AnswerStreamTests {
         }
         try await withMachine(runner: runner) { routes, _, metrics in
             let recorder = RecordingWriter(onWrite: { text in if text.hasPrefix(": ping") { pingSeen.yield() } })
-            let log = try admit(routes)
+            let log = try await admit(routes)
             // The heartbeat waits on a clock the test moves: 15 s pass without a real wait.
             let clock = ManualClock()
             let reader = QueryLogReader(
@@ -155,7 +155,7 @@ struct AnswerStreamTests {
         let (started, startedSignal) = AsyncStream<Void>.makeStream()
         try await withMachine(runner: Self.waitingRunner(started: startedSignal)) { routes, registry, metrics in
             let recorder = RecordingWriter()
-            let log = try admit(routes)
+            let log = try await admit(routes)
             async let finished = drive(reader(log, metrics), into: recorder)
             var iterator = started.makeAsyncIterator()
             _ = await iterator.next()
@@ -171,7 +171,7 @@ struct AnswerStreamTests {
     @Test func theOnlyReaderLeavingCancelsAQueryThatIsNotResumable() async throws {
         let (started, startedSignal) = AsyncStream<Void>.makeStream()
         try await withMachine(runner: Self.waitingRunner(started: startedSignal)) { routes, registry, metrics in
-            let log = try admit(routes)
+            let log = try await admit(routes)
             let reading = Task { await drive(reader(log, metrics), into: RecordingWriter()) }
             var iterator = started.makeAsyncIterator()
             _ = await iterator.next()
@@ -190,7 +190,7 @@ struct AnswerStreamTests {
     @Test func aResumableQueryOutlivesItsReader() async throws {
         let (started, startedSignal) = AsyncStream<Void>.makeStream()
         try await withMachine(runner: Self.waitingRunner(started: startedSignal)) { routes, registry, metrics in
-            let log = try routes.queries.admit(
+            let log = try await routes.queries.admit(
                 id: QueryID(),
                 prepared: PreparedQuery(query: AnalyzedQuery(original: "q", normalized: "q", kind: .keywords, terms: ["q"])),
                 resumable: true)
@@ -202,7 +202,7 @@ struct AnswerStreamTests {
             _ = await reading.value
             try await ResumableQueryTests.poll { log.readerCount == 0 }
             #expect(log.isRunning && registry.activeCount == 1)
-            try routes.queries.cancel(log.id)
+            try await routes.queries.cancel(log.id)
             try await ResumableQueryTests.poll { log.isEnded && registry.activeCount == 0 }
         }
     }

@@ -8,6 +8,18 @@ public protocol CacheObserver: Sendable {
     func cacheLookup(namespace: String, hit: Bool)
 }
 
+/// Where provider responses and fetched pages are cached: ``ResponseCache`` (SQLite in the
+/// cache directory, the default) or a shared store (PostgreSQL, so that every replica hits
+/// what one of them fetched). A cache never fails a query: an error is a miss.
+public protocol ResponseCaching: Sendable {
+    /// The fresh entry stored under `key` in `namespace`, or nil.
+    func get(_ key: String, namespace: String) async -> ResponseCache.Entry?
+    /// Stores `body` under `key` in `namespace` for `ttl`, keeping the cache under its cap.
+    func put(_ key: String, namespace: String, meta: String, body: [UInt8], ttl: Duration) async
+}
+
+extension ResponseCache: ResponseCaching {}
+
 /// Provider responses and fetched pages, kept in SQLite in the cache directory so
 /// that a repeated query makes no upstream call.
 ///
@@ -23,6 +35,12 @@ public final class ResponseCache: Sendable {
         public var body: [UInt8]
         /// When it was stored, in seconds since the epoch.
         public var storedAt: Int64
+
+        public init(meta: String, body: [UInt8], storedAt: Int64) {
+            self.meta = meta
+            self.body = body
+            self.storedAt = storedAt
+        }
     }
 
     /// Where the cache file lives and how much it may hold.

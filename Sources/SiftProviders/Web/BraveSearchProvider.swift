@@ -56,14 +56,14 @@ public struct BraveSearchProvider: SearchProvider {
     public let name = "brave"
     public let configuration: Configuration
     private let client: HTTPClient
-    private let cache: ResponseCache?
+    private let cache: (any ResponseCaching)?
     private let limiter: UpstreamRateLimiter<ContinuousClock>
     private let logger: Logger
     /// The most a rate limit is waited out before the provider gives up with a warning.
     private let maxWait: Duration
 
     public init(
-        configuration: Configuration, client: HTTPClient, cache: ResponseCache?, logger: Logger,
+        configuration: Configuration, client: HTTPClient, cache: (any ResponseCaching)?, logger: Logger,
         maxWait: Duration = .seconds(3)
     ) {
         self.configuration = configuration
@@ -93,7 +93,7 @@ public struct BraveSearchProvider: SearchProvider {
         // Brave caps a query at 400 characters and 50 words.
         let text = String(query.original.split(whereSeparator: \.isWhitespace).prefix(50).joined(separator: " ").prefix(400))
         let url = url(for: text, count: limit)
-        if let cached = cache?.get(url, namespace: "search") {
+        if let cached = await cache?.get(url, namespace: "search") {
             if let hits = try? Self.decode(cached.body) { return SearchResults(hits: Array(hits.prefix(limit))) }
         }
         var warnings: [ProviderWarning] = []
@@ -108,7 +108,7 @@ public struct BraveSearchProvider: SearchProvider {
             switch status {
             case 200..<300:
                 let hits = try Self.decodeOrThrow(body)
-                cache?.put(url, namespace: "search", meta: "application/json", body: body, ttl: configuration.cacheTTL)
+                await cache?.put(url, namespace: "search", meta: "application/json", body: body, ttl: configuration.cacheTTL)
                 return SearchResults(hits: Array(hits.prefix(limit)), warnings: warnings, rateLimited: rateLimited)
             case 429:
                 let error = Self.errorEnvelope(body)

@@ -44,10 +44,10 @@ public struct SearXNGProvider: SearchProvider {
     public let name = "searxng"
     public let configuration: Configuration
     private let client: HTTPClient
-    private let cache: ResponseCache?
+    private let cache: (any ResponseCaching)?
     private let logger: Logger
 
-    public init(configuration: Configuration, client: HTTPClient, cache: ResponseCache?, logger: Logger) {
+    public init(configuration: Configuration, client: HTTPClient, cache: (any ResponseCaching)?, logger: Logger) {
         self.configuration = configuration
         self.client = client
         self.cache = cache
@@ -68,7 +68,7 @@ public struct SearXNGProvider: SearchProvider {
 
     public func search(_ query: AnalyzedQuery, limit: Int) async throws -> SearchResults {
         let url = url(for: query.original)
-        if let cached = cache?.get(url, namespace: "search"), let decoded = try? Self.decode(cached.body) {
+        if let cached = await cache?.get(url, namespace: "search"), let decoded = try? Self.decode(cached.body) {
             return SearchResults(hits: Array(decoded.hits.prefix(limit)))
         }
         var request = HTTPRequest(url: url)
@@ -100,7 +100,7 @@ public struct SearXNGProvider: SearchProvider {
                     code: "bad_response",
                     message: "SearXNG's answer is not the JSON search format (\(error)); is \(configuration.baseURL) a SearXNG instance?")
             }
-            cache?.put(url, namespace: "search", meta: "application/json", body: body, ttl: configuration.cacheTTL)
+            await cache?.put(url, namespace: "search", meta: "application/json", body: body, ttl: configuration.cacheTTL)
             let warnings = decoded.unresponsive.map { engine, reason in
                 ProviderWarning(
                     code: "engine_unresponsive", message: "SearXNG's \(engine) engine did not answer (\(reason)); results may be thinner.")

@@ -48,10 +48,10 @@ public struct WebPageFetcher: PageFetcher {
 
     public let configuration: Configuration
     private let client: HTTPClient
-    private let cache: ResponseCache?
+    private let cache: (any ResponseCaching)?
     private let logger: Logger
 
-    public init(configuration: Configuration = .init(), client: HTTPClient, cache: ResponseCache?, logger: Logger) {
+    public init(configuration: Configuration = .init(), client: HTTPClient, cache: (any ResponseCaching)?, logger: Logger) {
         self.configuration = configuration
         self.client = client
         self.cache = cache
@@ -63,7 +63,7 @@ public struct WebPageFetcher: PageFetcher {
     }
 
     public func fetch(_ url: String) async throws -> FetchedPage {
-        if let cached = cache?.get(url, namespace: "page") {
+        if let cached = await cache?.get(url, namespace: "page") {
             let meta = cached.meta.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             let contentType = meta.first.flatMap { $0.isEmpty ? nil : $0 }
             let finalURL = meta.count > 1 && !meta[1].isEmpty ? meta[1] : url
@@ -118,7 +118,7 @@ public struct WebPageFetcher: PageFetcher {
             logger.debug("page cut short; reading what arrived", metadata: ["bytes": "\(body.count)", "error": "\(error.message)"])
         }
         let page = try read(body, contentType: contentType, url: response.url)
-        cache?.put(url, namespace: "page", meta: (contentType ?? "") + "\n" + response.url, body: body, ttl: configuration.cacheTTL)
+        await cache?.put(url, namespace: "page", meta: (contentType ?? "") + "\n" + response.url, body: body, ttl: configuration.cacheTTL)
         return page
     }
 
