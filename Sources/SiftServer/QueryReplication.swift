@@ -219,9 +219,29 @@ final class QueryReplication: Sendable {
     private func maintain(stopping: @Sendable (QueryID) -> Void) async {
         let every = min(pollInterval, store.leaseDuration / 3)
         var lastSweep: ServerClock.Instant?
+        var failingSince: ServerClock.Instant?
         while (try? await clock.sleep(for: every)) != nil {
+            let attempt = clock.now
             do {
-                let (cancel, lost) = try await store.renew(queries.runningIDs)
+                let (cancel, lost): ([QueryID], [QueryID])
+                do {
+                    (cancel, lost) = try await store.renew(queries.runningIDs)
+                    failingSince = nil
+                } catch {
+                    // Queries that wait (for a model, say) store nothing that would notice: end them here.
+                    let since = failingSince ?? attempt
+                    failingSince = since
+                    if since.duration(to: clock.now) >= storeGrace {
+                        for id in queries.runningIDs {
+                            guard let log = try? queries.log(id), !log.isEnded else { continue }
+                            logger.error(
+                                "cannot renew the query's lease; ending it",
+                                metadata: ["query_id": "\(id)", "error": "\(error)"])
+                            log.detach(.storeUnavailable(error.description))
+                        }
+                    }
+                    throw error
+                }
                 for id in cancel { stopping(id) }
                 for id in lost {
                     if let log = try? queries.log(id) { log.detach(.replicaLost(store.replica)) }

@@ -37,11 +37,14 @@ public final class QueryService: Service, Sendable {
 
     init(
         store: QueryStore, runner: any QueryRunning, registry: StreamRegistry, slowReaderLimit: Int, logger: Logger,
-        shared: (any SharedQueryStore)? = nil, storeMetrics: StoreMetrics? = nil
+        shared: (any SharedQueryStore)? = nil, storeMetrics: StoreMetrics? = nil, storePollInterval: Duration = .seconds(1),
+        storeGrace: Duration = .seconds(3)
     ) {
         self.store = store
         self.replication = shared.map {
-            QueryReplication(store: $0, queries: store, metrics: storeMetrics, logger: logger)
+            QueryReplication(
+                store: $0, queries: store, metrics: storeMetrics, logger: logger, pollInterval: storePollInterval,
+                storeGrace: storeGrace)
         }
         self.slowReaderLimit = slowReaderLimit
         self.runner = runner

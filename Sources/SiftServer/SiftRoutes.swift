@@ -45,7 +45,8 @@ public struct SiftRoutes: Sendable {
         self.readiness = readiness
         self.queries = QueryService(
             store: queryStore, runner: runner, registry: registry, slowReaderLimit: configuration.streamBuffer,
-            logger: Logger(label: "siftd.queries"), shared: shared, storeMetrics: storeMetrics)
+            logger: Logger(label: "siftd.queries"), shared: shared, storeMetrics: storeMetrics,
+            storePollInterval: configuration.storePollInterval, storeGrace: configuration.storeGrace)
     }
 
     /// The router with every route and middleware.

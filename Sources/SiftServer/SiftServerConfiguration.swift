@@ -20,6 +20,11 @@ public struct SiftServerConfiguration: Sendable, Equatable {
     public var queriesMax: Int
     /// Bytes of events kept over all resumable queries (`SIFT_QUERIES_MAX_MB`); one query keeps at most 8 MiB of them.
     public var queriesMaxBytes: Int
+    /// With a shared store: how often a reader of another replica's query looks without a notification,
+    /// and leases are renewed at least.
+    public var storePollInterval: Duration = .seconds(1)
+    /// With a shared store: how long it may fail before the queries that need it end with `store_unavailable`.
+    public var storeGrace: Duration = .seconds(3)
 
     public init(
         maxStreams: Int = 2048, streamBuffer: Int = 1024, heartbeat: Duration = .seconds(15),
