@@ -2,7 +2,7 @@
 /// human-readable `message`, the pipeline `stage` it came from, and whether a retry
 /// may help. Transports map the `code` to their own statuses (SiftServer: HTTP).
 public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
-    private enum Code: String, Sendable {
+    private enum Code: String, Sendable, CaseIterable {
         case emptyQuery = "empty_query"
         case queryTooLong = "query_too_long"
         case invalidCharacters = "invalid_characters"
@@ -39,6 +39,9 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Stable machine-readable code, e.g. `query_too_long`.
     public var code: String { _code.rawValue }
+
+    /// Every code an error may have (the contract, docs/openapi.json, lists them all).
+    public static var allCodes: [String] { Code.allCases.map(\.rawValue) }
 
     /// Whether the same request may succeed later.
     public var retryable: Bool {

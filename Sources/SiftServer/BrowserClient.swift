@@ -39,7 +39,7 @@ enum BrowserClient {
         guard version == BrowserAssets.version, let name, let served = BrowserAssets.served[name] else {
             let error = APIErrorBody.Inner(
                 code: "not_found", message: "No such file in this build of the browser client; reload the page.",
-                stage: "request", retryable: false)
+                stage: "accepting", retryable: false)
             return Response.json(["error": error], status: .notFound, id: context.requestID)
         }
         return response(served.body, type: served.asset.contentType, cache: immutable)

@@ -17,10 +17,13 @@ public struct SiftRequestContext: RequestContext {
 }
 
 /// Sets `X-Request-Id` on every response (unless the route set it: a resumable query's events carry the
-/// query's id) and counts requests by route and status.
+/// query's id), counts requests by route and status, and answers a request no route matched with a typed
+/// JSON error: 405 `method_not_allowed` with `Allow` when the path is served with other methods, else 404
+/// `not_found` (Hummingbird's own answer is a bare 404 in both cases).
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = SiftRequestContext
     let metrics: SiftMetrics
+    let routes: RouteTable
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -28,6 +31,10 @@ struct RequestMiddleware: RouterMiddleware {
         do {
             var response = try await next(request, context)
             if response.headers[.requestID] == nil { response.headers[.requestID] = context.requestID.rawValue }
+            metrics.recordHTTPRequest(route: context.endpointPath ?? "unmatched", status: Int(response.status.code))
+            return response
+        } catch let error as HTTPError where error.status == .notFound && context.endpointPath == "NotFound" {
+            let response = routes.unmatched(request, id: context.requestID)
             metrics.recordHTTPRequest(route: context.endpointPath ?? "unmatched", status: Int(response.status.code))
             return response
         } catch let error as any HTTPResponseError {

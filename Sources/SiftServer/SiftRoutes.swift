@@ -52,7 +52,8 @@ public struct SiftRoutes: Sendable {
     /// The router with every route and middleware.
     public func router() -> Router<SiftRequestContext> {
         let router = Router(context: SiftRequestContext.self)
-        router.middlewares.add(RequestMiddleware(metrics: metrics))
+        let table = RouteTable()
+        router.middlewares.add(RequestMiddleware(metrics: metrics, routes: table))
         BrowserClient.addRoutes(to: router)
         router.get("/healthz") { _, context in
             Response.json(["status": "ok", "version": configuration.version], status: .ok, id: context.requestID)
@@ -61,6 +62,7 @@ public struct SiftRoutes: Sendable {
             let state = readiness()
             return Response.json(state, status: state.ready ? .ok : .serviceUnavailable, id: context.requestID)
         }
+        router.get("/openapi.json") { _, _ in OpenAPIContract.response() }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok,
@@ -74,6 +76,7 @@ public struct SiftRoutes: Sendable {
             try await answer(request, context: context)
         }
         addQueryRoutes(to: router)
+        table.set(router.routes.map { (method: $0.method, path: $0.path.description) })
         return router
     }
 
@@ -160,10 +163,18 @@ public struct SiftRoutes: Sendable {
             }
         }
 
-        var names: [String] {
+        /// The names as one comma list. Each item of a JSON list must be one name: an empty item or
+        /// one with a comma is refused (it used to be dropped, or split into two models).
+        func commaList() throws(QueryError) -> String {
             switch self {
-            case .list(let names): names
-            case .text(let text): text.split(separator: ",").map(String.init)
+            case .text(let text):
+                return text
+            case .list(let names):
+                for name in names where name.contains(",") || name.allSatisfy({ $0 == " " }) {
+                    throw .badRequest(
+                        "Each item of `models` must be one model name, not “\(name.prefix(40))”: send [\"a\", \"b\"] or \"a,b\".")
+                }
+                return names.joined(separator: ",")
             }
         }
     }
@@ -200,7 +211,7 @@ public struct SiftRoutes: Sendable {
                 }
                 bytes = (decoded.q ?? decoded.query).map { Array($0.utf8) }
                 let fromBody = try QueryOptions(
-                    session: decoded.session, models: decoded.models.map { $0.names.joined(separator: ",") },
+                    session: decoded.session, models: try decoded.models?.commaList(),
                     merge: decoded.merge.map { $0 ? "true" : "false" })
                 options.session = fromBody.session ?? options.session
                 options.models = fromBody.models ?? options.models

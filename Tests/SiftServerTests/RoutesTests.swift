@@ -93,6 +93,9 @@ struct RoutesTests {
 
     @Test(arguments: [
         (#"{not json"#, "bad_request"), (#"{"question":"x"}"#, "bad_request"), (#"{"q":""}"#, "empty_query"),
+        // Each item of a JSON list of models is one name (schemathesis found `[""]` accepted, and `["a,b"]` was two).
+        (#"{"q":"x","models":[""]}"#, "bad_request"), (#"{"q":"x","models":["a,b"]}"#, "bad_request"),
+        (#"{"q":"x","models":["a","  "]}"#, "bad_request"),
     ])
     func postAnswerRejectsBadBodies(body: String, code: String) async throws {
         let (app, _) = app()
@@ -102,6 +105,18 @@ struct RoutesTests {
             ) { response in
                 #expect(response.status == .badRequest)
                 #expect(String(buffer: response.body).contains(#""code":"\#(code)""#))
+            }
+        }
+    }
+
+    @Test func aListOfModelsStillAnswers() async throws {
+        let (app, _) = app()
+        try await app.test(.live) { client in
+            try await client.execute(
+                uri: "/v1/answer", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"q":"hello","models":[" a ","b"],"merge":false}"#)
+            ) { response in
+                #expect(response.status == .ok)
             }
         }
     }
