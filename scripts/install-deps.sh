@@ -3,7 +3,8 @@
 #   scripts/install-deps.sh build    libraries siftd links against
 #   scripts/install-deps.sh kb       the corpora of the embedded knowledge base
 #   scripts/install-deps.sh test     tools the system tests use (promtool, systemd-nspawn, Chromium and
-#                                    its driver with Selenium from PyPI, node for the browser client)
+#                                    its driver with Selenium from PyPI, node for the browser client,
+#                                    PostgreSQL 15 and nginx for the replica tests)
 #   scripts/install-deps.sh llm      what building llama-server needs (cmake)
 #   scripts/install-deps.sh eval     the structured data the quality benchmark's questions are built from
 #                                    (WordNet's own database files; scripts/eval/build_set.py)
@@ -12,7 +13,7 @@ set -euo pipefail
 declare -A groups=(
   [build]="libcurl4-openssl-dev libsystemd-dev libsqlite3-dev zlib1g-dev pkg-config"
   [kb]="dict-wn dict-gcide dict-foldoc linux-doc-6.1 python3.11-doc manpages"
-  [test]="prometheus systemd-container chromium chromium-driver nodejs"
+  [test]="prometheus systemd-container chromium chromium-driver nodejs postgresql-15 nginx"
   [llm]="cmake g++ make"
   [eval]="wordnet-base linux-libc-dev"
 )
@@ -58,5 +59,8 @@ if [[ ! -f $stamp ]] || [[ -n $(find "$stamp" -mmin +60 2>/dev/null) ]]; then
   $sudo apt-get update -qq
   $sudo mkdir -p "$(dirname "$stamp")" && $sudo touch "$stamp"
 fi
-# prometheus would start a service on install where systemd runs; we only want its tools.
+# prometheus, postgresql-15 (a cluster on port 5432) and nginx (a site on port 80) would start
+# services on install where systemd runs; the tests only use their binaries, started by hand
+# in temporary directories (tests/system/pg.py, tests/system/nginx.py). Stop or disable them
+# if unwanted: systemctl disable --now prometheus postgresql nginx.
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
