@@ -14,6 +14,7 @@ in a temporary directory (`-p` prefix, `-e` error log, so nothing under
 /var/log/nginx or /run is touched). As root, nginx runs as the same
 unprivileged user as the test PostgreSQL (pg.py).
 """
+import json
 import os
 import re
 import shutil
@@ -78,6 +79,7 @@ class Nginx:
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.upstream_ports = list(upstream_ports)
+        self.sample = sample
         self.error_log = os.path.join(self.prefix, "error.log")
         self.access_log_path = os.path.join(self.prefix, "access.log")
         with open(sample, encoding="utf-8") as f:
@@ -155,9 +157,48 @@ class Nginx:
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read()
 
-    def reload(self):
-        """SIGHUP: nginx re-reads its configuration."""
+    def post_json(self, path, body):
+        req = urllib.request.Request(self.base + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, dict(r.headers), json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), json.loads(e.read())
+
+    def set_upstreams(self, ports, timeout=10):
+        """Points nginx at other replicas: rewrites the site from the sample and reloads (SIGHUP).
+
+        Returns once new requests go to the new set: a request to /healthz logged as served by
+        one of `ports`. Open streams stay on the old workers until they end."""
+        with open(self.sample, encoding="utf-8") as f:
+            self.site = site_config(f.read(), list(ports), self.port, self.access_log_path)
+        self._write("sift.conf", self.site)
+        self.upstream_ports = list(ports)
         self.proc.send_signal(signal.SIGHUP)
+        wanted = {f"127.0.0.1:{p}" for p in ports}
+        deadline = time.monotonic() + timeout
+        streak = 0
+        while time.monotonic() < deadline:
+            before = len(self.access_log())
+            self.get("/healthz", timeout=5)
+            while len(self.access_log()) == before and time.monotonic() < deadline:
+                time.sleep(0.02)
+            served = self.access_log()[-1]["upstream"]
+            streak = streak + 1 if served and set(served) <= wanted else 0
+            if streak >= 2 * len(wanted):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"nginx did not switch to {sorted(wanted)}:\n{self.error_text()[-2000:]}")
+
+    def wait_logged(self, count, timeout=10):
+        """Waits until the access log has at least `count` lines (nginx logs a request once it ends)."""
+        deadline = time.monotonic() + timeout
+        while len(self.access_log()) < count:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nginx logged {len(self.access_log())} requests, not {count}")
+            time.sleep(0.02)
+        return self.access_log()
 
     def stop(self, timeout=5):
         """SIGTERM (nginx's fast shutdown, which closes open streams), then SIGKILL."""
