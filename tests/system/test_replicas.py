@@ -15,8 +15,11 @@ mid-answer, and the query lease is 3 s (SIFT_QUERY_LEASE_SECONDS) so that a dead
 replica's queries are ended quickly. A test that kills a replica or the database
 brings it back before it returns.
 
-These tests need siftd's PostgreSQL backend (docs/scaling.md). Without it they fail,
-never skip: the `cluster` fixture checks that /readyz reports `"store": "postgres ok"`.
+The tests on the cluster need siftd's PostgreSQL backend (docs/scaling.md). Without it
+they fail, never skip: the `cluster` fixture checks that /readyz reports `"store":
+"postgres ok"`. Three tests check the harness itself and need no more than a siftd:
+the nginx sample in Debian's nginx.conf, PostgreSQL's start, stop and restart, and
+nginx streaming unbuffered and failing over between plain replicas.
 """
 import concurrent.futures
 import json
@@ -34,7 +37,7 @@ import urllib.request
 import pytest
 
 from conftest import SIFTD, STATE_DIR, Daemon, free_port
-from nginx import Nginx
+from nginx import NGINX, SAMPLE, Nginx
 from pg import PostgreSQL
 from sse import SSEStream, stream_path
 from test_web import Replay, metric
@@ -214,6 +217,84 @@ def served_by(cluster, request_prefix, at_least=0, timeout=10):
     wait_for(lambda: len(matching()) >= at_least, timeout, f"nginx to log {at_least} × {request_prefix!r}")
     return [[cluster.name_of(int(a.rsplit(":", 1)[1])) if a.startswith("127.0.0.1:") else a for a in e["upstream"]]
             for e in matching()]
+
+
+# MARK: the sample configuration
+
+
+def test_the_nginx_sample_is_valid_in_debians_nginx_conf(tmp_path):
+    # As an operator installs it: in sites-enabled of Debian's own nginx.conf (its http block,
+    # gzip on, its log formats), with the default site removed. `nginx -t` checks it.
+    assert os.path.exists("/etc/nginx/nginx.conf"), "Debian's nginx is not installed (scripts/install-deps.sh test)"
+    etc = tmp_path / "nginx"
+    shutil.copytree("/etc/nginx", etc, symlinks=True)
+    (etc / "sites-enabled" / "default").unlink(missing_ok=True)
+    shutil.copyfile(SAMPLE, etc / "sites-available" / "sift")
+    (etc / "sites-enabled" / "sift").symlink_to("../sites-available/sift")
+    main = etc / "nginx.conf"
+    main.write_text(main.read_text().replace("/etc/nginx/", f"{etc}/"))
+    result = subprocess.run([NGINX, "-t", "-e", str(tmp_path / "error.log"), "-c", str(main)], capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 0 and "test is successful" in result.stderr, result.stderr
+
+
+# MARK: the harness itself (these need no PostgreSQL support in siftd)
+
+
+def test_the_postgresql_harness_starts_stops_and_restarts_within_bounds():
+    pg = PostgreSQL()
+    try:
+        pg.start()
+        url = pg.create_database("harness")
+        psql = os.path.join(pg.bin, "psql")
+        # A password login over TCP, as siftd's, with the URL the tests give siftd.
+        made = subprocess.run([psql, url, "-Atc", "CREATE TABLE kept (n int); INSERT INTO kept VALUES (7); "
+                               "SELECT current_user"], capture_output=True, text=True, timeout=30)
+        assert made.returncode == 0 and made.stdout.strip().endswith("harness"), made.stderr
+        assert os.stat(pg.dir).st_uid != 0 or os.geteuid() != 0  # PostgreSQL runs as an unprivileged user
+        started = time.monotonic()
+        pg.stop()
+        assert time.monotonic() - started < 10 and not pg.running()
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", pg.port)) != 0  # an outage: the port refuses
+        pg.start()
+        assert pg.psql("SELECT n FROM kept", "harness") == "7"  # the same cluster, on the same port
+    finally:
+        pg.destroy()
+    assert not os.path.exists(pg.dir) and not pg.running()
+
+
+def test_nginx_passes_streams_unbuffered_and_fails_over_between_replicas(tmp_path):
+    # Plain replicas (the memory backend): what nginx does does not depend on the store.
+    replicas = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        replicas.append(Daemon(tmp_path / name, {"SIFT_DEBUG_DELTA_DELAY_MS": "60"}))
+    lb = Nginx([r.port for r in replicas])
+    try:
+        events = read(lb.port, stream_path(QUESTION))
+        assert_one_done_last(events, "complete")
+        deltas = [e["at"] for e in events if e["event"] == "delta"]
+        # Each delta passed through as siftd wrote it, not in one buffered lump at the end.
+        assert deltas[-1] - deltas[0] > 0.5 * (len(deltas) - 1) * 0.060, deltas
+        # One replica stops: every request still succeeds, nginx moves on from the refused one.
+        assert replicas[1].stop() == 0
+        for _ in range(4):
+            status, _, _ = lb.get("/readyz")
+            assert status == 200
+        tried = [e["upstream"] for e in lb.access_log() if e["request"].startswith("GET /readyz")]
+        assert any(len(t) == 2 for t in tried), tried
+        # None left: siftd's error shape, from nginx.
+        assert replicas[0].stop() == 0
+        status, headers, body = lb.get("/v1/answer/stream?q=x")
+        assert status == 503 and headers["Retry-After"] == "2", (status, headers)
+        assert json.loads(body)["error"]["code"] == "no_replica_available"
+    finally:
+        lb.destroy()
+        for r in replicas:
+            if r.proc.poll() is None:
+                r.stop()
+    assert not os.path.exists(lb.prefix)
 
 
 # MARK: the store, and each replica's identity
