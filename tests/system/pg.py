@@ -5,6 +5,7 @@
     url = pg.create_database("sift")  # a role and a database for siftd; returns its postgres:// URL
     pg.stop()                         # pg_ctl stop -m fast, bounded; -m immediate, then SIGKILL if it hangs
     pg.start()                        # the same cluster again, on the same port (an outage and recovery)
+    pg.crash()                        # SIGKILL to the server and its backends; start() recovers
     pg.destroy()                      # stop and remove the directory
 
 PostgreSQL refuses to run as root. When the tests run as root, initdb, pg_ctl and
@@ -148,6 +149,11 @@ class PostgreSQL:
             time.sleep(0.05)
         if self.running():
             raise RuntimeError(f"PostgreSQL (pid {self._postmaster}) did not stop")
+        self._postmaster = None
+
+    def crash(self):
+        """SIGKILL to the server and its backends, as a crash; start() recovers the cluster."""
+        self._kill_quietly()
 
     def restart(self, timeout=30):
         self.stop()
@@ -166,28 +172,67 @@ class PostgreSQL:
         except (OSError, ValueError):
             return None
 
+    def _ours(self, pid):
+        """Whether pid is this cluster's postmaster (alive, not a zombie, serving our data directory):
+        a pid alone could by now belong to another process."""
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().split(") ", 1)[1][0] == "Z":
+                    return False  # exited; pg_ctl's child was reparented and waits to be reaped
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                return self.data.encode() in f.read().split(b"\0")
+        except (OSError, IndexError):
+            return False
+
     def running(self):
         pid = self._postmaster or self.postmaster_pid()
-        if pid is None:
-            return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        # A zombie is not running (pg_ctl's child was reparented; its parent reaps it).
+        return pid is not None and self._ours(pid)
+
+    def _children(self, pid):
+        found = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        if int(f.read().split(") ", 1)[1].split()[1]) == pid:
+                            found.append(int(entry))
+                except (OSError, IndexError, ValueError):
+                    pass
+        return found
+
+    def _kill_quietly(self):
+        """SIGKILL to the postmaster and its backends (a crash), waiting (bounded) until they are gone."""
+        pid = self._postmaster or self.postmaster_pid()
+        if not pid or not self._ours(pid):
+            return
+        victims = [pid] + self._children(pid)
+        for victim in victims:
+            try:
+                os.kill(victim, signal.SIGKILL)
+            except OSError:
+                pass
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(self._alive(v) for v in victims):
+            time.sleep(0.05)
+        # The killed postmaster leaves its lock file. Where no init reaps orphans (some
+        # sandboxes), its pid stays taken by a zombie and a new postmaster would refuse to
+        # start: the process is gone, so the lock goes too.
+        if not any(self._alive(v) for v in victims):
+            for lock in (os.path.join(self.data, "postmaster.pid"),
+                         os.path.join(self.socket_dir, f".s.PGSQL.{self.port}.lock")):
+                try:
+                    os.unlink(lock)
+                except FileNotFoundError:
+                    pass
+        self._postmaster = None
+
+    @staticmethod
+    def _alive(pid):
         try:
             with open(f"/proc/{pid}/stat") as f:
                 return f.read().split(") ", 1)[1][0] != "Z"
-        except OSError:
+        except (OSError, IndexError):
             return False
-
-    def _kill_quietly(self):
-        pid = self._postmaster or self.postmaster_pid()
-        if pid:
-            try:
-                os.kill(pid, signal.SIGKILL)  # the backends exit when the postmaster is gone
-            except OSError:
-                pass
 
     # MARK: SQL
 

@@ -259,6 +259,10 @@ def test_the_postgresql_harness_starts_stops_and_restarts_within_bounds():
             assert s.connect_ex(("127.0.0.1", pg.port)) != 0  # an outage: the port refuses
         pg.start()
         assert pg.psql("SELECT n FROM kept", "harness") == "7"  # the same cluster, on the same port
+        pg.crash()
+        assert not pg.running()
+        pg.start()  # crash recovery
+        assert pg.psql("SELECT n FROM kept", "harness") == "7"
     finally:
         pg.destroy()
     assert not os.path.exists(pg.dir) and not pg.running()
