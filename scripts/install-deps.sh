@@ -3,8 +3,7 @@
 #   scripts/install-deps.sh build    libraries siftd links against
 #   scripts/install-deps.sh kb       the corpora of the embedded knowledge base
 #   scripts/install-deps.sh test     tools the system tests use (promtool, systemd-nspawn, Chromium and
-#                                    its driver with Selenium from PyPI, node for the browser client,
-#                                    PostgreSQL 15 and nginx for the replica tests)
+#                                    its driver with Selenium from PyPI, node for the browser client)
 #   scripts/install-deps.sh llm      what building llama-server needs (cmake)
 #   scripts/install-deps.sh eval     the structured data the quality benchmark's questions are built from
 #                                    (WordNet's own database files; scripts/eval/build_set.py)
@@ -13,10 +12,14 @@ set -euo pipefail
 declare -A groups=(
   [build]="libcurl4-openssl-dev libsystemd-dev libsqlite3-dev zlib1g-dev pkg-config"
   [kb]="dict-wn dict-gcide dict-foldoc linux-doc-6.1 python3.11-doc manpages"
-  [test]="prometheus systemd-container chromium chromium-driver nodejs postgresql-15 nginx"
+  [test]="prometheus systemd-container chromium chromium-driver nodejs"
   [llm]="cmake g++ make"
   [eval]="wordnet-base linux-libc-dev"
 )
+
+# PostgreSQL 15 (initdb, pg_ctl) and nginx, which the replica tests and scripts/bench_store.py
+# start by hand (tests/system/pg.py, tests/system/nginx.py).
+groups[test]+=" postgresql-15 nginx"
 
 # Python packages from PyPI, pinned, per group.
 declare -A pip_groups=(
