@@ -662,8 +662,8 @@ function handle(run, type, data) {
       timeline.query(data);
       if (data.session) session = data.session;
       if (data.id) app.dataset.queryId = data.id;
-      if (!run.question && data.original) {
-        // A replay from a URL without the question: now it is known, and kept there.
+      if (data.original && data.original !== run.question) {
+        // A replay from a URL without the question (or another one): the log says what was asked.
         run.question = data.original;
         showQuestion(run.question);
         writeLocation("replace");
@@ -704,6 +704,7 @@ function handle(run, type, data) {
       notices.error(data);
       break;
     case "done": {
+      session ??= run.stream.session;
       answer.end();
       lanes.endAll();
       run.outcome = data.outcome;

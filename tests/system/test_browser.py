@@ -939,3 +939,21 @@ def test_a_follow_up_no_longer_kept_is_asked_again_in_its_conversation(browser, 
     assert page.params() == {"q": "and what does it need from the air?", "query": again, "session": session}
     page.healthy()
     assert page.console_errors(f"/v1/queries/{first}/events", f"/v1/queries/{second}/events") == []
+
+
+def test_a_replayed_answer_still_being_written_can_be_cancelled(browser, slow):
+    emulate(browser)
+    page = Page(browser, slow.proxied).open()
+    page.ask("what is photosynthesis")
+    page.wait(lambda: len(page.answer() or "") > 20, "part of the answer")
+    query = page.query_id()
+    page.reload()
+    page.wait(lambda: page.state() == "working" and len(page.answer() or "") > 20, "the replayed answer")
+    ActionChains(browser).send_keys(Keys.ESCAPE).perform()
+    assert page.wait_done() == "cancelled"
+    events = server_events(slow, query)
+    assert [d["outcome"] for d in of(events, "done")] == ["cancelled"]
+    assert page.answer() == answer_of(events)
+    assert len(requests_to(slow.proxy, f"DELETE /v1/queries/{query} ")) == 1
+    page.healthy()
+    assert page.console_errors() == []
