@@ -705,9 +705,10 @@ def test_a_phone_screen_in_dark_mode(browser, web):
 
 @pytest.fixture(scope="module")
 def slow(tmp_path_factory):
-    """siftd on the knowledge base, its extractive answers slowed to a delta every 250 ms (about
-    7 s for "what is photosynthesis"), behind a proxy that notes every request the page makes."""
-    daemon = Daemon(tmp_path_factory.mktemp("browser-slow"), {"SIFT_DEBUG_DELTA_DELAY_MS": "250"})
+    """siftd on the knowledge base, its extractive answers slowed to a delta every 400 ms (about
+    11 s for "what is photosynthesis", so that a refresh lands in mid-answer even on a busy
+    machine), behind a proxy that notes every request the page makes."""
+    daemon = Daemon(tmp_path_factory.mktemp("browser-slow"), {"SIFT_DEBUG_DELTA_DELAY_MS": "400"})
     proxy = CuttableProxy(daemon.port)
     daemon.proxied = f"http://127.0.0.1:{proxy.port}"
     daemon.proxy = proxy
@@ -747,6 +748,7 @@ def test_the_page_address_round_trips(tmp_path):
 def test_a_refresh_in_mid_answer_replays_it_and_follows_it_live_without_asking_again(browser, slow):
     emulate(browser)
     before = created(slow)
+    finished = metric(slow, "sift_queries_total")
     page = Page(browser, slow.proxied).open()
     page.ask("what is photosynthesis")
     page.wait(lambda: len(page.answer() or "") > 60, "part of the answer")
@@ -772,6 +774,7 @@ def test_a_refresh_in_mid_answer_replays_it_and_follows_it_live_without_asking_a
     # from its first event (no Last-Event-ID: a new page has applied nothing yet).
     assert len(requests_to(slow.proxy, "POST /v1/queries ")) == 1
     assert created(slow) == before + 1
+    assert metric(slow, "sift_queries_total") == finished + 1
     reads = requests_to(slow.proxy, f"GET /v1/queries/{query}/events ")
     assert len(reads) == 2 and not any(re.search(r"(?im)^last-event-id:", h) for h in reads), reads
     page.healthy()
