@@ -300,7 +300,7 @@ a.cite:hover { text-decoration: underline; }
 // The URL names what the page shows (address.js): a refresh, Back and Forward, or the link
 // opened elsewhere replay the answers from their event logs instead of asking again.
 
-import { MAX_THREAD, formatAddress, parseAddress } from "./address.js";
+import { formatAddress, parseAddress } from "./address.js";
 import { AnswerView } from "./answer.js";
 import { el } from "./dom.js";
 import { FrameScheduler } from "./frame.js";
@@ -328,11 +328,12 @@ const notices = new Notices($("notices"));
 let answer = new AnswerView($("answer"), frame);
 let current = null; // { question, id, askedIn, stream, outcome }: the question on screen
 let session = null; // the conversation a follow-up continues
-let thread = []; // the earlier turns above it: { id, question, state: loading|done|gone|failed, element }
+let thread = []; // the earlier turns above it: { id, state: loading|done|gone|failed, element, session? }
 let conversation = 0; // counts conversations: a replay that ends after the next one began is ignored
 const replays = new Set(); // the earlier turns' replays still reading
 
 const OUTCOME_LABELS = { complete: "Done", cancelled: "Cancelled", failed: "Failed" };
+
 function setState(state) {
   app.dataset.state = state;
   const working = state === "working";
@@ -352,7 +353,7 @@ function writeLocation(mode) {
     question: current?.question,
     query: current?.id,
     // The URL keeps the newest earlier turns; the page shows them all until it is reloaded.
-    thread: thread.filter((turn) => turn.state !== "gone").map((turn) => turn.id).slice(-MAX_THREAD),
+    thread: thread.filter((turn) => turn.state !== "gone").map((turn) => turn.id),
     session: current?.askedIn,
   }, location.search);
   if (search === location.search) return;
@@ -467,7 +468,7 @@ function turnElement(turn, question, text, count) {
 /** Moves a finished turn into the conversation history. */
 function archive(run) {
   const element = turnElement(null, run.question, answer.text, sources.all().length);
-  thread.push({ id: run.id, question: run.question, state: "done", element });
+  thread.push({ id: run.id, state: "done", element });
   $("history").append(element);
   $("history").hidden = false;
 }
@@ -502,7 +503,6 @@ async function replayTurn(turn) {
   await stream.resume(turn.id);
   replays.delete(stream);
   turn.session ??= stream.session;
-  turn.question = question;
   if (gone) {
     turn.state = "gone";
     turnElement(turn, question, gone === "query_expired" ? "Sift no longer keeps this answer." : "Sift does not know this answer.", null);
@@ -543,7 +543,7 @@ function load() {
     const element = el("article", "turn");
     element.setAttribute("aria-busy", "true");
     element.append(el("h3", "turn-question", "An earlier question"), el("p", "turn-answer", "Loading…"));
-    return { id, question: null, state: "loading", element };
+    return { id, state: "loading", element };
   });
   $("history").replaceChildren(...thread.map((turn) => turn.element));
   $("history").hidden = thread.length === 0;
@@ -712,7 +712,10 @@ function handle(run, type, data) {
       if (data.outcome === "cancelled") notices.info("Cancelled. What had arrived is kept below.");
       if (app.dataset.connection) notices.connection(null);
       delete app.dataset.connection;
-      setState(data.outcome === "complete" ? "done" : data.outcome === "cancelled" ? "cancelled" : "failed");
+      // In the frame that draws the last of the answer, after it: the page's state says
+      // the answer has ended once all of it is on screen.
+      const state = data.outcome === "complete" ? "done" : data.outcome === "cancelled" ? "cancelled" : "failed";
+      frame.request(() => run === current && setState(state));
       break;
     }
   }
