@@ -585,7 +585,7 @@ function handlers(run) {
         // Asked again in a conversation Sift no longer keeps either: ask it on its own.
         newConversation();
         ask(run.question, null, "replace");
-        notices.info("The conversation had expired too, so the question was asked on its own.");
+        notices.info("Sift no longer has this conversation either, so the question was asked on its own.");
         return;
       }
       if (error.code === "unreachable") {

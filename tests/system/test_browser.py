@@ -960,3 +960,53 @@ def test_a_replayed_answer_still_being_written_can_be_cancelled(browser, slow):
     assert len(requests_to(slow.proxy, f"DELETE /v1/queries/{query} ")) == 1
     page.healthy()
     assert page.console_errors() == []
+
+
+def test_after_a_restart_a_follow_up_is_asked_again_on_its_own(browser, tmp_path):
+    # siftd keeps queries and sessions in memory: after a restart it knows neither the answers
+    # nor the conversation. The page says so, and asking again falls back to the question alone.
+    emulate(browser)
+    (tmp_path / "before").mkdir()
+    (tmp_path / "after").mkdir()
+    daemon = Daemon(tmp_path / "before")
+    proxy = CuttableProxy(daemon.port)
+    restarted = None
+    try:
+        page = Page(browser, f"http://127.0.0.1:{proxy.port}").open()
+        page.ask("what is photosynthesis")
+        assert page.wait_done() == "done"
+        first = page.query_id()
+        session = of(server_events(daemon, first), "query")[0]["session"]
+        browser.find_element(By.ID, "follow-q").send_keys("and what does it need from the air?" + Keys.ENTER)
+        page.wait(lambda: page.query_id() not in (None, first), "the follow-up's query")
+        assert page.wait_done() == "done"
+        second = page.query_id()
+        daemon.stop()
+        restarted = Daemon(tmp_path / "after")
+        proxy.target = restarted.port
+
+        page.reload()
+        page.wait(lambda: page.state() == "gone", "the page to find the answer unknown")
+        assert page.js("return document.getElementById('app').dataset.gone") == "query_not_found"
+        page.wait(lambda: page.text("#history .turn-answer") == "Sift does not know this answer.", "the earlier turn")
+        browser.find_element(By.CSS_SELECTOR, "#notices .notice.gone button.ask-again").send_keys(Keys.ENTER)
+        page.wait(lambda: page.query_id() not in (None, second), "the question asked again")
+        assert page.wait_done() == "done"
+        again = page.query_id()
+        asked = of(server_events(restarted, again), "query")[0]
+        assert asked["original"] == "and what does it need from the air?" and asked["session"] != session
+        assert page.text("#notices .notice.info .advice").startswith("Sift no longer has this conversation either")
+        assert page.js("return document.getElementById('history').hidden") is True
+        assert page.params() == {"q": "and what does it need from the air?", "query": again}
+        # POSTs: the question, the follow-up, then after the restart the follow-up in its
+        # session (refused: 404 session_not_found) and on its own.
+        posts = requests_to(proxy, "POST /v1/queries ")
+        assert len(posts) == 4, posts
+        page.healthy()
+        assert page.console_errors(
+            f"/v1/queries/{first}/events", f"/v1/queries/{second}/events", "/v1/queries") == []
+    finally:
+        proxy.close()
+        daemon.stop()
+        if restarted:
+            restarted.stop()
