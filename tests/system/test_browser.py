@@ -881,7 +881,7 @@ def test_an_answer_no_longer_kept_says_so_and_asks_again(browser, brief):
     page.ask("what is the capital of australia")
     assert page.wait_done() == "done"
     gone = page.query_id()
-    # Retention is 1 s: wait until siftd answers 410 for it.
+    # Retention is 1 s: wait until siftd answers query_expired for it.
     page.wait(lambda: expired(brief, gone), "the answer to expire", timeout=10)
     before = created(brief)
 
