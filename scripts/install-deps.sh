@@ -3,8 +3,7 @@
 #   scripts/install-deps.sh build    libraries siftd links against
 #   scripts/install-deps.sh kb       the corpora of the embedded knowledge base
 #   scripts/install-deps.sh test     tools the system tests use (promtool, systemd-nspawn, Chromium and
-#                                    its driver with Selenium from PyPI, node for the browser client,
-#                                    openapi-spec-validator and schemathesis from PyPI for the contract)
+#                                    its driver with Selenium from PyPI, node for the browser client)
 #   scripts/install-deps.sh llm      what building llama-server needs (cmake)
 #   scripts/install-deps.sh eval     the structured data the quality benchmark's questions are built from
 #                                    (WordNet's own database files; scripts/eval/build_set.py)
@@ -17,6 +16,10 @@ declare -A groups=(
   [llm]="cmake g++ make"
   [eval]="wordnet-base linux-libc-dev"
 )
+
+# PostgreSQL 15 (initdb, pg_ctl) and nginx, which the replica tests and scripts/bench_store.py
+# start by hand (tests/system/pg.py, tests/system/nginx.py).
+groups[test]+=" postgresql-15 nginx"
 
 # Python packages from PyPI, pinned, per group (one or more a line).
 #   test: Selenium drives Chromium; openapi-spec-validator and schemathesis check the contract
@@ -62,5 +65,8 @@ if [[ ! -f $stamp ]] || [[ -n $(find "$stamp" -mmin +60 2>/dev/null) ]]; then
   $sudo apt-get update -qq
   $sudo mkdir -p "$(dirname "$stamp")" && $sudo touch "$stamp"
 fi
-# prometheus would start a service on install where systemd runs; we only want its tools.
+# prometheus, postgresql-15 (a cluster on port 5432) and nginx (a site on port 80) would start
+# services on install where systemd runs; the tests only use their binaries, started by hand
+# in temporary directories (tests/system/pg.py, tests/system/nginx.py). Stop or disable them
+# if unwanted: systemctl disable --now prometheus postgresql nginx.
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
