@@ -264,6 +264,21 @@ extension OpenAPIContract {
           },
           {
             "$ref": "#/components/parameters/Merge"
+          },
+          {
+            "$ref": "#/components/parameters/Sites"
+          },
+          {
+            "$ref": "#/components/parameters/Freshness"
+          },
+          {
+            "$ref": "#/components/parameters/Providers"
+          },
+          {
+            "$ref": "#/components/parameters/MaxSources"
+          },
+          {
+            "$ref": "#/components/parameters/Lang"
           }
         ],
         "responses": {
@@ -329,6 +344,21 @@ extension OpenAPIContract {
           },
           {
             "$ref": "#/components/parameters/Merge"
+          },
+          {
+            "$ref": "#/components/parameters/Sites"
+          },
+          {
+            "$ref": "#/components/parameters/Freshness"
+          },
+          {
+            "$ref": "#/components/parameters/Providers"
+          },
+          {
+            "$ref": "#/components/parameters/MaxSources"
+          },
+          {
+            "$ref": "#/components/parameters/Lang"
           }
         ],
         "requestBody": {
@@ -386,7 +416,29 @@ extension OpenAPIContract {
             "$ref": "#/components/responses/Gone"
           },
           "429": {
-            "$ref": "#/components/responses/Overloaded"
+            "description": "`overloaded`: refused before the query started (an error body with `Retry-After`), or stopped because the events kept for every query reached `SIFT_QUERIES_MAX_MB` (the answer document with `error`).",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              },
+              "Retry-After": {
+                "$ref": "#/components/headers/RetryAfterWithErrorBody"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "anyOf": [
+                    {
+                      "$ref": "#/components/schemas/ErrorBody"
+                    },
+                    {
+                      "$ref": "#/components/schemas/AnswerDocument"
+                    }
+                  ]
+                }
+              }
+            }
           },
           "500": {
             "description": "`synthesis_failed` or `internal`: a bug; the journal has the details under the query id.",
@@ -398,7 +450,14 @@ extension OpenAPIContract {
             "content": {
               "application/json": {
                 "schema": {
-                  "$ref": "#/components/schemas/AnswerDocument"
+                  "anyOf": [
+                    {
+                      "$ref": "#/components/schemas/AnswerDocument"
+                    },
+                    {
+                      "$ref": "#/components/schemas/ErrorBody"
+                    }
+                  ]
                 }
               }
             }
@@ -423,6 +482,9 @@ extension OpenAPIContract {
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/RequestId"
+              },
+              "Retry-After": {
+                "$ref": "#/components/headers/RetryAfterWithErrorBody"
               }
             },
             "content": {
@@ -478,6 +540,21 @@ extension OpenAPIContract {
           },
           {
             "$ref": "#/components/parameters/Merge"
+          },
+          {
+            "$ref": "#/components/parameters/Sites"
+          },
+          {
+            "$ref": "#/components/parameters/Freshness"
+          },
+          {
+            "$ref": "#/components/parameters/Providers"
+          },
+          {
+            "$ref": "#/components/parameters/MaxSources"
+          },
+          {
+            "$ref": "#/components/parameters/Lang"
           }
         ],
         "requestBody": {
@@ -1263,6 +1340,58 @@ extension OpenAPIContract {
         "pattern": "^(|1|0|[Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[Yy][Ee][Ss]|[Nn][Oo]|[Oo][Nn]|[Oo][Ff][Ff])$",
         "description": "`false` (or `0`, `no`, `off`) skips compare mode's merged answer; `true`, `1`, `yes`, `on` or empty keep it. Case-insensitive."
       },
+      "Site": {
+        "type": "string",
+        "pattern": "^[ \\t]*-?(?:[Hh][Tt][Tt][Pp][Ss]?://)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+[/.]*[ \\t]*$",
+        "description": "A domain (`docs.python.org`; it covers its subdomains), or one to leave out (`-pinterest.com`). Case does not matter; `http(s)://`, `www.` and a trailing `/` are dropped. At most 253 characters."
+      },
+      "SiteList": {
+        "type": "string",
+        "pattern": "^[ \\t,]*(?:-?(?:[Hh][Tt][Tt][Pp][Ss]?://)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+[/.]*(?:[ \\t]*,[ \\t,]*|[ \\t]*$)){0,20}$",
+        "description": "A comma list of at most 20 `Site`s (`docs.python.org,-pinterest.com`); empty items are ignored. Web results and pages off the list are dropped; knowledge-base entries are kept.",
+        "examples": [
+          "docs.python.org,-pinterest.com"
+        ]
+      },
+      "Freshness": {
+        "type": "string",
+        "pattern": "^(?:|[Dd][Aa][Yy]|[Ww][Ee][Ee][Kk]|[Mm][Oo][Nn][Tt][Hh]|[Yy][Ee][Aa][Rr]|[Pp][DdWwMmYy]|[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[Tt][Oo][0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01]))$",
+        "description": "How recent web results must be: `day`, `week`, `month`, `year` (or `pd`, `pw`, `pm`, `py`), or a range `YYYY-MM-DDtoYYYY-MM-DD` of real dates, the first not after the second (else 400 `bad_request`). Case does not matter; empty means none.",
+        "examples": [
+          "week",
+          "2024-01-01to2024-03-31"
+        ]
+      },
+      "Provider": {
+        "type": "string",
+        "pattern": "^[ \\t]*(?:[Kk][Bb]|[Bb][Rr][Aa][Vv][Ee]|[Ss][Ee][Aa][Rr][Xx][Nn][Gg])[ \\t]*$",
+        "description": "A search provider: `kb`, `brave` or `searxng`. One that is not configured on this siftd is a 400 `bad_request` naming those that are."
+      },
+      "ProviderList": {
+        "type": "string",
+        "pattern": "^[ \\t,]*(?:(?:[Kk][Bb]|[Bb][Rr][Aa][Vv][Ee]|[Ss][Ee][Aa][Rr][Xx][Nn][Gg])(?:[ \\t]*,[ \\t,]*|[ \\t]*$))*$",
+        "description": "A comma list of `Provider`s to ask, instead of every configured one; empty items are ignored.",
+        "examples": [
+          "kb"
+        ]
+      },
+      "MaxSourcesText": {
+        "type": "string",
+        "pattern": "^(?:|\\+?0{0,3}(?:[1-9]|[1-4][0-9]|50))$",
+        "maxLength": 4,
+        "description": "Sources to keep for this question, a whole number: 1 to the operator's `SIFT_MAX_SOURCES` (10 by default, 50 at most); above it, 400 `bad_request`. Empty means the operator's.",
+        "examples": [
+          "5"
+        ]
+      },
+      "Language": {
+        "type": "string",
+        "pattern": "^(?:|[A-Za-z][A-Za-z-]{1,7})$",
+        "description": "The language of web results, a code like `de` or `pt-br` (instead of `SIFT_SEARCH_LANG`). Empty means the operator's.",
+        "examples": [
+          "en"
+        ]
+      },
       "SessionId": {
         "type": "string",
         "pattern": "^[A-Za-z0-9_-]{0,64}$",
@@ -1323,6 +1452,70 @@ extension OpenAPIContract {
               "null"
             ],
             "description": "`false` skips compare mode's merged answer."
+          },
+          "sites": {
+            "anyOf": [
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/Site"
+                },
+                "maxItems": 20,
+                "description": "At most 20 domains, each one item."
+              },
+              {
+                "$ref": "#/components/schemas/SiteList"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "freshness": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/Freshness"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "providers": {
+            "anyOf": [
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/Provider"
+                },
+                "description": "Provider names, each one item."
+              },
+              {
+                "$ref": "#/components/schemas/ProviderList"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "max_sources": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 50,
+            "description": "Sources to keep for this question: 1 to the operator's `SIFT_MAX_SOURCES` (10 by default, 50 at most); above it, 400 `bad_request`."
+          },
+          "lang": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/Language"
+              },
+              {
+                "type": "null"
+              }
+            ]
           }
         },
         "required": [
@@ -1385,6 +1578,70 @@ extension OpenAPIContract {
               "null"
             ],
             "description": "`false` skips compare mode's merged answer."
+          },
+          "sites": {
+            "anyOf": [
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/Site"
+                },
+                "maxItems": 20,
+                "description": "At most 20 domains, each one item."
+              },
+              {
+                "$ref": "#/components/schemas/SiteList"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "freshness": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/Freshness"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "providers": {
+            "anyOf": [
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/Provider"
+                },
+                "description": "Provider names, each one item."
+              },
+              {
+                "$ref": "#/components/schemas/ProviderList"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          },
+          "max_sources": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 50,
+            "description": "Sources to keep for this question: 1 to the operator's `SIFT_MAX_SOURCES` (10 by default, 50 at most); above it, 400 `bad_request`."
+          },
+          "lang": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/Language"
+              },
+              {
+                "type": "null"
+              }
+            ]
           }
         },
         "required": [
@@ -1427,6 +1684,21 @@ extension OpenAPIContract {
           },
           "merge": {
             "$ref": "#/components/schemas/MergeFlag"
+          },
+          "sites": {
+            "$ref": "#/components/schemas/SiteList"
+          },
+          "freshness": {
+            "$ref": "#/components/schemas/Freshness"
+          },
+          "providers": {
+            "$ref": "#/components/schemas/ProviderList"
+          },
+          "max_sources": {
+            "$ref": "#/components/schemas/MaxSourcesText"
+          },
+          "lang": {
+            "$ref": "#/components/schemas/Language"
           }
         },
         "required": [
@@ -1455,6 +1727,21 @@ extension OpenAPIContract {
           },
           "merge": {
             "$ref": "#/components/schemas/MergeFlag"
+          },
+          "sites": {
+            "$ref": "#/components/schemas/SiteList"
+          },
+          "freshness": {
+            "$ref": "#/components/schemas/Freshness"
+          },
+          "providers": {
+            "$ref": "#/components/schemas/ProviderList"
+          },
+          "max_sources": {
+            "$ref": "#/components/schemas/MaxSourcesText"
+          },
+          "lang": {
+            "$ref": "#/components/schemas/Language"
           }
         },
         "required": [
@@ -2426,6 +2713,51 @@ extension OpenAPIContract {
         },
         "description": "`false` skips compare mode's merged answer."
       },
+      "Sites": {
+        "name": "sites",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "$ref": "#/components/schemas/SiteList"
+        },
+        "description": "Keep the search to these domains, or leave some out (`-`). Brave and SearXNG get `site:` operators, and siftd drops web results and pages off the list itself."
+      },
+      "Freshness": {
+        "name": "freshness",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "$ref": "#/components/schemas/Freshness"
+        },
+        "description": "How recent web results must be (Brave's `freshness`, SearXNG's `time_range`)."
+      },
+      "Providers": {
+        "name": "providers",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "$ref": "#/components/schemas/ProviderList"
+        },
+        "description": "Ask only these of the configured providers (`providers=brave` leaves the knowledge base out)."
+      },
+      "MaxSources": {
+        "name": "max_sources",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "$ref": "#/components/schemas/MaxSourcesText"
+        },
+        "description": "Fewer sources for this question."
+      },
+      "Lang": {
+        "name": "lang",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "$ref": "#/components/schemas/Language"
+        },
+        "description": "The language of web results."
+      },
       "QueryId": {
         "name": "id",
         "in": "path",
@@ -2469,6 +2801,13 @@ extension OpenAPIContract {
       "RetryAfter": {
         "description": "Seconds to wait before retrying.",
         "required": true,
+        "schema": {
+          "type": "string",
+          "pattern": "^[0-9]+$"
+        }
+      },
+      "RetryAfterWithErrorBody": {
+        "description": "Seconds to wait before retrying: with an error body (a refusal before the query started).",
         "schema": {
           "type": "string",
           "pattern": "^[0-9]+$"

@@ -176,18 +176,19 @@ public struct SiftRoutes: Sendable {
             }
         }
 
-        /// The names as one comma list. Each item of a JSON list must be one name: an empty item or
-        /// one with a comma is refused (it used to be dropped, or split into two models).
-        func commaList() throws(QueryError) -> String {
+        /// The items: a comma string's, split at the commas (empty items are ignored later), or a JSON
+        /// list's as they are, where each must be one item: an empty one, or one with a comma, is refused
+        /// (schemathesis found `"models": [""]` accepted, and `["a,b"]` became two models).
+        func items(of field: String) throws(QueryError) -> [String] {
             switch self {
             case .text(let text):
-                return text
+                return text.split(separator: ",").map(String.init)
             case .list(let names):
-                for name in names where name.contains(",") || name.allSatisfy({ $0 == " " }) {
+                for name in names where name.contains(",") || name.allSatisfy({ $0 == " " || $0 == "\t" }) {
                     throw .badRequest(
-                        "Each item of `models` must be one model name, not “\(name.prefix(40))”: send [\"a\", \"b\"] or \"a,b\".")
+                        "Each item of `\(field)` must be one name, not “\(name.prefix(40))”: send [\"a\", \"b\"] or \"a,b\".")
                 }
-                return names.joined(separator: ",")
+                return names
             }
         }
     }
@@ -220,18 +221,19 @@ public struct SiftRoutes: Sendable {
                     decoded = try JSONDecoder().decode(AnswerRequest.self, from: Data(raw))
                 } catch {
                     throw .badRequest(
-                        #"The body must be JSON like {"q": "what is photosynthesis"} (optionally with "session", "models" and "merge"), or pass ?q= in the URL."#
+                        #"The body must be JSON like {"q": "what is photosynthesis"} (optionally with "session", "models", "merge", "sites", "freshness", "providers", "max_sources" and "lang"), or pass ?q= in the URL."#
                     )
                 }
                 bytes = (decoded.q ?? decoded.query).map { Array($0.utf8) }
                 let fromBody = try QueryOptions(
-                    session: decoded.session, models: try decoded.models?.commaList(),
+                    session: decoded.session, models: try decoded.models?.items(of: "models").joined(separator: ","),
                     merge: decoded.merge.map { $0 ? "true" : "false" })
                 options.session = fromBody.session ?? options.session
                 options.models = fromBody.models ?? options.models
                 if decoded.merge != nil { options.merge = fromBody.merge }
                 let controls = try SearchControls(
-                    sites: decoded.sites?.names, freshness: decoded.freshness, providers: decoded.providers?.names,
+                    sites: try decoded.sites?.items(of: "sites"), freshness: decoded.freshness,
+                    providers: try decoded.providers?.items(of: "providers"),
                     maxSources: decoded.maxSources.map(String.init), language: decoded.lang)
                 if !controls.isEmpty { options.controls = controls }
             }

@@ -9,8 +9,9 @@
   may be a 5xx. Bounded by --max-examples (SIFT_SCHEMATHESIS_EXAMPLES) and a wall-clock limit.
 
 Narrowed for the fuzzer, with the reasons in openapi_hooks.py: POST's `?q=` (OpenAPI cannot tie it
-to the body) and a well-formed Last-Event-ID past the end of a query (refused because of the query's
-state). The check `use_after_free` is left out: `DELETE /v1/queries/{id}` cancels a query, it does
+to the body), and schema-valid values refused because of siftd's state or configuration, or a rule
+JSON Schema cannot state (a Last-Event-ID past the end of a query, a provider not configured, a
+freshness range of unreal or reversed dates). The check `use_after_free` is left out: `DELETE /v1/queries/{id}` cancels a query, it does
 not delete it; a cancelled query's events stay readable (ending with `done{cancelled}`) for its
 readers, as docs/api.md says.
 """
@@ -27,13 +28,27 @@ import jsonschema
 import pytest
 from openapi_spec_validator import validate
 
-from conftest import ROOT
+from conftest import ROOT, Daemon
 from sse import SSEStream, stream_path
 
 CONTRACT = pathlib.Path(ROOT) / "docs" / "openapi.json"
 HOOKS = pathlib.Path(__file__).resolve().parent / "openapi_hooks.py"
-EXAMPLES = int(os.environ.get("SIFT_SCHEMATHESIS_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("SIFT_SCHEMATHESIS_EXAMPLES", "10"))
 SEED = os.environ.get("SIFT_SCHEMATHESIS_SEED", "20261207")
+
+# Operations of the contract that schemathesis leaves alone, "METHOD /path" -> why it cannot be fuzzed
+# meaningfully. Every other operation is fuzzed. An endpoint that holds its response open until the
+# client goes away (a standing event stream with no end of its own) would belong here. GET /openapi.json
+# is never fuzzed (schemathesis skips the document it loaded); test_siftd_serves_the_contract covers it.
+UNFUZZED = {}
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory):
+    # SIFT_MAX_SOURCES at its largest (50), so that every `max_sources` the contract allows is accepted.
+    d = Daemon(tmp_path_factory.mktemp("siftd"), extra_env={"SIFT_MAX_SOURCES": "50"})
+    yield d
+    d.stop()
 
 
 @pytest.fixture(scope="module")
@@ -171,10 +186,12 @@ def test_schemathesis_finds_nothing(daemon, tmp_path):
     # The browser assets' version is this build's hash, which the contract cannot know: the page names it.
     _, _, page = daemon.get("/")
     version = re.search(rb"/assets/([0-9a-f]+)/", page).group(1).decode()
+    settings = ['[[operations]]\ninclude-path = "/assets/{version}/{name}"\n'
+                f'parameters = {{ "path.version" = "{version}" }}\n']
+    for operation in UNFUZZED:  # "METHOD /path" is the operation's name in schemathesis
+        settings.append(f'[[operations]]\ninclude-name = "{operation}"\nenabled = false\n')
     config = tmp_path / "schemathesis.toml"
-    config.write_text(
-        '[[operations]]\ninclude-path = "/assets/{version}/{name}"\n'
-        f'parameters = {{ "path.version" = "{version}" }}\n')
+    config.write_text("\n".join(settings))
     command = [
         sys.executable, "-m", "schemathesis.cli", "--config-file", str(config),
         "run", daemon.base + "/openapi.json",
