@@ -82,11 +82,15 @@ extension SiftRoutes {
     }
 
     /// The id after which to send events: the `Last-Event-ID` header, else the `last_event_id` parameter, else 0.
+    /// Either one empty or blank (spaces and tabs) counts as absent.
     static func lastEventID(_ request: Request) throws(QueryError) -> Int {
         let text: String
         if let header = request.headers[.lastEventID], !header.allSatisfy({ $0 == " " || $0 == "\t" }) {
             text = header
-        } else if let bytes = QueryString.parameter("last_event_id", in: request.uri.query), !bytes.isEmpty {
+        } else if let bytes = QueryString.parameter("last_event_id", in: request.uri.query),
+            !bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
+        {
+            // Blank counts as absent, as for the header (schemathesis found `?last_event_id=%20` refused).
             text = String(decoding: bytes, as: UTF8.self)
         } else {
             return 0

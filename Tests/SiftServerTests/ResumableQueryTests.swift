@@ -129,6 +129,10 @@ struct ResumableQueryTests {
             let both = try await Self.read(port, body.id, lastEventID: "3", query: "?last_event_id=10")
             #expect(both.frames.first?.id == 4)
             #expect(both.frames.count == 9)
+            // A blank parameter counts as absent, as a blank header does.
+            let blank = try await Self.read(port, body.id, query: "?last_event_id=%20%09")
+            #expect(blank.frames.first?.id == 1)
+            #expect(blank.frames.count == 12)
         }
     }
 

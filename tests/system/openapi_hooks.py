@@ -29,7 +29,7 @@ def before_load_schema(context, raw_schema):
 # ("" for any). docs/api.md and the contract's descriptions say the same.
 REFUSALS_OF_VALID_DATA = {
     # A well-formed Last-Event-ID past the end of a query, or not sent yet: that depends on the query.
-    "bad_last_event_id": ("",),
+    "bad_last_event_id": ("is past the end", "has not been sent yet"),
     # 410: a query (or session) the fuzzer created ended more than SIFT_QUERY_RETENTION_SECONDS ago, or was
     # dropped to make room; a long stateful run reads some queries back after that.
     "query_expired": ("",),
