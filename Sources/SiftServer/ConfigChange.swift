@@ -1,4 +1,5 @@
 import Logging
+import SiftProviders
 
 /// Which settings differ between two configurations, by config-file key.
 public enum ConfigChange {

@@ -1,3 +1,4 @@
+import HTTPTypes
 import SiftCore
 import SiftHTTPClient
 import SiftReplay

@@ -143,7 +143,7 @@ public struct BraveSearchProvider: SearchProvider {
             }
         if let refused = planRefusal.error { throw refused }
         if let cached = await cache?.get(url, namespace: "search") {
-            if let hits = try? hits(from: cached.body) { return SearchResults(hits: Array(hits.prefix(limit))) }
+            if let hits = try? decodeHits(cached.body) { return SearchResults(hits: Array(hits.prefix(limit))) }
         }
         var warnings: [ProviderWarning] = []
         var rateLimited = false
@@ -295,7 +295,7 @@ public struct BraveSearchProvider: SearchProvider {
     }
 
     /// Hits from a successful answer of the configured endpoint.
-    func hits(from body: [UInt8]) throws -> [SearchHit] {
+    func decodeHits(_ body: [UInt8]) throws -> [SearchHit] {
         switch configuration.mode {
         case .web: try Self.decode(body)
         case .llmContext: try Self.decodeContext(body)
@@ -304,7 +304,7 @@ public struct BraveSearchProvider: SearchProvider {
 
     func decodeOrThrow(_ body: [UInt8]) throws -> [SearchHit] {
         do {
-            return try hits(from: body)
+            return try decodeHits(body)
         } catch {
             throw ProviderError(code: "bad_response", message: "Brave's answer could not be read as search results: \(error)")
         }
