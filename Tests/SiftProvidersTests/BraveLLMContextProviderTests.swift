@@ -52,7 +52,7 @@ struct BraveLLMContextProviderTests {
                 #expect(seen.parameter("count") == "20")
                 #expect(seen.parameter("maximum_number_of_urls") == "4")
                 #expect(seen.parameter("maximum_number_of_tokens") == "8192")
-                #expect(seen.parameter("country") == "us" && seen.parameter("search_lang") == "en")
+                #expect(seen.parameter("country") == "US" && seen.parameter("search_lang") == "en")
                 #expect(seen.parameter("safesearch") == nil && seen.parameter("extra_snippets") == nil)
                 #expect(seen.header("X-Subscription-Token") == BraveReplay.Configuration.defaultKey)
             }

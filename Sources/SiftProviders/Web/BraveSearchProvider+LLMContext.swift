@@ -34,7 +34,8 @@ extension BraveSearchProvider {
         query.add("count", String(min(50, max(Self.contextResultsConsidered, urls))))
         query.add("maximum_number_of_urls", String(urls))
         query.add("maximum_number_of_tokens", String(min(32_768, max(1024, configuration.contextTokens))))
-        query.add("country", configuration.country)
+        // The reference spells the country enumeration in capitals (`US`); web search takes either.
+        query.add("country", configuration.country?.uppercased())
         query.add("search_lang", controls.language.map(Self.braveLanguage) ?? configuration.searchLanguage)
         query.add("freshness", controls.freshness.map(Self.braveFreshness) ?? configuration.freshness)
         query.add("context_threshold_mode", configuration.contextThreshold)
