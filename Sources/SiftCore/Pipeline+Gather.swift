@@ -43,7 +43,8 @@ extension Pipeline {
     ///
     /// Sources are announced as each provider answers; a page starts loading as soon
     /// as its source is known (bounded by ``PipelineConfiguration/fetchConcurrency`` and
-    /// ``PipelineConfiguration/maxPages``). Gathering ends when every provider has
+    /// ``PipelineConfiguration/maxPages``), unless its hit already holds enough of the page's
+    /// text (``PipelineConfiguration/enoughProviderText``). Gathering ends when every provider has
     /// answered and every started page has finished, or when
     /// ``PipelineConfiguration/fetchDeadline`` has passed since the last provider
     /// answered, whichever comes first.
@@ -97,7 +98,8 @@ extension Pipeline {
                     run.sources += 1
                     await run.send(.source(fusion.entries[index].source))
                     if let fetcher, started < configuration.maxPages, fetcher.canFetch(fusion.entries[index].source.url),
-                        controls.allows(url: fusion.entries[index].source.url)
+                        controls.allows(url: fusion.entries[index].source.url),
+                        configuration.needsReading(fusion.entries[index].hit)
                     {
                         started += 1
                         queue.append(index)

@@ -60,7 +60,8 @@ public final class QueryService: Service, Sendable {
     func admit(id: QueryID, prepared: PreparedQuery, resumable: Bool) async throws(QueryError) -> QueryLog {
         let log = QueryLog(
             id: id, session: prepared.context.session, maxBytes: store.limits.maxQueryBytes, store: store,
-            resumable: resumable, slowReaderLimit: slowReaderLimit, replicated: replication != nil, clock: store.clock)
+            resumable: resumable, slowReaderLimit: slowReaderLimit, replicated: replication != nil, clock: store.clock,
+            onEnded: { [registry] in registry.unregister(id) })
         try registry.register(id) { _ in log.stop(.shutdown) }
         do {
             try store.admit(log)

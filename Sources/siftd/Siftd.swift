@@ -279,7 +279,7 @@ struct Siftd: AsyncParsableCommand {
         stream buffer: \(settings.server.streamBuffer) events
         heartbeat:     \(settings.server.heartbeat)
         sources/query: \(settings.maxSources), passages: \(settings.maxPassages)
-        brave:         \(settings.web.braveAPIKey == nil ? "off" : "on, \(settings.web.braveURL)")
+        brave:         \(settings.web.braveAPIKey == nil ? "off" : "on, \(settings.web.braveURL), \(settings.web.braveMode.rawValue)")
         searxng:       \(settings.web.searxngURL ?? "off")
         pages/query:   \(settings.web.maxPages), reading deadline \(settings.web.fetchDeadline)
         fetch allow:   \(settings.web.fetchAllowHosts.isEmpty ? "none" : settings.web.fetchAllowHosts.joined(separator: ","))
