@@ -232,6 +232,17 @@ extension OpenAPIContract {
               "application/json": {
                 "schema": {
                   "type": "object",
+                  "properties": {
+                    "openapi": {
+                      "type": "string"
+                    },
+                    "info": {
+                      "type": "object"
+                    },
+                    "paths": {
+                      "type": "object"
+                    }
+                  },
                   "required": [
                     "openapi",
                     "info",
@@ -1707,7 +1718,7 @@ extension OpenAPIContract {
       },
       "AskFormWithQuery": {
         "type": "object",
-        "description": "The question in `query` (read when the form has no `q`), and its options.",
+        "description": "The question in `query`, and its options: read only when the form has no `q` (a form with both is an `AskForm`).",
         "properties": {
           "query": {
             "type": "string",
@@ -1746,12 +1757,7 @@ extension OpenAPIContract {
         },
         "required": [
           "query"
-        ],
-        "not": {
-          "required": [
-            "q"
-          ]
-        }
+        ]
       },
       "QueryForm": {
         "description": "A question and its options as a form (`application/x-www-form-urlencoded`).",
