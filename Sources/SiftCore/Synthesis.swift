@@ -112,10 +112,12 @@ public struct QueryContext: Sendable, Equatable {
     public var models: [String]?
     /// Whether compare mode ends with a merged answer.
     public var merge: Bool
+    /// Whether the query is answered; false ends it after `ranked` (a search: the MCP tool `sift_search`).
+    public var synthesize: Bool
 
     public init(
         session: String? = nil, question: String? = nil, history: [ConversationTurn] = [], carriedTerms: String? = nil, models: [String]? = nil,
-        merge: Bool = true
+        merge: Bool = true, synthesize: Bool = true
     ) {
         self.session = session
         self.question = question
@@ -123,5 +125,6 @@ public struct QueryContext: Sendable, Equatable {
         self.carriedTerms = carriedTerms
         self.models = models
         self.merge = merge
+        self.synthesize = synthesize
     }
 }
