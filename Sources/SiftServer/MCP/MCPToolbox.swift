@@ -199,7 +199,7 @@ struct MCPToolbox: Sendable {
 
     static func progressMessage(stage: String, document: AnswerDocument) -> String {
         var parts = [stage]
-        if !document.sources.isEmpty { parts.append("\(document.sources.count) sources") }
+        if !document.sources.isEmpty, !stage.contains("sources") { parts.append("\(document.sources.count) sources") }
         if !document.answer.isEmpty { parts.append("\(document.answer.count) characters written") }
         return parts.joined(separator: "; ")
     }

@@ -29,12 +29,14 @@ extension SiftRoutes {
 /// transport, and writes what comes back: `202` for a notification, or for a request a stream
 /// of Server-Sent Events (its progress notifications, then its response) or one JSON body.
 ///
-/// A client that closes the connection before the response cancels its request (and its query).
+/// A client that closes the connection before a tool call's result cancels the call (and its query).
 /// `GET /mcp` is `405`: siftd sends nothing that is not tied to a request, so there is no server
 /// stream to open. `DELETE /mcp` ends the session.
 struct MCPEndpoint: Sendable {
     /// Longest time between two progress notifications of a running tool call.
     static let progressInterval: Duration = .seconds(5)
+    /// Time between two keep-alives on the stream of a running tool call.
+    static let keepAliveInterval: Duration = .seconds(2)
 
     let toolbox: MCPToolbox
     let sessions: MCPSessions
@@ -102,7 +104,7 @@ struct MCPEndpoint: Sendable {
         case .notification, .response:
             await session.transport.deliver(bytes, cancelling: envelope.cancelledRequest)
             return HummingbirdCore.Response(status: .accepted, headers: [.mcpSessionID: session.id])
-        case .request(let id, _):
+        case .request(let id, let method):
             let messages: AsyncStream<Data>
             do {
                 messages = try await session.transport.begin(id, progressToken: envelope.progressToken, message: bytes)
@@ -110,38 +112,61 @@ struct MCPEndpoint: Sendable {
                 let status: HTTPResponse.Status = error.code == -32000 ? .tooManyRequests : .badRequest
                 return Self.error(status, error, id: id, session: session.id)
             }
-            return respond(to: id, with: messages, in: session, request: request, asEvents: wantsEvents)
+            return respond(to: id, method: method, with: messages, in: session, asEvents: wantsEvents)
         }
     }
 
     /// Writes the messages for request `id`: as Server-Sent Events, each `event: message`, or as one
-    /// JSON body (the response alone) for a client that does not take events. The client's
-    /// connection closing first abandons the request.
+    /// JSON body (the response alone) for a client that does not take events.
+    ///
+    /// While a tool call runs, a keep-alive goes out every ``keepAliveInterval`` (an SSE comment, or a
+    /// space before the JSON, which JSON allows): it keeps proxies from timing the call out, and the
+    /// second write after the client hung up fails (the first only draws the peer's reset), which
+    /// abandons the request and cancels its query.
+    /// (Hummingbird's `consumeWithCancellationOnInboundClose` would see the hang-up at once, but after
+    /// the body has been read, a second request on the same connection makes it trap.)
     private func respond(
-        to id: ID, with messages: AsyncStream<Data>, in session: MCPSession, request: HummingbirdCore.Request,
-        asEvents: Bool
+        to id: ID, method: String, with messages: AsyncStream<Data>, in session: MCPSession, asEvents: Bool
     ) -> HummingbirdCore.Response {
         var headers: HTTPFields = [.mcpSessionID: session.id, .cacheControl: "no-cache"]
         headers[.contentType] = asEvents ? "text/event-stream" : "application/json"
         if asEvents { headers[.accelBuffering] = "no" }
+        let keepsAlive = method == CallTool.name
         let sessions = self.sessions
+        let clock = toolbox.clock
+        let interval = Self.keepAliveInterval
         let body = ResponseBody { writer in
+            // nil is a keep-alive tick.
+            let (items, sink) = AsyncStream<Data?>.makeStream()
             var answered = false
             do {
-                try await request.body.consumeWithCancellationOnInboundClose { _ in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await message in messages { sink.yield(message) }
+                        sink.finish()
+                    }
+                    if keepsAlive {
+                        group.addTask {
+                            while (try? await clock.sleep(for: interval)) != nil { sink.yield(nil) }
+                        }
+                    }
+                    defer { group.cancelAll() }
                     var buffer = ByteBuffer()
-                    if asEvents {
+                    if asEvents && keepsAlive {
                         // The head and a comment leave at once, so the client knows its call is running.
                         buffer.writeString(": running\n\n")
                         try await writer.write(buffer)
                     }
-                    for await message in messages {
+                    for await item in items {
                         buffer.clear()
-                        if asEvents {
+                        switch (item, asEvents) {
+                        case (nil, true): buffer.writeString(": keep-alive\n\n")
+                        case (nil, false): buffer.writeString(" ")
+                        case (let message?, true):
                             buffer.writeString("event: message\ndata: ")
                             buffer.writeBytes(message)
                             buffer.writeString("\n\n")
-                        } else {
+                        case (let message?, false):
                             // Only the response goes into a JSON body; it is the last message.
                             guard case .response? = (try? MCPEnvelope(message))?.kind else { continue }
                             buffer.writeBytes(message)
