@@ -5,6 +5,7 @@ private address, and the Streamable HTTP surface's errors for bad input."""
 import asyncio
 import http.server
 import json
+import signal
 import re
 import threading
 import time
@@ -126,6 +127,15 @@ def test_sift_answer_cites_its_sources(siftd):
     for source in cited:
         assert f"[{source['n']}] " in text.split("Sources:")[1]
         assert source["url"] in text
+
+
+def test_sift_answer_follow_up_of_an_unknown_session_is_a_tool_error(siftd):
+    async def body(session, _):
+        return await session.call_tool("sift_answer", {"question": "and its population?", "session": "nope"})
+
+    result = run(with_session(siftd.base, body))
+    assert result.isError is True
+    assert "session_not_found" in result.content[0].text
 
 
 def test_sift_answer_abstains_honestly(siftd):
@@ -275,6 +285,18 @@ def test_closing_the_connection_cancels_the_query(slow_siftd):
         time.sleep(0.1)
 
 
+def test_a_json_client_gets_keep_alive_spaces_then_the_result(slow_siftd):
+    session_id = initialize_raw(slow_siftd)
+    body = {"jsonrpc": "2.0", "id": 11, "method": "tools/call",
+            "params": {"name": "sift_answer", "arguments": {"question": "what is the capital of Australia"}}}
+    status, hdrs, raw = post(slow_siftd, body, session_id, accept="application/json")
+    assert status == 200 and hdrs["Content-Type"].startswith("application/json")
+    assert raw.startswith(b" "), "a slow call keeps its connection alive with white space"
+    reply = json.loads(raw)
+    assert reply["id"] == 11
+    assert "Canberra" in reply["result"]["structuredContent"]["answer"]
+
+
 # The Streamable HTTP surface, without the SDK: sessions, and errors for bad input.
 
 def headers(session_id=None, accept="application/json, text/event-stream"):
@@ -367,3 +389,29 @@ def test_session_rules(siftd):
         assert e.code == 405 and "POST" in e.headers["Allow"]
     # siftd is still fine.
     assert siftd.get("/healthz")[0] == 200
+
+
+def test_shutdown_ends_a_call_in_flight_with_a_result(tmp_path):
+    daemon = Daemon(tmp_path, {"SIFT_DEBUG_DELTA_DELAY_MS": "1500"})
+    try:
+        session_id = initialize_raw(daemon)
+        body = json.dumps({"jsonrpc": "2.0", "id": 21, "method": "tools/call",
+                           "params": {"name": "sift_answer", "arguments": {"question": "what is photosynthesis"},
+                                      "_meta": {"progressToken": 1}}})
+        request = urllib.request.Request(daemon.base + "/mcp", data=body.encode(), headers=headers(session_id))
+        with urllib.request.urlopen(request, timeout=30) as response:
+            seen = b""
+            while b"Writing the answer" not in seen:
+                seen += response.readline()
+            start = time.monotonic()
+            daemon.proc.send_signal(signal.SIGTERM)
+            rest = response.read()
+        messages = [json.loads(line[6:]) for line in (seen + rest).splitlines() if line.startswith(b"data: ")]
+        result = messages[-1]
+        assert result["id"] == 21
+        assert result["result"]["isError"] is True
+        assert result["result"]["structuredContent"]["error"]["code"] == "shutting_down"
+        assert daemon.proc.wait(timeout=15) == 0
+        assert time.monotonic() - start < 10
+    finally:
+        daemon.stop()
