@@ -71,6 +71,44 @@ struct MCPTests {
         #expect(throws: MCPError.self) { try MCPToolbox.ParsedCall("sift_fetch", ["url": "https://a.example", "depth": 2]) }
     }
 
+    // MARK: The session table
+
+    @Test func sessionsAreBoundedExpireAndNeverPushOutOneInUse() async throws {
+        let hand = HandClock()
+        let harness = ResumableQueryTests().harness()
+        let toolbox = MCPToolbox(
+            runner: ScriptedRunner.answering(), queries: harness.routes.queries, pageReader: nil, clock: hand.server,
+            progressInterval: .seconds(5), logger: testLogger())
+        let sessions = MCPSessions(limits: .init(maxSessions: 2, idleTimeout: .seconds(600), evictableAfter: .seconds(30)), clock: hand.server)
+        func start() async throws -> MCPSession {
+            try await MCPSession.start(toolbox: toolbox, version: "test", maxInFlight: 2, logger: testLogger())
+        }
+        let first = try await start()
+        let second = try await start()
+        #expect(first.id != second.id && first.id.utf8.count == 32)
+        #expect(sessions.insert(first)?.isEmpty == true)
+        hand.advance(.seconds(10))
+        #expect(sessions.insert(second)?.isEmpty == true)
+        // Full, and both used within 30 s: a third is refused, and nobody is pushed out.
+        let third = try await start()
+        #expect(sessions.insert(third) == nil)
+        #expect(sessions.count == 2)
+        await third.close()
+        // Once the least recently used has been idle for 30 s, a new session replaces it.
+        hand.advance(.seconds(25))
+        #expect(sessions.use(second.id).session === second)  // second is in use; first idle for 35 s
+        let fourth = try await start()
+        let evicted = try #require(sessions.insert(fourth))
+        #expect(evicted.map(\.id) == [first.id])
+        #expect(sessions.use(first.id).session == nil)
+        for session in evicted { await session.close() }
+        // A session idle past its timeout is gone, and handed back to be closed.
+        hand.advance(.seconds(601))
+        let expired = sessions.use(second.id)
+        #expect(expired.session == nil && expired.expired === second)
+        for session in [second, fourth] { await session.close() }
+    }
+
     // MARK: Over HTTP
 
     static let jsonAndEvents = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream")]
