@@ -50,9 +50,11 @@ extension Pipeline {
     func gather(
         _ query: AnalyzedQuery, providers: [any SearchProvider], run: inout Run, logger: Logger
     ) async throws -> [GatheredSource] {
+        let controls = query.controls
+        let today = CalendarDate.today().text
         var fusion = SourceFusion(
-            providers: providers.map(\.name), capacity: configuration.maxSources, k: configuration.fusionK,
-            key: sourceKey)
+            providers: providers.map(\.name), capacity: min(configuration.maxSources, controls.maxSources ?? .max),
+            k: configuration.fusionK, key: sourceKey)
         var pages: [Int: [String]] = [:]
         var failures: [String] = []
         var queue: [Int] = []
@@ -94,7 +96,9 @@ extension Pipeline {
                 for index in change.added {
                     run.sources += 1
                     await run.send(.source(fusion.entries[index].source))
-                    if let fetcher, started < configuration.maxPages, fetcher.canFetch(fusion.entries[index].source.url) {
+                    if let fetcher, started < configuration.maxPages, fetcher.canFetch(fusion.entries[index].source.url),
+                        controls.allows(url: fusion.entries[index].source.url)
+                    {
                         started += 1
                         queue.append(index)
                     }
@@ -128,7 +132,12 @@ extension Pipeline {
                                 metadata: ["provider": "\(result.name)", "code": "\(warning.code)", "warning": "\(warning.message)"])
                             await run.send(.warning(.init(code: warning.code, message: warning.message, provider: result.name)))
                         }
-                        await announce(fusion.merge(hits, from: result.name), &run)
+                        // The sites and dates asked for, again: an upstream may ignore its operators.
+                        let kept =
+                            controls.sites.isEmpty && controls.freshness == nil
+                            ? hits
+                            : hits.filter { controls.allows(url: $0.url) && controls.allows(published: $0.published, today: today) }
+                        await announce(fusion.merge(kept, from: result.name), &run)
                     }
                     if fusion.isComplete {
                         await announce(fusion.finish(), &run)
@@ -147,7 +156,12 @@ extension Pipeline {
                     running -= 1
                     let n = fusion.entries[index].source.n
                     let ms = milliseconds(result.duration)
-                    if let page = result.page {
+                    if let page = result.page, !controls.allows(url: page.url) {
+                        // Redirected off the sites asked for: not read.
+                        observer.fetchCompleted(run.id, outcome: .skipped, bytes: 0, duration: result.duration)
+                        await run.send(
+                            .fetch(.init(n: n, state: .skipped, ms: ms, reason: "Redirected to \(page.url), outside the sites asked for")))
+                    } else if let page = result.page {
                         pages[index] = page.passages
                         run.pages += 1
                         run.bytes += page.bytes

@@ -112,13 +112,16 @@ public struct QueryContext: Sendable, Equatable {
     public var models: [String]?
     /// Whether compare mode ends with a merged answer.
     public var merge: Bool
+    /// What the request asked of the search (sites, freshness, providers, sources, language).
+    public var controls: SearchControls
     /// Whether the query is answered; false ends it after `ranked` (a search: the MCP tool `sift_search`).
     public var synthesize: Bool
 
     public init(
         session: String? = nil, question: String? = nil, history: [ConversationTurn] = [], carriedTerms: String? = nil, models: [String]? = nil,
-        merge: Bool = true, synthesize: Bool = true
+        merge: Bool = true, controls: SearchControls = .init(), synthesize: Bool = true
     ) {
+        self.controls = controls
         self.session = session
         self.question = question
         self.history = history

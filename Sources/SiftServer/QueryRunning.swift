@@ -15,6 +15,12 @@ public protocol QueryRunning: Sendable {
     /// Runs a prepared query; `emit` receives every event, ending with exactly one `done`.
     func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
         -> PipelineEvent.Outcome
+    /// Refuses search controls this runner cannot honour (a provider it lacks, more sources than its cap).
+    func check(_ controls: SearchControls) throws(QueryError)
+}
+
+extension QueryRunning {
+    public func check(_ controls: SearchControls) throws(QueryError) {}
 }
 
 /// What a client asked: the question's bytes and its options.
@@ -26,9 +32,15 @@ public struct QueryRequest: Sendable, Equatable {
     public var models: [String]?
     /// Whether compare mode ends with a merged answer.
     public var merge: Bool
+    /// What the request asked of the search.
+    public var controls: SearchControls
 
-    public init(bytes: [UInt8], session: String? = nil, models: [String]? = nil, merge: Bool = true) {
+    public init(
+        bytes: [UInt8], session: String? = nil, models: [String]? = nil, merge: Bool = true,
+        controls: SearchControls = .init()
+    ) {
         self.bytes = bytes
+        self.controls = controls
         self.session = session
         self.models = models
         self.merge = merge
@@ -51,9 +63,12 @@ extension Pipeline: QueryRunning {
     public func prepare(_ request: QueryRequest) throws(QueryError) -> PreparedQuery {
         if let session = request.session { throw QueryError.sessionNotFound(session) }
         guard let text = String(validating: request.bytes, as: UTF8.self) else { throw QueryError.invalidEncoding }
+        try check(request.controls)
         return PreparedQuery(
-            query: try analyzer.analyze(text), context: QueryContext(models: request.models, merge: request.merge))
+            query: try analyzer.analyze(text),
+            context: QueryContext(models: request.models, merge: request.merge, controls: request.controls))
     }
+
 
     public func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
         -> PipelineEvent.Outcome

@@ -75,24 +75,43 @@ public struct BraveSearchProvider: SearchProvider {
     }
 
     /// The request URL for `text` (without the key, which travels in a header).
-    func url(for text: String, count: Int, offset: Int = 0) -> String {
+    func url(for text: String, count: Int, offset: Int = 0, controls: SearchControls = .init()) -> String {
         var query = QueryString()
         query.add("q", text)
         query.add("count", String(min(20, max(1, count))))
         if offset > 0 { query.add("offset", String(min(9, offset))) }
         query.add("country", configuration.country)
-        query.add("search_lang", configuration.searchLanguage)
+        query.add("search_lang", controls.language.map(Self.braveLanguage) ?? configuration.searchLanguage)
         query.add("safesearch", configuration.safeSearch)
-        query.add("freshness", configuration.freshness)
+        query.add("freshness", controls.freshness.map(Self.braveFreshness) ?? configuration.freshness)
         query.add("extra_snippets", configuration.extraSnippets ? "true" : nil)
         query.add("result_filter", configuration.resultFilter)
         return trimmingTrailingSlashes(configuration.baseURL) + "/res/v1/web/search?" + query.encoded
     }
 
+    /// Brave's `freshness`: `pd`, `pw`, `pm`, `py`, or `YYYY-MM-DDtoYYYY-MM-DD`.
+    static func braveFreshness(_ freshness: SearchControls.Freshness) -> String {
+        switch freshness {
+        case .day: "pd"
+        case .week: "pw"
+        case .month: "pm"
+        case .year: "py"
+        case .range(let from, let to): "\(from)to\(to)"
+        }
+    }
+
+    /// Brave's `search_lang` codes are mostly two letters; a few keep a region (`pt-br`, `zh-hans`).
+    static func braveLanguage(_ language: String) -> String {
+        ["pt-br", "pt-pt", "zh-hans", "zh-hant", "en-gb"].contains(language) ? language : String(language.prefix(2))
+    }
+
     public func search(_ query: AnalyzedQuery, limit: Int) async throws -> SearchResults {
-        // Brave caps a query at 400 characters and 50 words.
-        let text = String(query.original.split(whereSeparator: \.isWhitespace).prefix(50).joined(separator: " ").prefix(400))
-        let url = url(for: text, count: limit)
+        // Brave caps a query at 400 characters and 50 words; the site operators go after the question's words.
+        let words = query.original.split(whereSeparator: \.isWhitespace)
+        let operators = query.controls.withSiteOperators("").split(separator: " ")
+        let text = String(
+            query.controls.withSiteOperators(words.prefix(max(1, 50 - operators.count)).joined(separator: " ")).prefix(400))
+        let url = url(for: text, count: limit, controls: query.controls)
         if let cached = await cache?.get(url, namespace: "search") {
             if let hits = try? Self.decode(cached.body) { return SearchResults(hits: Array(hits.prefix(limit))) }
         }
