@@ -62,8 +62,16 @@ struct MCPTests {
     }
 
     @Test func argumentsAreCheckedAgainstTheSchema() throws {
-        #expect(try MCPToolbox.ParsedCall("sift_answer", ["question": "why"]) == .answer(question: "why", session: nil))
-        #expect(try MCPToolbox.ParsedCall("sift_search", ["query": "x", "max_passages": 3.0]) == .search(query: "x", maxPassages: 3))
+        #expect(try MCPToolbox.ParsedCall("sift_answer", ["question": "why"]) == .answer(question: "why", session: nil, controls: .init()))
+        #expect(try MCPToolbox.ParsedCall("sift_search", ["query": "x", "max_passages": 3.0]) == .search(query: "x", maxPassages: 3, controls: .init()))
+        // The search controls, as the HTTP routes take them: a list, or a comma string.
+        let controlled = try MCPToolbox.ParsedCall(
+            "sift_search", ["query": "x", "sites": ["docs.python.org", "-pinterest.com"], "freshness": "week", "providers": "kb", "max_sources": 3, "lang": "de"])
+        guard case .search(_, _, let controls) = controlled else { Issue.record("not a search"); return }
+        #expect(controls.sites.map(\.text) == ["docs.python.org", "-pinterest.com"])
+        #expect(controls.freshness == .week && controls.providers == ["kb"] && controls.maxSources == 3 && controls.language == "de")
+        #expect(throws: MCPError.self) { try MCPToolbox.ParsedCall("sift_answer", ["question": "q", "freshness": "fortnight"]) }
+        #expect(throws: MCPError.self) { try MCPToolbox.ParsedCall("sift_answer", ["question": "q", "sites": [1]]) }
         #expect(throws: MCPError.self) { try MCPToolbox.ParsedCall("sift_answer", [:]) }
         #expect(throws: MCPError.self) { try MCPToolbox.ParsedCall("sift_answer", ["question": "  "]) }
         #expect(throws: MCPError.self) { try MCPToolbox.ParsedCall("sift_search", ["query": "x", "max_passages": 0]) }

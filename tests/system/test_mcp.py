@@ -167,6 +167,16 @@ def test_sift_search_returns_ranked_passages_without_an_answer(siftd):
     assert metric(siftd, "sift_queries_total", {"outcome": "complete"}) == before + 1
 
 
+def test_search_controls_are_tool_arguments(siftd):
+    async def body(session, _):
+        return await session.call_tool(
+            "sift_search", {"query": "capital of Australia", "providers": ["kb"], "max_sources": 2})
+
+    result = run(with_session(siftd.base, body))
+    assert not result.isError, result.content[0].text
+    assert 1 <= len(result.structuredContent["sources"]) <= 2
+
+
 def test_sift_fetch_reads_a_page(siftd, pages):
     async def body(session, _):
         return await session.call_tool("sift_fetch", {"url": pages + "/canberra.html"})
@@ -202,13 +212,17 @@ def test_bad_arguments_are_clear_errors(siftd):
         missing = await session.call_tool("sift_answer", {})
         wrong = await session.call_tool("sift_search", {"query": "x", "max_passages": "many"})
         extra = await session.call_tool("sift_fetch", {"url": "https://example.org/", "depth": 3})
+        stale = await session.call_tool("sift_answer", {"question": "x", "freshness": "fortnight"})
+        absent = await session.call_tool("sift_search", {"query": "x", "providers": ["brave"]})
         with pytest.raises(McpError) as unknown:
             await session.call_tool("sift_nothing", {"question": "x"})
-        return missing, wrong, extra, unknown.value
+        return missing, wrong, extra, stale, absent, unknown.value
 
-    missing, wrong, extra, unknown = run(with_session(siftd.base, body))
-    # Arguments that do not fit the schema are the tool's error, for the model to correct.
-    for result, words in ((missing, "question"), (wrong, "max_passages"), (extra, "depth")):
+    missing, wrong, extra, stale, absent, unknown = run(with_session(siftd.base, body))
+    # Arguments that do not fit the schema, or search controls siftd refuses (as every route
+    # refuses them), are the tool's error, for the model to correct.
+    for result, words in ((missing, "question"), (wrong, "max_passages"), (extra, "depth"), (stale, "freshness"),
+                          (absent, "brave")):
         assert result.isError is True
         assert words in result.content[0].text
     # An unknown tool is a protocol error.

@@ -62,28 +62,33 @@ struct MCPToolbox: Sendable {
             return Self.toolError(error.errorDescription ?? "\(error)")
         }
         switch parsed {
-        case .answer(let question, let session): return try await answer(question: question, session: session, progress: reporter)
-        case .search(let query, let limit): return try await search(query: query, maxPassages: limit, progress: reporter)
+        case .answer(let question, let session, let controls):
+            return try await answer(question: question, session: session, controls: controls, progress: reporter)
+        case .search(let query, let limit, let controls):
+            return try await search(query: query, maxPassages: limit, controls: controls, progress: reporter)
         case .fetch(let url, let limit): return try await fetch(url: url, maxCharacters: limit)
         }
     }
 
     /// A call's arguments, checked against its tool's input schema.
     enum ParsedCall: Equatable {
-        case answer(question: String, session: String?)
-        case search(query: String, maxPassages: Int?)
+        case answer(question: String, session: String?, controls: SearchControls)
+        case search(query: String, maxPassages: Int?, controls: SearchControls)
         case fetch(url: String, maxCharacters: Int)
 
         init(_ tool: String, _ values: [String: Value]) throws(MCPError) {
+            let controlNames = Set(MCPTools.controlArguments.keys)
             switch tool {
             case MCPTools.answer:
-                let arguments = try Arguments(values, tool: tool, known: ["question", "session"])
-                self = .answer(question: try arguments.text("question", required: true) ?? "", session: try arguments.text("session"))
+                let arguments = try Arguments(values, tool: tool, known: controlNames.union(["question", "session"]))
+                self = .answer(
+                    question: try arguments.text("question", required: true) ?? "", session: try arguments.text("session"),
+                    controls: try arguments.controls())
             case MCPTools.search:
-                let arguments = try Arguments(values, tool: tool, known: ["query", "max_passages"])
+                let arguments = try Arguments(values, tool: tool, known: controlNames.union(["query", "max_passages"]))
                 self = .search(
                     query: try arguments.text("query", required: true) ?? "",
-                    maxPassages: try arguments.integer("max_passages", in: 1...50))
+                    maxPassages: try arguments.integer("max_passages", in: 1...50), controls: try arguments.controls())
             default:
                 let arguments = try Arguments(values, tool: tool, known: ["url", "max_chars"])
                 let url = try arguments.text("url", required: true) ?? ""
@@ -95,10 +100,13 @@ struct MCPToolbox: Sendable {
 
     // MARK: sift_answer
 
-    func answer(question: String, session: String?, progress: MCPProgress) async throws -> CallTool.Result {
+    func answer(question: String, session: String?, controls: SearchControls, progress: MCPProgress) async throws
+        -> CallTool.Result
+    {
         let log: QueryLog
         do throws(QueryError) {
-            let prepared = try await runner.prepare(QueryRequest(bytes: Array(question.utf8), session: session))
+            let prepared = try await runner.prepare(
+                QueryRequest(bytes: Array(question.utf8), session: session, controls: controls))
             log = try await queries.admit(id: QueryID(), prepared: prepared, resumable: false)
         } catch {
             return Self.failure(error)
@@ -114,10 +122,12 @@ struct MCPToolbox: Sendable {
 
     /// A search is the query machine's pipeline without synthesis: the query ends after `ranked`,
     /// complete, and keeps no session turn.
-    func search(query: String, maxPassages: Int?, progress: MCPProgress) async throws -> CallTool.Result {
+    func search(query: String, maxPassages: Int?, controls: SearchControls, progress: MCPProgress) async throws
+        -> CallTool.Result
+    {
         let log: QueryLog
         do throws(QueryError) {
-            var prepared = try await runner.prepare(QueryRequest(bytes: Array(query.utf8)))
+            var prepared = try await runner.prepare(QueryRequest(bytes: Array(query.utf8), controls: controls))
             prepared.context.synthesize = false
             prepared.context.session = nil
             log = try await queries.admit(id: QueryID(), prepared: prepared, resumable: false)
@@ -254,6 +264,38 @@ private struct Arguments {
             return text
         default:
             throw .invalidParams("\(tool): \(name) must be a string.")
+        }
+    }
+
+    /// A list of strings: a JSON array, or one comma-separated string as the HTTP routes take it.
+    func list(_ name: String) throws(MCPError) -> [String]? {
+        switch values[name] {
+        case nil, .null?: return nil
+        case .string(let text)?: return text.split(separator: ",").map(String.init)
+        case .array(let items)?:
+            var strings: [String] = []
+            for item in items {
+                guard let text = item.stringValue else { throw .invalidParams("\(tool): \(name) must be a list of strings.") }
+                strings.append(text)
+            }
+            return strings
+        default: throw .invalidParams("\(tool): \(name) must be a list of strings.")
+        }
+    }
+
+    /// The search controls, validated as every route validates them.
+    func controls() throws(MCPError) -> SearchControls {
+        let maxSources = try integer("max_sources", in: 1...9999)
+        let sites = try list("sites")
+        let freshness = try text("freshness")
+        let providers = try list("providers")
+        let language = try text("lang")
+        do throws(QueryError) {
+            return try SearchControls(
+                sites: sites, freshness: freshness, providers: providers, maxSources: maxSources.map(String.init),
+                language: language)
+        } catch {
+            throw .invalidParams("\(tool): \(error.message)")
         }
     }
 

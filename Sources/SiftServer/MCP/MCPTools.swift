@@ -25,13 +25,13 @@ enum MCPTools {
             """,
         inputSchema: [
             "type": "object",
-            "properties": [
+            "properties": properties([
                 "question": ["type": "string", "minLength": 1, "description": "The question, in plain words."],
                 "session": [
                     "type": "string",
                     "description": "Ask a follow-up: the session of an earlier sift_answer result.",
                 ],
-            ],
+            ]),
             "required": ["question"],
             "additionalProperties": false,
         ],
@@ -69,13 +69,13 @@ enum MCPTools {
             """,
         inputSchema: [
             "type": "object",
-            "properties": [
+            "properties": properties([
                 "query": ["type": "string", "minLength": 1, "description": "What to search for."],
                 "max_passages": [
                     "type": "integer", "minimum": 1, "maximum": 50,
                     "description": "Most passages to return (default: all Sift ranked, SIFT_MAX_PASSAGES).",
                 ],
-            ],
+            ]),
             "required": ["query"],
             "additionalProperties": false,
         ],
@@ -135,6 +135,28 @@ enum MCPTools {
             ],
             "required": ["url", "title", "text", "truncated", "bytes", "cached"],
         ])
+
+    /// The search controls every route takes (docs/api.md, "Search controls"), as tool arguments.
+    static let controlArguments: [String: Value] = [
+        "sites": [
+            "type": "array", "items": ["type": "string"], "maxItems": 20,
+            "description": "Domains to keep results to (example.com covers its subdomains); a leading - leaves one out.",
+        ],
+        "freshness": [
+            "type": "string",
+            "description": "How recent web results must be: day, week, month, year, or YYYY-MM-DDtoYYYY-MM-DD.",
+        ],
+        "providers": [
+            "type": "array", "items": ["type": "string"],
+            "description": "Only these of the configured providers (kb, brave, searxng).",
+        ],
+        "max_sources": ["type": "integer", "minimum": 1, "description": "Fewer sources, up to the operator's cap."],
+        "lang": ["type": "string", "description": "Language of web results: en, de, pt-br."],
+    ]
+
+    private static func properties(_ own: [String: Value]) -> Value {
+        .object(own.merging(controlArguments) { mine, _ in mine })
+    }
 
     private static let sourceSchema: Value = [
         "type": "object",
