@@ -3,7 +3,8 @@
 #   scripts/install-deps.sh build    libraries siftd links against
 #   scripts/install-deps.sh kb       the corpora of the embedded knowledge base
 #   scripts/install-deps.sh test     tools the system tests use (promtool, systemd-nspawn, Chromium and
-#                                    its driver with Selenium from PyPI, node for the browser client)
+#                                    its driver with Selenium from PyPI, node for the browser client,
+#                                    the official MCP client `mcp` from PyPI for tests/system/test_mcp.py)
 #   scripts/install-deps.sh llm      what building llama-server needs (cmake)
 #   scripts/install-deps.sh eval     the structured data the quality benchmark's questions are built from
 #                                    (WordNet's own database files; scripts/eval/build_set.py)
@@ -25,7 +26,7 @@ groups[test]+=" postgresql-15 nginx"
 #   test: Selenium drives Chromium; openapi-spec-validator and schemathesis check the contract
 #   (docs/openapi.json, tests/system/test_openapi.py).
 declare -A pip_groups=(
-  [test]="selenium==4.43.0
+  [test]="selenium==4.43.0 mcp==1.27.0
           openapi-spec-validator==0.9.0 schemathesis==4.32.5"
 )
 

@@ -14,6 +14,8 @@ public struct SiftRoutes: Sendable {
     let readiness: @Sendable () -> Readiness
     /// Runs and keeps resumable queries (`POST /v1/queries`); run it as a `Service` beside the HTTP server.
     public let queries: QueryService
+    /// Reads the page of the MCP tool `sift_fetch`, under the private-address guard; nil makes that tool fail.
+    public var pageReader: (any PageFetcher)?
 
     /// - Parameter clock: The time the query machine runs on (elapsed times, heartbeats, retention).
     public init(
@@ -76,6 +78,8 @@ public struct SiftRoutes: Sendable {
             try await answer(request, context: context)
         }
         addQueryRoutes(to: router)
+        addMCPRoutes(to: router)
+        // Last, once every route is in: the answers to requests that match none (405 or 404).
         table.set(router.routes.map { (method: $0.method, path: $0.path.description) })
         return router
     }
