@@ -30,9 +30,311 @@ extension OpenAPIContract {
     {
       "name": "browser",
       "description": "The browser client, compiled into siftd."
+    },
+    {
+      "name": "mcp",
+      "description": "The Model Context Protocol server (Streamable HTTP)."
     }
   ],
   "paths": {
+    "/mcp": {
+      "post": {
+        "tags": [
+          "mcp"
+        ],
+        "operationId": "mcpMessage",
+        "summary": "Send an MCP message (Streamable HTTP)",
+        "description": "The Model Context Protocol over Streamable HTTP, with the tools `sift_answer`, `sift_search` and `sift_fetch` (docs/api.md, \"MCP\"). `initialize` (without `Mcp-Session-Id`) starts a session and answers its id in `Mcp-Session-Id`; every other message names it. A request is answered `200`: with `Accept: text/event-stream`, a stream of its progress notifications and then its response; else its response alone as JSON. A notification or a response is answered `202`. A browser `Origin` other than a loopback one is refused (DNS-rebinding protection).",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/MCPSessionOptional"
+          },
+          {
+            "$ref": "#/components/parameters/MCPProtocolVersion"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/JSONRPCMessage"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The request's response: JSON, or a stream of events ending with it.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              },
+              "Mcp-Session-Id": {
+                "$ref": "#/components/headers/MCPSessionId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JSONRPCMessage"
+                }
+              },
+              "text/event-stream": {
+                "schema": {
+                  "$ref": "#/components/schemas/MCPEvent"
+                }
+              }
+            }
+          },
+          "202": {
+            "description": "A notification or a response, accepted.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              },
+              "Mcp-Session-Id": {
+                "$ref": "#/components/headers/MCPSessionId"
+              }
+            }
+          },
+          "400": {
+            "description": "Not JSON (`-32700`), or no valid JSON-RPC 2.0 message, a batch, a missing or unexpected `Mcp-Session-Id`, an unsupported `MCP-Protocol-Version` (`-32600`).",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JSONRPCError"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "A browser `Origin` that is not a loopback one.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JSONRPCError"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "The session is not open (it ended or expired): initialize a new one.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JSONRPCError"
+                }
+              }
+            }
+          },
+          "406": {
+            "description": "`Accept` has neither `application/json` nor `text/event-stream`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JSONRPCError"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "A message larger than 1 MiB.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JSONRPCError"
+                }
+              }
+            }
+          },
+          "415": {
+            "description": "A body that is not `application/json`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JSONRPCError"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "A 17th call in flight in one session (`-32000`).",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JSONRPCError"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "The session could not start (`-32603`).",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JSONRPCError"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "siftd already has 256 sessions, all used in the last 30 s.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              },
+              "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JSONRPCError"
+                }
+              }
+            }
+          }
+        }
+      },
+      "get": {
+        "tags": [
+          "mcp"
+        ],
+        "operationId": "mcpStream",
+        "summary": "No server stream",
+        "description": "siftd sends nothing that is not part of a call, so there is no stream to open: always `405`.",
+        "responses": {
+          "405": {
+            "description": "No server stream; `Allow: POST, DELETE`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              },
+              "Allow": {
+                "$ref": "#/components/headers/Allow"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JSONRPCError"
+                }
+              }
+            }
+          }
+        }
+      },
+      "delete": {
+        "tags": [
+          "mcp"
+        ],
+        "operationId": "mcpEndSession",
+        "summary": "End an MCP session",
+        "description": "Ends the session; its calls in flight are cancelled.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/MCPSession"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Ended.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            }
+          },
+          "400": {
+            "description": "No `Mcp-Session-Id`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JSONRPCError"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "A browser `Origin` that is not a loopback one.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JSONRPCError"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "The session is not open.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JSONRPCError"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/": {
       "get": {
         "tags": [
@@ -1403,6 +1705,98 @@ extension OpenAPIContract {
           "en"
         ]
       },
+      "JSONRPCMessage": {
+        "type": "object",
+        "description": "One JSON-RPC 2.0 message of the Model Context Protocol: a request (`id` and `method`), a notification (`method`, no `id`) or a response (`id` and `result` or `error`). Batches (arrays) are not supported. The tools, their arguments and results are listed by the protocol itself (`tools/list`); docs/api.md describes them.",
+        "properties": {
+          "jsonrpc": {
+            "const": "2.0"
+          },
+          "id": {
+            "type": [
+              "string",
+              "integer"
+            ]
+          },
+          "method": {
+            "type": "string",
+            "examples": [
+              "initialize",
+              "tools/list",
+              "tools/call"
+            ]
+          },
+          "params": {
+            "type": "object"
+          },
+          "result": {},
+          "error": {
+            "type": "object"
+          }
+        },
+        "required": [
+          "jsonrpc"
+        ]
+      },
+      "JSONRPCError": {
+        "type": "object",
+        "description": "A JSON-RPC 2.0 error response: `-32700` a body that is not JSON, `-32600` an invalid request (no JSON-RPC 2.0 message, a batch, no `Mcp-Session-Id`, `initialize` with one, an unsupported `MCP-Protocol-Version`), `-32000` too many calls in flight, `-32603` an internal error.",
+        "properties": {
+          "jsonrpc": {
+            "const": "2.0"
+          },
+          "id": {
+            "type": [
+              "string",
+              "integer",
+              "null"
+            ]
+          },
+          "error": {
+            "type": "object",
+            "properties": {
+              "code": {
+                "type": "integer"
+              },
+              "message": {
+                "type": "string"
+              },
+              "data": {}
+            },
+            "required": [
+              "code",
+              "message"
+            ]
+          }
+        },
+        "required": [
+          "jsonrpc",
+          "error"
+        ]
+      },
+      "MCPEvent": {
+        "type": "object",
+        "description": "One event of a tool call's stream: `event: message`, `data` one JSON-RPC message (a progress notification, then the call's response, which ends the stream). Between events siftd writes the comment `: keep-alive` every 2 s.",
+        "properties": {
+          "event": {
+            "const": "message"
+          },
+          "id": {
+            "type": "string"
+          },
+          "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {
+              "$ref": "#/components/schemas/JSONRPCMessage"
+            }
+          }
+        },
+        "required": [
+          "event",
+          "data"
+        ]
+      },
       "SessionId": {
         "type": "string",
         "pattern": "^[A-Za-z0-9_-]{0,64}$",
@@ -2764,6 +3158,33 @@ extension OpenAPIContract {
         },
         "description": "The language of web results."
       },
+      "MCPSessionOptional": {
+        "name": "Mcp-Session-Id",
+        "in": "header",
+        "required": false,
+        "schema": {
+          "type": "string"
+        },
+        "description": "The session, as `initialize` gave it (32 hex digits): required on every message but `initialize`, which must not have one. A session that is not open: 404."
+      },
+      "MCPSession": {
+        "name": "Mcp-Session-Id",
+        "in": "header",
+        "required": true,
+        "schema": {
+          "type": "string"
+        },
+        "description": "The session to end."
+      },
+      "MCPProtocolVersion": {
+        "name": "MCP-Protocol-Version",
+        "in": "header",
+        "required": false,
+        "schema": {
+          "type": "string"
+        },
+        "description": "The protocol version the client speaks, after `initialize`; one siftd does not speak is a 400."
+      },
       "QueryId": {
         "name": "id",
         "in": "path",
@@ -2847,6 +3268,12 @@ extension OpenAPIContract {
       "Location": {
         "description": "The query's events URL.",
         "required": true,
+        "schema": {
+          "type": "string"
+        }
+      },
+      "MCPSessionId": {
+        "description": "The MCP session (32 hex digits).",
         "schema": {
           "type": "string"
         }
