@@ -3,7 +3,8 @@
 #   scripts/install-deps.sh build    libraries siftd links against
 #   scripts/install-deps.sh kb       the corpora of the embedded knowledge base
 #   scripts/install-deps.sh test     tools the system tests use (promtool, systemd-nspawn, Chromium and
-#                                    its driver with Selenium from PyPI, node for the browser client)
+#                                    its driver with Selenium from PyPI, node for the browser client,
+#                                    the openai SDK from PyPI)
 #   scripts/install-deps.sh llm      what building llama-server needs (cmake)
 #   scripts/install-deps.sh eval     the structured data the quality benchmark's questions are built from
 #                                    (WordNet's own database files; scripts/eval/build_set.py)
@@ -21,6 +22,8 @@ declare -A groups=(
 declare -A pip_groups=(
   [test]="selenium==4.43.0"
 )
+# The official OpenAI SDK drives /v1/chat/completions (tests/system/test_openai.py).
+pip_groups[test]+=" openai==3.63.0"
 
 wanted=()
 pip_wanted=()

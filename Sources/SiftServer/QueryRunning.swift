@@ -26,12 +26,20 @@ public struct QueryRequest: Sendable, Equatable {
     public var models: [String]?
     /// Whether compare mode ends with a merged answer.
     public var merge: Bool
+    /// Earlier turns the client keeps itself (the `messages` of an OpenAI chat request), oldest first:
+    /// the query follows them up as it would a session's, and its own turn is kept nowhere.
+    /// nil for a query that continues a stored ``session`` or starts one.
+    public var history: [ConversationTurn]?
 
-    public init(bytes: [UInt8], session: String? = nil, models: [String]? = nil, merge: Bool = true) {
+    public init(
+        bytes: [UInt8], session: String? = nil, models: [String]? = nil, merge: Bool = true,
+        history: [ConversationTurn]? = nil
+    ) {
         self.bytes = bytes
         self.session = session
         self.models = models
         self.merge = merge
+        self.history = history
     }
 }
 
@@ -52,7 +60,8 @@ extension Pipeline: QueryRunning {
         if let session = request.session { throw QueryError.sessionNotFound(session) }
         guard let text = String(validating: request.bytes, as: UTF8.self) else { throw QueryError.invalidEncoding }
         return PreparedQuery(
-            query: try analyzer.analyze(text), context: QueryContext(models: request.models, merge: request.merge))
+            query: try analyzer.analyze(text),
+            context: QueryContext(history: request.history ?? [], models: request.models, merge: request.merge))
     }
 
     public func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async

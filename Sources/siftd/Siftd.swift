@@ -195,7 +195,8 @@ struct Siftd: AsyncParsableCommand {
                 let health = database.health
                 components["store"] = health.healthy ? "postgres ok (\(database.replica))" : health.detail
                 return Readiness(ready: open && health.healthy, components: components)
-            })
+            },
+            chatModels: { ChatModelCatalog(reloader.settings.server) })
         let router = routes.router()
         let eventLoops = MultiThreadedEventLoopGroup.singleton
         if environment["SIFT_DEBUG_WEDGE"] == "1" {
