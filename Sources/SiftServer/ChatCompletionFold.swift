@@ -74,8 +74,8 @@ struct ChatCompletionFold: Sendable {
     /// Folds one event in; returns what to send for it, in order.
     mutating func add(_ event: PipelineEvent) -> [Output] {
         switch event.payload {
-        case .status(let status):
-            return status(status.message, done: false)
+        case .status(let value):
+            return status(value.message, done: false)
         case .source(let source):
             if let known = sources.firstIndex(where: { $0.n == source.n }) {
                 sources[known] = source

@@ -107,7 +107,7 @@ struct ChatCompletionRequest: Sendable, Equatable {
         for (name, value) in [("max_tokens", wire.maxTokens), ("max_completion_tokens", wire.maxCompletionTokens)] {
             if let value, value < 1 { throw .invalid("`\(name)` must be at least 1.", param: name) }
         }
-        if let temperature = wire.temperature, !(0...2).contains(temperature) {
+        if let temperature = wire.temperature, !(0.0...2.0).contains(temperature) {
             throw .invalid("`temperature` must be between 0 and 2.", param: "temperature")
         }
 

@@ -29,10 +29,13 @@ extension SiftRoutes {
         let id = context.requestID
         let catalog = chatModels()
         let asked: ChatCompletionRequest
+        // `collectBody` keeps the connection's own stream under the collected body, so that
+        // `consumeWithCancellationOnInboundClose` below still hears the client hang up.
+        var request = request
         do throws(ChatCompletionError) {
             let body: ByteBuffer
             do {
-                body = try await request.body.collect(upTo: chatMaxBodyBytes)
+                body = try await request.collectBody(upTo: chatMaxBodyBytes)
             } catch {
                 throw .invalid("The request body is larger than \(chatMaxBodyBytes) bytes.")
             }
@@ -52,6 +55,7 @@ extension SiftRoutes {
                 error.httpStatus != 400 ? nil : error.code == "bad_request" ? "model" : "messages"
             return ChatCompletionError(error, param: param).response(id: id)
         }
+        let collected = request
         if let user = asked.user { context.logger.debug("chat completion", metadata: ["openai_user": "\(user.prefix(64))"]) }
         let reader = ChatCompletionReader(
             log: log, request: asked,
@@ -65,7 +69,7 @@ extension SiftRoutes {
             // Leaving early (the client hung up) cancels the query, as a stream's reader does.
             let result: Result<ChatWire.Completion, ChatCompletionError>
             do {
-                result = try await request.body.consumeWithCancellationOnInboundClose { _ in try await reader.complete() }
+                result = try await collected.body.consumeWithCancellationOnInboundClose { _ in try await reader.complete() }
             } catch {
                 return ChatCompletionError(status: 499, message: "The client closed the connection.", code: "cancelled")
                     .response(id: id)
@@ -76,7 +80,7 @@ extension SiftRoutes {
             }
         }
         let body = ResponseBody { writer in
-            try await request.body.consumeWithCancellationOnInboundClose { _ in
+            try await collected.body.consumeWithCancellationOnInboundClose { _ in
                 try await reader.write(to: &writer)
             }
             try await writer.finish(nil)

@@ -97,7 +97,7 @@ struct ChatCompletionTests {
         #expect(fold.content.contains("- [1] Source 1"))  // the closest source, since none is cited
 
         var nothing = ChatCompletionFold(request: Self.request(), statusEvents: false, keepsContent: true)
-        _ = nothing.add(Self.event(.error(.init(QueryError.noSources))))
+        _ = nothing.add(Self.event(.error(.init(QueryError.noSources("q")))))
         let ending = nothing.add(Self.event(.done(.init(outcome: .failed))))
         #expect(nothing.content.hasPrefix("No source matched this question"))
         guard case .finish(let final) = ending.last else {
@@ -164,7 +164,7 @@ struct ChatCompletionTests {
         (#"[1,2]"#, nil, "bad_request"),
     ])
     func badRequestsAreNamedByTheirField(json: String, param: String?, code: String) {
-        do {
+        do throws(ChatCompletionError) {
             _ = try Self.parse(json)
             Issue.record("accepted \(json)")
         } catch {
@@ -382,7 +382,8 @@ struct ChatCompletionTests {
                 response in
                 #expect(response.status == .tooManyRequests)
                 #expect(response.headers[.retryAfter] == "2")
-                #expect(try Self.json(response.body)["error"]?["type"]?.string == "rate_limit_error")
+                let error = try Self.json(response.body)["error"]
+                #expect(error?["type"]?.string == "rate_limit_error")
             }
         }
     }
@@ -405,11 +406,15 @@ struct ChatCompletionTests {
                 #expect(error["type"]?.string == "server_error")
                 #expect(error["param"] == .null)
             }
+        }
+        // A finished stream closes its connection: the next request goes to a new server.
+        try await app(failing).test(.live) { client in
             let whole = Self.post(#"{"model":"sift","messages":[{"role":"user","content":"q"}]}"#)
             try await client.execute(uri: whole.uri, method: whole.method, headers: whole.headers, body: whole.body) {
                 response in
                 #expect(response.status == .serviceUnavailable)
-                #expect(try Self.json(response.body)["error"]?["code"]?.string == "shutting_down")
+                let error = try Self.json(response.body)["error"]
+                #expect(error?["code"]?.string == "shutting_down")
             }
         }
     }
@@ -419,7 +424,7 @@ struct ChatCompletionTests {
         let metrics = SiftMetrics(version: "test")
         let registry = StreamRegistry(capacity: 8, metrics: metrics, logger: testLogger())
         let routes = SiftRoutes(
-            runner: ResumableQueryTests.untilCancelled(started: startedSignal), registry: registry, metrics: metrics,
+            runner: ScriptedRunner.untilCancelled(started: startedSignal), registry: registry, metrics: metrics,
             configuration: .init(heartbeat: .seconds(60)), readiness: { Readiness(ready: true, components: [:]) })
         let app = Application(router: routes.router(), services: [routes.queries], logger: testLogger())
         try await app.test(.live) { client in
