@@ -74,10 +74,14 @@ extension SiftRoutes {
                 return ChatCompletionError(status: 499, message: "The client closed the connection.", code: "cancelled")
                     .response(id: id)
             }
+            var response: Response
             switch result {
-            case .success(let completion): return .json(completion, status: .ok, id: id)
-            case .failure(let error): return error.response(id: id)
+            case .success(let completion): response = .json(completion, status: .ok, id: id)
+            case .failure(let error): response = error.response(id: id)
             }
+            // Watching for the hang-up consumed the connection: say so, or a client's pool reuses a closed one.
+            response.headers[.connection] = "close"
+            return response
         }
         let body = ResponseBody { writer in
             try await collected.body.consumeWithCancellationOnInboundClose { _ in
@@ -85,6 +89,8 @@ extension SiftRoutes {
             }
             try await writer.finish(nil)
         }
-        return eventResponse(id: id, body: body)
+        var response = eventResponse(id: id, body: body)
+        response.headers[.connection] = "close"
+        return response
     }
 }
