@@ -36,7 +36,12 @@ struct ChatCompletionReader: Sendable {
         let clock = self.clock
         var buffer = ByteBufferAllocator().buffer(capacity: 4096)
         var ended = false
+        // Frames decoded only when needed, so that the first answer text leaves as soon after its
+        // `delta` as an SSE reader's would: the passages (for usage, at the end) and the sources
+        // (for the first citation's annotation, or the end).
         var ranked: QueryLog.Frame?
+        var sources: [QueryLog.Frame] = []
+        let statusEvents = self.statusEvents
 
         buffer.writeString(line(chunk(ChatWire.Delta(role: "assistant", content: ""))))
         try await writer.write(buffer)
@@ -53,15 +58,27 @@ struct ChatCompletionReader: Sendable {
                         for frame in frames {
                             switch frame.type {
                             case .query, .fetch, .lane: continue
+                            case .status where !statusEvents: continue
                             case .ranked:
-                                // Only usage needs the passages: read them at the end, not before the first word.
                                 ranked = frame
                                 continue
-                            case .done:
-                                if let event = ranked?.event { _ = fold.add(event) }
-                            default: break
+                            case .source:
+                                sources.append(frame)
+                                continue
+                            case .delta, .warning, .metrics, .error, .done, .status: break
                             }
                             guard let event = frame.event else { continue }
+                            let needsSources: Bool
+                            if case .delta(let delta) = event.payload {
+                                needsSources = delta.text.utf8.contains(UInt8(ascii: "["))
+                            } else {
+                                needsSources = frame.type != .warning
+                            }
+                            if needsSources, !sources.isEmpty {
+                                for source in sources { if let event = source.event { _ = fold.add(event) } }
+                                sources.removeAll()
+                            }
+                            if frame.type == .done, let event = ranked?.event { _ = fold.add(event) }
                             for output in fold.add(event) { ended = encode(output, into: &buffer) || ended }
                         }
                     case .heartbeat:
