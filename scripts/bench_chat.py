@@ -115,7 +115,8 @@ def section(r, build="release"):
     w(f"`POST /v1/chat/completions`, interleaved, {r['requests']} of each, one at a time, each on a new loopback")
     w("connection, timed from sending the request to the first answer text (the first `delta` event; the first chunk")
     w("with `delta.content`). Both read the same query machine; the chat endpoint is one more reader of the query's")
-    w("log, which decodes each event and writes a `chat.completion.chunk`.")
+    w("log, which decodes the events it needs (before the first text, only the `delta`) and writes a")
+    w("`chat.completion.chunk`. Command: `BENCH_ONLY=chat make bench` (or section 3 of `make bench`).")
     w("")
     w("| endpoint | first answer text p50 | p99 |")
     w("|---|---|---|")
@@ -139,7 +140,7 @@ def write_section(doc, lines):
         page = page[:start] + text + (page[end + 1:] if end != -1 else "")
     else:
         end = page.find("\n## Browser client")
-        page = page[:end + 1] + text + "\n" + page[end + 1:] if end != -1 else page.rstrip("\n") + "\n\n" + text
+        page = page[:end + 1] + text + page[end + 1:] if end != -1 else page.rstrip("\n") + "\n\n" + text
     with open(doc, "w") as f:
         f.write(page)
 
