@@ -67,6 +67,31 @@ export class Notices {
     return this.add("info", text);
   }
 
+  /**
+   * The answer a link names is no longer kept (`query_expired`) or was never known here
+   * (`query_not_found`). With the question known, the notice offers to ask it again:
+   * `askAgain` runs when its button is pressed. Returns the button, or null.
+   */
+  gone(code, question, askAgain) {
+    const advice = code === "query_expired"
+      ? "This answer has expired: Sift keeps an answer for a while after it is written, and no longer has this one."
+      : "Sift does not know this answer: the link may be incomplete, or Sift has restarted since it was written.";
+    const item = this.add("warning gone", advice);
+    item.setAttribute("role", "alert");
+    if (!question) {
+      item.append(el("p", "detail", "The link does not say what the question was: type it above to ask it again."));
+      return null;
+    }
+    const button = el("button", "primary ask-again", "Ask again");
+    button.type = "button";
+    button.setAttribute("aria-describedby", "question");
+    button.addEventListener("click", askAgain, { once: true });
+    const row = el("p", "again");
+    row.append(button);
+    item.append(row);
+    return button;
+  }
+
   /** A notice that the next call replaces or clears (the connection's state). */
   connection(kind, text) {
     this.transient?.remove();

@@ -1,5 +1,7 @@
 // One query's event stream, on the resumable API: POST /v1/queries creates the query,
-// GET /v1/queries/{id}/events streams its events (Server-Sent Events).
+// GET /v1/queries/{id}/events streams its events (Server-Sent Events). A query created
+// earlier (its id kept in the page's URL) is replayed from its first event with resume(id):
+// the same events in the same order, then the live ones if it is still running.
 //
 // The stream is read with fetch() rather than EventSource: a network chunk holding many
 // events is one task here, where EventSource dispatches each event as a task of its own,
@@ -18,7 +20,8 @@ const CANCEL_WAIT_MS = 3000;
 export class QueryStream {
   /**
    * `handlers`: created(doc), event(type, data, id), rejected(error, status), lost(),
-   * resumed(), failed(code), cancelled().
+   * resumed(), failed(code), gone(code), cancelled(). gone(code) says the query is no
+   * longer kept (`query_expired`) or was never known here (`query_not_found`).
    */
   constructor(handlers) {
     this.handlers = handlers;
@@ -31,6 +34,7 @@ export class QueryStream {
     this.retries = 0;
     this.timer = null;
     this.cancelRequested = false;
+    this.session = null; // the events response's Sift-Session header: the session the query belongs to
   }
 
   /** Creates the query (`request` is the POST body: q, session?, models?, merge?) and reads its stream. */
@@ -68,14 +72,21 @@ export class QueryStream {
     await this.follow();
   }
 
+  /** Reads query `id`, created earlier, from its first event: a replay, live once it catches up. */
+  async resume(id) {
+    this.id = id;
+    this.eventsURL = "/v1/queries/" + encodeURIComponent(id) + "/events";
+    await this.follow();
+  }
+
   /** Reads the stream until `done`, reconnecting after the last event applied when it drops. */
   async follow() {
     while (!this.closed) {
       const outcome = await this.connect();
       if (this.closed) return;
-      if (outcome === "gone") {
+      if (outcome.gone) {
         this.close();
-        this.handlers.failed("query_not_found");
+        this.handlers.gone(outcome.gone);
         return;
       }
       // The connection dropped (or never opened) before `done`.
@@ -86,7 +97,7 @@ export class QueryStream {
       this.retries += 1;
       if (this.retries > MAX_RETRIES) {
         this.close();
-        this.handlers.failed(typeof outcome === "number" ? "http_" + outcome : "unreachable");
+        this.handlers.failed(outcome.status ? "http_" + outcome.status : "unreachable");
         return;
       }
       // At once the first time (a dropped connection is usually back), then backing off.
@@ -97,7 +108,10 @@ export class QueryStream {
     }
   }
 
-  /** One connection: resolves when it ends, with "gone" (404, 410), an HTTP status, or "dropped". */
+  /**
+   * One connection: resolves when it ends, with {gone: code} (404, 410: the error's code),
+   * {status} (another HTTP error), or {} (dropped, or never opened).
+   */
   async connect() {
     const controller = new AbortController();
     this.controller = controller;
@@ -105,17 +119,21 @@ export class QueryStream {
     if (this.lastId > 0) headers["Last-Event-ID"] = String(this.lastId);
     try {
       const response = await fetch(this.eventsURL, { headers, cache: "no-store", signal: controller.signal });
-      if (response.status === 404 || response.status === 410) return "gone";
-      if (!response.ok || !response.body) return response.status;
+      if (response.status === 404 || response.status === 410) {
+        const body = await response.json().catch(() => null);
+        return { gone: body?.error?.code ?? (response.status === 410 ? "query_expired" : "query_not_found") };
+      }
+      if (!response.ok || !response.body) return { status: response.status };
       this.retries = 0;
+      this.session = response.headers.get("Sift-Session") ?? this.session;
       if (this.lost) {
         this.lost = false;
         this.handlers.resumed();
       }
       await this.read(response.body);
-      return "dropped";
+      return {};
     } catch {
-      return "dropped";
+      return {};
     }
   }
 

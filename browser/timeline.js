@@ -70,12 +70,16 @@ export class Timeline {
     return this.origin === null ? 0 : performance.now() - this.origin;
   }
 
-  /** Every event passes here first: it sets the clock origin. */
+  /**
+   * Every event passes here first: it sets the clock origin. An event never arrives before
+   * it happened, so the earliest origin any event implies is the closest to the query's
+   * start; a replay of a query that began before the page loaded catches up this way.
+   */
   seen(elapsed) {
-    if (this.origin === null && Number.isFinite(elapsed)) {
-      this.origin = performance.now() - elapsed;
-      this.ticker = setInterval(() => this.frame.request(this.render), 200);
-    }
+    if (!Number.isFinite(elapsed)) return;
+    const origin = performance.now() - elapsed;
+    if (this.origin === null || origin < this.origin) this.origin = origin;
+    if (this.ticker === null && !this.finished) this.ticker = setInterval(() => this.frame.request(this.render), 200);
   }
 
   row(stage, start) {

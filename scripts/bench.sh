@@ -30,6 +30,27 @@ bench_browser() {
   record browser_fps "$(cat "$out/fps.json")"
 }
 
+# 9. (after the page is written) The PostgreSQL backend beside the memory one: events appended
+# per second, the latency an append adds for a reader on another replica, answers per second
+# with 1 and 2 replicas behind nginx. scripts/bench_store.py starts its own PostgreSQL, replicas
+# and nginx, and rewrites only its section of docs/benchmarks.md, when both backends were measured.
+bench_store() {
+  if python3 scripts/bench_store.py --siftd $BIN/siftd --replay $BIN/sift-replay --bench $BIN/sift-bench \
+      --state-dir "$STATE" --json "$out/store.json" --doc docs/benchmarks.md >"$out/store.log" 2>&1; then
+    echo "bench: wrote the PostgreSQL section of docs/benchmarks.md" >&2
+  else
+    tail -n 20 "$out/store.log" >&2
+    echo "bench: WARNING: the PostgreSQL backend was not measured (above); its section of docs/benchmarks.md was not written" >&2
+    return 1
+  fi
+}
+
+# BENCH_ONLY=store runs section 9 alone.
+if [[ ${BENCH_ONLY:-} == store ]]; then
+  bench_store
+  exit $?
+fi
+
 # BENCH_ONLY=browser runs section 8 alone and rewrites only its section of docs/benchmarks.md.
 if [[ ${BENCH_ONLY:-} == browser ]]; then
   bench_browser
@@ -187,3 +208,4 @@ bench_browser
 
 python3 scripts/bench_report.py "$results" docs/benchmarks.md
 echo "bench: wrote docs/benchmarks.md" >&2
+bench_store || true

@@ -18,6 +18,10 @@ declare -A groups=(
   [eval]="wordnet-base linux-libc-dev"
 )
 
+# PostgreSQL 15 (initdb, pg_ctl) and nginx, which the replica tests and scripts/bench_store.py
+# start by hand (tests/system/pg.py, tests/system/nginx.py).
+groups[test]+=" postgresql-15 nginx"
+
 # Python packages from PyPI, pinned, per group.
 declare -A pip_groups=(
   [test]="selenium==4.43.0"
@@ -61,5 +65,8 @@ if [[ ! -f $stamp ]] || [[ -n $(find "$stamp" -mmin +60 2>/dev/null) ]]; then
   $sudo apt-get update -qq
   $sudo mkdir -p "$(dirname "$stamp")" && $sudo touch "$stamp"
 fi
-# prometheus would start a service on install where systemd runs; we only want its tools.
+# prometheus, postgresql-15 (a cluster on port 5432) and nginx (a site on port 80) would start
+# services on install where systemd runs; the tests only use their binaries, started by hand
+# in temporary directories (tests/system/pg.py, tests/system/nginx.py). Stop or disable them
+# if unwanted: systemctl disable --now prometheus postgresql nginx.
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -13,7 +13,7 @@ DATA_DIR=${DATA_DIR:-$HOME/.local/share/siftd}
 
 install -D -m 0755 "$BIN" "$DESTDIR$PREFIX/bin/siftd"
 mkdir -p "$DESTDIR$UNITDIR"
-for unit in siftd.service siftd.socket; do
+for unit in siftd.service siftd.socket siftd@.service; do
   sed -e "s|/usr/local/bin/siftd|$PREFIX/bin/siftd|g" \
       -e "s|/usr/local/share/siftd|$PREFIX/share/siftd|g" \
       -e "s|/usr/local/share/doc/siftd|$PREFIX/share/doc/siftd|g" \
@@ -26,6 +26,8 @@ doc="$DESTDIR$PREFIX/share/doc/siftd"
 install -D -m 0644 systemd/README.md "$doc/README.md"
 for file in siftd.toml.example siftd.env.example; do install -D -m 0644 "systemd/$file" "$doc/$file"; done
 for file in docs/*.md; do install -D -m 0644 "$file" "$doc/$(basename "$file")"; done
+# Samples the docs refer to (docs/scaling.md: the nginx load balancer in front of siftd@ replicas).
+for file in docs/examples/*; do install -D -m 0644 "$file" "$doc/examples/$(basename "$file")"; done
 # dashboards/ with its subfolders (the rule tests), structure kept.
 while IFS= read -r -d '' file; do
   install -D -m 0644 "$file" "$DESTDIR$PREFIX/share/siftd/$file"
@@ -44,4 +46,4 @@ if [[ -s $wiki ]]; then
 else
   echo "install: $wiki is missing (make kb-sources fetches it); siftd will index without Wikipedia" >&2
 fi
-echo "install: siftd in $DESTDIR$PREFIX/bin, units in $DESTDIR$UNITDIR; next: systemctl daemon-reload && systemctl enable --now siftd.socket (or siftd)" >&2
+echo "install: siftd in $DESTDIR$PREFIX/bin, units in $DESTDIR$UNITDIR; next: systemctl daemon-reload && systemctl enable --now siftd.socket (or siftd; or replicas siftd@8081 siftd@8082 with PostgreSQL: $PREFIX/share/doc/siftd/scaling.md)" >&2

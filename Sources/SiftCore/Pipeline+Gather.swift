@@ -43,16 +43,19 @@ extension Pipeline {
     ///
     /// Sources are announced as each provider answers; a page starts loading as soon
     /// as its source is known (bounded by ``PipelineConfiguration/fetchConcurrency`` and
-    /// ``PipelineConfiguration/maxPages``). Gathering ends when every provider has
+    /// ``PipelineConfiguration/maxPages``), unless its hit already holds enough of the page's
+    /// text (``PipelineConfiguration/enoughProviderText``). Gathering ends when every provider has
     /// answered and every started page has finished, or when
     /// ``PipelineConfiguration/fetchDeadline`` has passed since the last provider
     /// answered, whichever comes first.
     func gather(
         _ query: AnalyzedQuery, providers: [any SearchProvider], run: inout Run, logger: Logger
     ) async throws -> [GatheredSource] {
+        let controls = query.controls
+        let today = CalendarDate.today().text
         var fusion = SourceFusion(
-            providers: providers.map(\.name), capacity: configuration.maxSources, k: configuration.fusionK,
-            key: sourceKey)
+            providers: providers.map(\.name), capacity: min(configuration.maxSources, controls.maxSources ?? .max),
+            k: configuration.fusionK, key: sourceKey)
         var pages: [Int: [String]] = [:]
         var failures: [String] = []
         var queue: [Int] = []
@@ -94,7 +97,10 @@ extension Pipeline {
                 for index in change.added {
                     run.sources += 1
                     await run.send(.source(fusion.entries[index].source))
-                    if let fetcher, started < configuration.maxPages, fetcher.canFetch(fusion.entries[index].source.url) {
+                    if let fetcher, started < configuration.maxPages, fetcher.canFetch(fusion.entries[index].source.url),
+                        controls.allows(url: fusion.entries[index].source.url),
+                        configuration.needsReading(fusion.entries[index].hit)
+                    {
                         started += 1
                         queue.append(index)
                     }
@@ -128,7 +134,12 @@ extension Pipeline {
                                 metadata: ["provider": "\(result.name)", "code": "\(warning.code)", "warning": "\(warning.message)"])
                             await run.send(.warning(.init(code: warning.code, message: warning.message, provider: result.name)))
                         }
-                        await announce(fusion.merge(hits, from: result.name), &run)
+                        // The sites and dates asked for, again: an upstream may ignore its operators.
+                        let kept =
+                            controls.sites.isEmpty && controls.freshness == nil
+                            ? hits
+                            : hits.filter { controls.allows(url: $0.url) && controls.allows(published: $0.published, today: today) }
+                        await announce(fusion.merge(kept, from: result.name), &run)
                     }
                     if fusion.isComplete {
                         await announce(fusion.finish(), &run)
@@ -147,7 +158,12 @@ extension Pipeline {
                     running -= 1
                     let n = fusion.entries[index].source.n
                     let ms = milliseconds(result.duration)
-                    if let page = result.page {
+                    if let page = result.page, !controls.allows(url: page.url) {
+                        // Redirected off the sites asked for: not read.
+                        observer.fetchCompleted(run.id, outcome: .skipped, bytes: 0, duration: result.duration)
+                        await run.send(
+                            .fetch(.init(n: n, state: .skipped, ms: ms, reason: "Redirected to \(page.url), outside the sites asked for")))
+                    } else if let page = result.page {
                         pages[index] = page.passages
                         run.pages += 1
                         run.bytes += page.bytes

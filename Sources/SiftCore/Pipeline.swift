@@ -42,6 +42,21 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         self.logger = logger
     }
 
+    /// Providers must be among this pipeline's, and at most `maxSources` sources may be asked for.
+    public func check(_ controls: SearchControls) throws(QueryError) {
+        if let asked = controls.providers {
+            let names = providers.map(\.name)
+            if let unknown = asked.first(where: { !names.contains($0) }) {
+                throw QueryError.badRequest(
+                    "The provider “\(unknown)” is not configured here; `providers` may name \(names.joined(separator: ", ")).")
+            }
+        }
+        if let maxSources = controls.maxSources, maxSources > configuration.maxSources {
+            throw QueryError.badRequest(
+                "`max_sources` may be at most \(configuration.maxSources) here (the operator's SIFT_MAX_SOURCES); \(maxSources) was asked.")
+        }
+    }
+
     /// Runs the query `text` under `id`. Every run emits exactly one `done`, last.
     ///
     /// `emit` is awaited for each event in order. Cancelling the calling task
@@ -117,7 +132,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     private func answer(_ input: Input, context: QueryContext, run: inout Run, logger: Logger) async throws {
         // Analyze, unless the caller already did.
         var stageStart = clock.now
-        let analyzed: AnalyzedQuery
+        var analyzed: AnalyzedQuery
         switch input {
         case .analyzed(let query):
             analyzed = query
@@ -139,7 +154,9 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         // Search, streaming each source as its provider answers, and read web pages
         // as soon as their results are known.
         try Task.checkCancellation()
+        analyzed.controls = context.controls
         var providers = self.providers
+        if let asked = context.controls.providers { providers = providers.filter { asked.contains($0.name) } }
         if let previous = context.history.last, !previous.sources.isEmpty {
             // A follow-up starts from the sources the previous answer stood on.
             providers.append(EarlierTurnProvider(turn: previous))

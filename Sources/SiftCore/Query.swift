@@ -35,6 +35,8 @@ public struct AnalyzedQuery: Sendable, Equatable {
     /// Each of ``subQueries`` analyzed on its own, searched and answered in turn; empty when the
     /// query is simple.
     public var parts: [AnalyzedQuery]
+    /// What the request asked of the search; providers read `sites`, `freshness` and `language`.
+    public var controls = SearchControls()
 
     public init(
         original: String, normalized: String, kind: QueryKind, terms: [String], focus: String? = nil,

@@ -112,11 +112,14 @@ public struct QueryContext: Sendable, Equatable {
     public var models: [String]?
     /// Whether compare mode ends with a merged answer.
     public var merge: Bool
+    /// What the request asked of the search (sites, freshness, providers, sources, language).
+    public var controls: SearchControls
 
     public init(
         session: String? = nil, question: String? = nil, history: [ConversationTurn] = [], carriedTerms: String? = nil, models: [String]? = nil,
-        merge: Bool = true
+        merge: Bool = true, controls: SearchControls = .init()
     ) {
+        self.controls = controls
         self.session = session
         self.question = question
         self.history = history

@@ -50,11 +50,16 @@ public final class PostgresStore: SharedQueryStore, Sendable {
         self.cacheObserver = cacheObserver
         self.logger = logger
         self.timeout = timeout
+        // As libpq: prefer and require encrypt without checking the certificate (a self-signed one,
+        // Debian's snakeoil, is common); verify-ca and verify-full check it against the system's roots.
+        var unverified = TLSConfiguration.makeClientConfiguration()
+        unverified.certificateVerification = .none
         let tls: PostgresClient.Configuration.TLS =
             switch url.tls {
             case .disable: .disable
-            case .prefer: .prefer(.makeClientConfiguration())
-            case .require: .require(.makeClientConfiguration())
+            case .prefer: .prefer(unverified)
+            case .require: .require(unverified)
+            case .verifyFull: .require(.makeClientConfiguration())
             }
         var configuration = PostgresClient.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: tls)
@@ -82,10 +87,12 @@ public final class PostgresStore: SharedQueryStore, Sendable {
                 _ = try await client.query("SELECT 1").collect()
             }
         } catch {
-            throw StartError(description: "cannot reach PostgreSQL at \(url.endpoint) as \(url.user): \(error)")
+            throw StartError(description: "cannot reach PostgreSQL at \(url.endpoint): \(error)")
         }
-        do {
+        do throws(StoreFailure) {
             try await migrate()
+        } catch .unavailable(let detail) where detail.hasPrefix("schema version") {
+            throw StartError(description: detail)
         } catch {
             throw StartError(description: "cannot migrate the schema in PostgreSQL at \(url.endpoint): \(error)")
         }
@@ -122,7 +129,11 @@ public final class PostgresStore: SharedQueryStore, Sendable {
                 return value
             }
             metrics?.record(name, duration: start.duration(to: .now), failed: false)
-            healthState.withLock { $0 = StoreHealth(healthy: true, detail: "postgres \(url.endpoint)") }
+            let recovered = healthState.withLock { health in
+                defer { health = StoreHealth(healthy: true, detail: "postgres \(url.endpoint)") }
+                return !health.healthy
+            }
+            if recovered { logger.notice("the database answers again", metadata: ["database": "\(url)"]) }
             return value
         } catch let failure as StoreFailure {
             metrics?.record(name, duration: start.duration(to: .now), failed: true)
@@ -219,7 +230,7 @@ public final class PostgresStore: SharedQueryStore, Sendable {
 
     /// Creates or upgrades the tables in one transaction, under an advisory lock so that replicas
     /// starting together migrate once; refuses a schema newer than ``schemaVersion``.
-    private func migrate() async throws {
+    private func migrate() async throws(StoreFailure) {
         let latest = Self.schemaVersion
         let logger = self.logger
         let from: Int = try await operation("migrate") { [client] in
@@ -240,7 +251,7 @@ public final class PostgresStore: SharedQueryStore, Sendable {
                 guard current <= latest else {
                     throw StartError(
                         description:
-                            "its schema is version \(current), newer than this siftd's (\(latest)); upgrade siftd"
+                            "schema version \(current) is newer than this siftd (\(latest)); upgrade siftd"
                     )
                 }
                 for version in current..<latest {

@@ -8,6 +8,10 @@ extension BraveReplay {
         /// The subscription tokens (`X-Subscription-Token`) the replay accepts; each has its
         /// own rate-limit windows, as each real key is its own subscription.
         public var validKeys: Set<String>
+        /// Keys of a plan without the LLM Context endpoint (an Answers-plan key, a legacy Free
+        /// key): they search the web like ``validKeys``, and `/res/v1/llm/context` answers them
+        /// `400 OPTION_NOT_IN_PLAN`.
+        public var keysWithoutLLMContext: Set<String>
         /// The plan name reported in rate-limit errors' `meta.plan`.
         public var plan: String
         /// Requests allowed per one-second window.
@@ -35,6 +39,7 @@ extension BraveReplay {
         /// A configuration; every parameter has Brave's Free-plan default.
         public init(
             validKeys: Set<String> = [Configuration.defaultKey],
+            keysWithoutLLMContext: Set<String> = [],
             plan: String = "Free",
             perSecondLimit: Int = 1,
             monthlyQuota: Int = 2_000,
@@ -48,6 +53,7 @@ extension BraveReplay {
             requestLogCapacity: Int = 10_000
         ) {
             self.validKeys = validKeys
+            self.keysWithoutLLMContext = keysWithoutLLMContext
             self.plan = plan
             self.perSecondLimit = perSecondLimit
             self.monthlyQuota = monthlyQuota

@@ -57,101 +57,28 @@ struct BraveSearchRequest: Sendable, Equatable {
     /// Validates the query `parameters` and the request `headers`; the issues come in
     /// the order Brave's validator would list them (query first, then headers).
     static func parse(_ parameters: [ReplayParameter], headers: HTTPFields) -> Result<BraveSearchRequest, BraveIssues> {
-        // Starlette hands a scalar parameter its last value.
-        var values: [String: String] = [:]
-        for parameter in parameters { values[parameter.name] = parameter.value }
-        var issues: [BraveValidationIssue] = []
-        func issue(_ type: String, _ name: String, _ message: String, in place: String = "query") {
-            issues.append(BraveValidationIssue(type: type, loc: [place, name], msg: message))
+        var reader = BraveParameterReader(parameters)
+        var request = BraveSearchRequest(q: reader.query())
+        if let country = reader.choice("country", countries, caseInsensitive: true) { request.country = country }
+        if let language = reader.choice("search_lang", searchLanguages, caseInsensitive: false) {
+            request.searchLang = language
         }
-
-        var request = BraveSearchRequest(q: "")
-        if let q = values["q"] {
-            if q.isEmpty {
-                issue("string_too_short", "q", "String should have at least 1 character")
-            } else if q.count > 400 {
-                issue("string_too_long", "q", "String should have at most 400 characters")
-            } else if q.split(whereSeparator: { $0.isWhitespace }).count > 50 {
-                issue("value_error", "q", "Value error, the query can have at most 50 words")
-            }
-            request.q = q
-        } else {
-            issue("missing", "q", "Field required")
-        }
-
-        func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {
-            guard let text = values[name] else { return nil }
-            guard let value = Int(text.trimmingASCIISpaces()) else {
-                issue("int_parsing", name, "Input should be a valid integer, unable to parse string as an integer")
-                return nil
-            }
-            if value < range.lowerBound {
-                issue("greater_than_equal", name, "Input should be greater than or equal to \(range.lowerBound)")
-                return nil
-            }
-            if value > range.upperBound {
-                issue("less_than_equal", name, "Input should be less than or equal to \(range.upperBound)")
-                return nil
-            }
-            return value
-        }
-        func boolean(_ name: String) -> Bool? {
-            guard let text = values[name] else { return nil }
-            switch text.lowercased() {
-            case "1", "on", "t", "true", "y", "yes": return true
-            case "0", "off", "f", "false", "n", "no": return false
-            default:
-                issue("bool_parsing", name, "Input should be a valid boolean, unable to interpret input")
-                return nil
-            }
-        }
-        func choice(_ name: String, _ allowed: [String], caseInsensitive: Bool) -> String? {
-            guard let text = values[name] else { return nil }
-            if let match = allowed.first(where: { caseInsensitive ? $0.lowercased() == text.lowercased() : $0 == text }) {
-                return match
-            }
-            issue("enum", name, "Input should be " + listing(allowed))
-            return nil
-        }
-
-        if let country = choice("country", countries, caseInsensitive: true) { request.country = country }
-        if let language = choice("search_lang", searchLanguages, caseInsensitive: false) { request.searchLang = language }
-        if let language = choice("ui_lang", uiLanguages, caseInsensitive: true) { request.uiLang = language }
-        if let count = integer("count", in: 1...20) { request.count = count }
-        if let offset = integer("offset", in: 0...9) { request.offset = offset }
-        if let safesearch = choice("safesearch", ["off", "moderate", "strict"], caseInsensitive: false) {
+        if let language = reader.choice("ui_lang", uiLanguages, caseInsensitive: true) { request.uiLang = language }
+        if let count = reader.integer("count", in: 1...20) { request.count = count }
+        if let offset = reader.integer("offset", in: 0...9) { request.offset = offset }
+        if let safesearch = reader.choice("safesearch", ["off", "moderate", "strict"], caseInsensitive: false) {
             request.safesearch = safesearch
         }
-        if let text = values["freshness"] {
-            if let freshness = parseFreshness(text) {
-                request.freshness = freshness
-            } else {
-                issue(
-                    "value_error", "freshness",
-                    "Value error, freshness should be pd, pw, pm, py or a range YYYY-MM-DDtoYYYY-MM-DD")
-            }
-        }
-        if let value = boolean("text_decorations") { request.textDecorations = value }
-        if let value = boolean("spellcheck") { request.spellcheck = value }
-        if let value = boolean("extra_snippets") { request.extraSnippets = value }
-        if let text = values["result_filter"] {
+        request.freshness = reader.freshness()
+        if let value = reader.boolean("text_decorations") { request.textDecorations = value }
+        if let value = reader.boolean("spellcheck") { request.spellcheck = value }
+        if let value = reader.boolean("extra_snippets") { request.extraSnippets = value }
+        if let text = reader.values["result_filter"] {
             let wanted = Set(text.split(separator: ",").map { $0.trimmingASCIISpaces().lowercased() })
             request.resultFilter = wanted.intersection(resultTypes)
         }
-
-        if let accept = headers[.accept] {
-            let ranges = accept.split(separator: ",").map {
-                ($0.split(separator: ";").first ?? "").trimmingASCIISpaces().lowercased()
-            }
-            if !ranges.contains(where: { ["application/json", "*/*", "application/*"].contains($0) }) {
-                issue("enum", "accept", "Input should be 'application/json' or '*/*'", in: "header")
-            }
-        }
-        if let cacheControl = headers[.cacheControl], cacheControl != "no-cache" {
-            issue("literal_error", "cache-control", "Input should be 'no-cache'", in: "header")
-        }
-
-        return issues.isEmpty ? .success(request) : .failure(BraveIssues(issues: issues))
+        reader.checkHeaders(headers)
+        return reader.issues.isEmpty ? .success(request) : .failure(BraveIssues(issues: reader.issues))
     }
 
     static func parseFreshness(_ text: String) -> Freshness? {

@@ -4,10 +4,11 @@ import Hummingbird
 import NIOCore
 import Synchronization
 
-/// A replay of the Brave Search web search API (`GET /res/v1/web/search`), built from its
-/// documentation and from real responses seen in the wild: authentication, validation,
-/// the per-second and monthly rate limits with their headers, the error envelopes, gzip,
-/// and deterministic results from a ``ReplayCorpus``.
+/// A replay of the Brave Search API's web search (`GET /res/v1/web/search`) and LLM Context
+/// (`GET /res/v1/llm/context`) endpoints, built from their documentation and from real
+/// responses seen in the wild: authentication, plans, validation, the per-second and monthly
+/// rate limits with their headers, the error envelopes, gzip, and deterministic results from
+/// a ``ReplayCorpus``.
 ///
 /// ```swift
 /// let brave = BraveReplay(configuration: .init(validKeys: ["k"]))
@@ -24,11 +25,29 @@ import Synchronization
 /// the four `X-RateLimit-*` headers (but an injected server error, which stands for a proxy
 /// failing in front of Brave); only successful searches are counted.
 ///
-/// Not modelled: `POST` searches, `Api-Version`, goggles, the other endpoints (news,
+/// LLM Context is judged the same way, with one step more: right after the key, a key whose
+/// plan lacks the endpoint (``Configuration/keysWithoutLLMContext``) gets `400
+/// OPTION_NOT_IN_PLAN` ("The option is not subscribed in the plan.", `meta.component`
+/// `authentication`), the body Brave's API reference documents for this endpoint and that
+/// users report for keys of another plan. Both endpoints share a key's rate-limit windows, as
+/// one subscription does. Guessed: that the plan is checked before the parameters and the
+/// rate limiter (it comes from the authentication component), so that the refusal carries no
+/// rate-limit headers and is not counted. See ``BraveContextRequest`` and
+/// ``contextResponse(for:)`` for the parameters and how the context is chosen.
+///
+/// Not modelled: `POST` requests, `Api-Version`, goggles, the other endpoints (news,
 /// images, local, summarizer), and location headers, which are accepted and ignored.
 public final class BraveReplay: ReplayRoutes {
     /// The path of the web search endpoint.
     public static let searchPath = "/res/v1/web/search"
+    /// The path of the LLM Context endpoint.
+    public static let contextPath = "/res/v1/llm/context"
+
+    /// The endpoints the replay answers.
+    enum Endpoint: Sendable {
+        case webSearch
+        case llmContext
+    }
 
     /// How the replay behaves.
     public let configuration: Configuration
@@ -54,10 +73,13 @@ public final class BraveReplay: ReplayRoutes {
         self.init(configuration: configuration, clock: ContinuousClock())
     }
 
-    /// Adds `GET /res/v1/web/search` (under `prefix`, if given) to `router`.
+    /// Adds `GET /res/v1/web/search` and `GET /res/v1/llm/context` (under `prefix`, if given) to `router`.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>, prefix: String = "") {
         router.get(RouterPath(prefix + Self.searchPath)) { request, _ in
             await self.respond(to: request)
+        }
+        router.get(RouterPath(prefix + Self.contextPath)) { request, _ in
+            await self.respond(to: request, endpoint: .llmContext)
         }
     }
 
@@ -67,11 +89,16 @@ public final class BraveReplay: ReplayRoutes {
         return limiters.withLock { $0[key]?.currentMonthUsage(at: instant) ?? configuration.monthlyUsed }
     }
 
-    /// Answers one search request.
+    /// Answers one web search request.
     public func respond(to request: Request) async -> Response {
+        await respond(to: request, endpoint: .webSearch)
+    }
+
+    /// Answers one request to `endpoint`.
+    func respond(to request: Request, endpoint: Endpoint) async -> Response {
         let received = now()
         let parameters = ReplayHTTP.queryParameters(of: request)
-        let response = answer(request, parameters: parameters, at: received)
+        let response = answer(request, parameters: parameters, at: received, endpoint: endpoint)
         let latency = scenarios.latency
         if latency > .zero {
             try? await Task.sleep(for: latency)
@@ -83,16 +110,34 @@ public final class BraveReplay: ReplayRoutes {
         return response
     }
 
-    private func answer(_ request: Request, parameters: [ReplayParameter], at instant: ReplayInstant) -> Response {
-        let validation = BraveSearchRequest.parse(parameters, headers: request.headers)
+    private func answer(
+        _ request: Request, parameters: [ReplayParameter], at instant: ReplayInstant, endpoint: Endpoint
+    ) -> Response {
+        // The validated request, as the body it will be answered with.
+        let validation: Result<@Sendable () -> ByteBuffer, BraveIssues> =
+            switch endpoint {
+            case .webSearch:
+                BraveSearchRequest.parse(parameters, headers: request.headers).map { search in
+                    { @Sendable in ReplayHTTP.json(self.searchResponse(for: search)) }
+                }
+            case .llmContext:
+                BraveContextRequest.parse(parameters, headers: request.headers).map { context in
+                    { @Sendable in ReplayHTTP.json(self.contextResponse(for: context)) }
+                }
+            }
         guard let token = request.headers[ReplayHTTP.subscriptionToken] else {
             var issues = validation.issues
             issues.append(BraveValidationIssue(type: "missing", loc: ["header", "x-subscription-token"], msg: "Field required"))
             return error(422, "VALIDATION", "Unable to validate request parameter(s)", meta: .validation(issues), request: request)
         }
-        guard configuration.validKeys.contains(token) else {
+        guard configuration.validKeys.contains(token) || configuration.keysWithoutLLMContext.contains(token) else {
             return error(
                 422, "SUBSCRIPTION_TOKEN_INVALID", "The provided subscription token is invalid.",
+                meta: .component("authentication"), request: request)
+        }
+        if endpoint == .llmContext, configuration.keysWithoutLLMContext.contains(token) {
+            return error(
+                400, "OPTION_NOT_IN_PLAN", "The option is not subscribed in the plan.",
                 meta: .component("authentication"), request: request)
         }
 
@@ -120,10 +165,10 @@ public final class BraveReplay: ReplayRoutes {
             }
         }
 
-        let searchRequest = try? validation.get()
+        let makeBody = try? validation.get()
         let (verdict, headers, meta) = limiters.withLock { limiters in
             var limiter = limiters[token] ?? makeLimiter(at: instant)
-            let verdict = limiter.admit(at: instant, billable: searchRequest != nil)
+            let verdict = limiter.admit(at: instant, billable: makeBody != nil)
             limiters[token] = limiter
             return (verdict, limiter.headers(at: instant), limitMeta(limiter, at: instant))
         }
@@ -140,14 +185,13 @@ public final class BraveReplay: ReplayRoutes {
         case .allowed:
             break
         }
-        guard let searchRequest else {
+        guard let makeBody else {
             return error(
                 422, "VALIDATION", "Unable to validate request parameter(s)", meta: .validation(validation.issues),
                 headers: fields, request: request)
         }
-        let body = searchResponse(for: searchRequest)
         return ReplayHTTP.response(
-            status: .ok, contentType: "application/json", headers: fields, body: ReplayHTTP.json(body),
+            status: .ok, contentType: "application/json", headers: fields, body: makeBody(),
             compression: configuration.compression, request: request)
     }
 

@@ -5,6 +5,60 @@ extension BrowserAssets {
     /// The browser client's files (browser/ in the repository), by name.
     static let files: [BrowserAsset] = [
         BrowserAsset(
+            name: "address.js", contentType: "text/javascript; charset=utf-8",
+            text: #"""
+// The page's address: the URL names what the page shows, so that a refresh, Back and
+// Forward, or the link opened in another tab or browser show it again without asking again.
+//
+//   /?q=<question>&query=<id>&thread=<id>,<id>&session=<id>
+//
+// `query` is the answer on screen: it is replayed from its event log (and followed live if
+// it is still being written). `thread` holds the earlier questions of the conversation,
+// oldest first, as query ids (at most MAX_THREAD, the newest): each is replayed into the
+// history above. `session` is the conversation the question on screen was asked in (a
+// follow-up only). `q` keeps the question, to ask it again when Sift no longer keeps the
+// answer. A URL with `q` but no `query` asks at once, as a link to a question always has.
+
+/** The earlier questions a URL keeps: 8 ids of at most 64 characters keep it short. */
+export const MAX_THREAD = 8;
+/** The longest question Sift takes (characters). */
+export const MAX_QUESTION = 2000;
+/** A query or session id as the server issues them: nothing in one needs escaping. */
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+const NAMES = ["q", "query", "thread", "session"];
+
+/** Reads a URL's search part: {question, query, thread, session}, null or [] when absent or malformed. */
+export function parseAddress(search) {
+  const params = new URLSearchParams(search);
+  const id = (value) => (value && ID.test(value) ? value : null);
+  const question = (params.get("q") ?? "").trim().slice(0, MAX_QUESTION);
+  return {
+    question: question || null,
+    query: id(params.get("query")),
+    thread: (params.get("thread") ?? "").split(",").filter((t) => ID.test(t)).slice(-MAX_THREAD),
+    session: id(params.get("session")),
+  };
+}
+
+/**
+ * The search part ("?…", or "" for nothing) that names `shown` ({question, query, thread,
+ * session}), keeping the other parameters of `search` (`models`, `merge`) after them.
+ */
+export function formatAddress(shown, search = "") {
+  const parts = [];
+  if (shown.question) parts.push("q=" + encodeURIComponent(shown.question));
+  if (shown.query && ID.test(shown.query)) parts.push("query=" + shown.query);
+  const thread = (shown.thread ?? []).filter((t) => t && ID.test(t)).slice(-MAX_THREAD);
+  if (thread.length) parts.push("thread=" + thread.join(","));
+  if (shown.session && ID.test(shown.session)) parts.push("session=" + shown.session);
+  const others = new URLSearchParams(search);
+  for (const name of NAMES) others.delete(name);
+  if (others.toString()) parts.push(others.toString());
+  return parts.length ? "?" + parts.join("&") : "";
+}
+
+"""#),
+        BrowserAsset(
             name: "answer.js", contentType: "text/javascript; charset=utf-8",
             text: #"""
 // One streaming answer: the merged answer, or a model's lane in compare mode.
@@ -174,6 +228,7 @@ main { max-width: 78rem; margin: 0 auto; padding: 1rem 1.25rem 3rem; }
 .notice.warning { background: var(--warn-bg); border-color: var(--warn); }
 .notice.error { background: var(--error-bg); border-color: var(--error); }
 .notice.info { background: var(--info-bg); border-color: var(--accent); }
+.notice .again { margin-top: .45rem; }
 
 .columns { display: grid; grid-template-columns: minmax(0, 1fr) minmax(17rem, 25rem); gap: 1.5rem; align-items: start; }
 .answer-section, .sources-section { background: var(--panel); border: 1px solid var(--border); border-radius: 12px; padding: .25rem 1.1rem 1rem; }
@@ -222,6 +277,7 @@ a.cite:hover { text-decoration: underline; }
 .turn-question { margin: 0; font-size: 1rem; color: var(--text); }
 .turn-answer { margin: .2rem 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .turn-meta { margin: 0; font-size: .8rem; }
+.turn[aria-busy=true] .turn-answer, .turn.gone .turn-answer { font-style: italic; }
 
 @media (max-width: 52rem) {
   html { scroll-padding-top: 8rem; }
@@ -240,7 +296,11 @@ a.cite:hover { text-decoration: underline; }
 // Sift's browser client: asks a question and shows the answer being built. Plain ES
 // modules, no framework: events update the views' state, and each view writes the DOM
 // in animation-frame batches. Every string from the server is inserted as text.
+//
+// The URL names what the page shows (address.js): a refresh, Back and Forward, or the link
+// opened elsewhere replay the answers from their event logs instead of asking again.
 
+import { formatAddress, parseAddress } from "./address.js";
 import { AnswerView } from "./answer.js";
 import { el } from "./dom.js";
 import { FrameScheduler } from "./frame.js";
@@ -266,8 +326,11 @@ const metrics = new MetricsStrip($("metrics"), frame);
 const notices = new Notices($("notices"));
 
 let answer = new AnswerView($("answer"), frame);
-let current = null; // { question, stream, outcome }
-let session = null;
+let current = null; // { question, id, askedIn, stream, outcome }: the question on screen
+let session = null; // the conversation a follow-up continues
+let thread = []; // the earlier turns above it: { id, state: loading|done|gone|failed, element, session? }
+let conversation = 0; // counts conversations: a replay that ends after the next one began is ignored
+const replays = new Set(); // the earlier turns' replays still reading
 
 const OUTCOME_LABELS = { complete: "Done", cancelled: "Cancelled", failed: "Failed" };
 
@@ -281,20 +344,32 @@ function setState(state) {
   showColumns();
 }
 
+/**
+ * Writes what the page shows into its URL: `push` for a new question (Back returns to the
+ * one before), `replace` as it becomes known (the query's id) or changes in place.
+ */
+function writeLocation(mode) {
+  const search = formatAddress({
+    question: current?.question,
+    query: current?.id,
+    // The URL keeps the newest earlier turns; the page shows them all until it is reloaded.
+    thread: thread.filter((turn) => turn.state !== "gone").map((turn) => turn.id),
+    session: current?.askedIn,
+  }, location.search);
+  if (search === location.search) return;
+  const url = location.pathname + search;
+  if (mode === "push") history.pushState(null, "", url);
+  else history.replaceState(null, "", url);
+}
+
 /** The answer and sources panels show once there is something to show, or while it is coming. */
 function showColumns() {
   $("columns").hidden = !(app.dataset.state === "working" || answer.text || sources.all().length || lanes.active);
 }
 
-/** Starts a question; a follow-up continues the session and keeps the earlier turn above. */
-function ask(question, followUp) {
+/** Empties the views: the page as it is before any question. */
+function clearViews() {
   if (current && !current.stream.closed) current.stream.close();
-  if (followUp && current) archive(current);
-  if (!followUp) {
-    session = null;
-    $("history").replaceChildren();
-    $("history").hidden = true;
-  }
   timeline.reset();
   delete $("answer-section").dataset.answered;
   $("answer-heading").textContent = "Answer";
@@ -305,36 +380,187 @@ function ask(question, followUp) {
   $("answer").replaceChildren();
   answer = new AnswerView($("answer"), frame);
   $("merged-heading").hidden = true;
+  $("intro").hidden = false;
+  $("progress").hidden = true;
+  $("question").hidden = true;
+  delete app.dataset.queryId;
+  delete app.dataset.gone;
+  document.title = "Sift";
+}
+
+/** Makes way for `question` (null while a replay has not said it yet). */
+function begin(question) {
+  clearViews();
   $("intro").hidden = true;
   $("progress").hidden = false;
-  const heading = $("question");
-  heading.textContent = question;
-  heading.hidden = false;
-  delete app.dataset.queryId;
+  showQuestion(question);
+}
 
+function showQuestion(question) {
+  const heading = $("question");
+  heading.textContent = question ?? "";
+  heading.hidden = !question;
+  document.title = question ? question + " · Sift" : "Sift";
+}
+
+/** Forgets the conversation: the next question starts a new one. */
+function newConversation() {
+  conversation += 1;
+  for (const stream of replays) stream.close();
+  replays.clear();
+  session = null;
+  thread = [];
+  $("history").replaceChildren();
+  $("history").hidden = true;
+}
+
+/**
+ * Asks `question`, in conversation `askedIn` (a session id) when it is a follow-up; the URL
+ * names it (`url`: push or replace), and then its query once created.
+ */
+function ask(question, askedIn, url) {
+  begin(question);
   const request = { q: question };
-  if (followUp && session) request.session = session;
+  if (askedIn) request.session = askedIn;
   const params = new URLSearchParams(location.search);
   if (params.get("models")) request.models = params.get("models").split(",").filter(Boolean);
   if (params.has("merge")) request.merge = !["false", "off", "0"].includes(params.get("merge"));
 
-  const run = { question, outcome: null };
+  const run = { question, id: null, askedIn, outcome: null };
   run.stream = new QueryStream(handlers(run));
   current = run;
+  writeLocation(url);
   setState("working");
   announce("Asking: " + question);
   run.stream.start(request);
+  return run;
 }
 
-/** Moves a finished turn into the conversation history, as plain text. */
+/** Shows query `id`, asked before (the URL names it): its events from the first, then live. */
+function replay(id, question, askedIn) {
+  begin(question);
+  const run = { question, id, askedIn, outcome: null };
+  run.stream = new QueryStream(handlers(run));
+  current = run;
+  app.dataset.queryId = id;
+  setState("working");
+  announce(question ? "Loading the answer to: " + question : "Loading the answer");
+  run.stream.resume(id);
+}
+
+/** Asks again a question whose answer Sift no longer keeps, in its conversation if it had one. */
+function askAgain(run) {
+  if (run !== current) return;
+  const askedIn = run.askedIn ?? (thread.some((turn) => turn.state === "done") ? session : null);
+  ask(run.question, askedIn, "replace").again = true;
+  $("answer-section").focus();
+}
+
+/** An earlier turn, as plain text: its question, its answer and how many sources it had. */
+function turnElement(turn, question, text, count) {
+  const element = turn?.element ?? el("article", "turn");
+  element.removeAttribute("aria-busy");
+  element.replaceChildren(el("h3", "turn-question", question ?? "An earlier question"), el("p", "turn-answer", text));
+  if (count !== null) element.append(el("p", "turn-meta", count + " source" + (count === 1 ? "" : "s")));
+  return element;
+}
+
+/** Moves a finished turn into the conversation history. */
 function archive(run) {
-  const turn = el("article", "turn");
-  turn.append(el("h3", "turn-question", run.question));
-  turn.append(el("p", "turn-answer", answer.text));
-  const count = sources.all().length;
-  turn.append(el("p", "turn-meta", count + " source" + (count === 1 ? "" : "s")));
-  $("history").append(turn);
+  const element = turnElement(null, run.question, answer.text, sources.all().length);
+  thread.push({ id: run.id, state: "done", element });
+  $("history").append(element);
   $("history").hidden = false;
+}
+
+/** Replays an earlier turn's events into what the history shows of it. */
+async function replayTurn(turn) {
+  let question = null;
+  let text = "";
+  let outcome = null;
+  let gone = null;
+  let failed = false;
+  const numbers = new Set();
+  const ignore = () => {};
+  const stream = new QueryStream({
+    created: ignore, rejected: ignore, lost: ignore, resumed: ignore, cancelled: ignore,
+    event(type, data) {
+      if (type === "query") {
+        question = data.original ?? null;
+        if (data.session) turn.session = data.session;
+      } else if (type === "source") numbers.add(data.n);
+      else if (type === "delta" && !data.model) text += data.text;
+      else if (type === "done") outcome = data.outcome;
+    },
+    failed() {
+      failed = true;
+    },
+    gone(code) {
+      gone = code;
+    },
+  });
+  replays.add(stream);
+  await stream.resume(turn.id);
+  replays.delete(stream);
+  turn.session ??= stream.session;
+  if (gone) {
+    turn.state = "gone";
+    turnElement(turn, question, gone === "query_expired" ? "Sift no longer keeps this answer." : "Sift does not know this answer.", null);
+    turn.element.classList.add("gone");
+  } else if (failed || outcome === null) {
+    turn.state = "failed";
+    turnElement(turn, question, "This answer could not be loaded.", null);
+  } else {
+    turn.state = "done";
+    turnElement(turn, question, text, numbers.size);
+  }
+}
+
+/** Replays the earlier turns in order, one at a time (the answer on screen reads meanwhile). */
+async function replayThread(mine) {
+  let dropped = false;
+  for (const turn of thread.slice()) {
+    if (turn.state !== "loading") continue;
+    await replayTurn(turn);
+    if (mine !== conversation) return;
+    if (turn.session && !session) session = turn.session;
+    dropped ||= turn.state === "gone";
+  }
+  // An earlier answer no longer kept leaves the URL (what it showed of it was its id alone).
+  if (dropped) writeLocation("replace");
+  if (app.dataset.state === "done") setState("done"); // the follow-up box needs a session
+}
+
+/** Shows what the URL names (on start, and on Back and Forward): replays, or asks a `?q=` link. */
+function load() {
+  newConversation();
+  const mine = conversation;
+  clearViews();
+  current = null;
+  const named = parseAddress(location.search);
+  session = named.session;
+  thread = named.thread.map((id) => {
+    const element = el("article", "turn");
+    element.setAttribute("aria-busy", "true");
+    element.append(el("h3", "turn-question", "An earlier question"), el("p", "turn-answer", "Loading…"));
+    return { id, state: "loading", element };
+  });
+  $("history").replaceChildren(...thread.map((turn) => turn.element));
+  $("history").hidden = thread.length === 0;
+  $("q").value = thread.length ? "" : named.question ?? "";
+  if (named.query) {
+    replay(named.query, named.question, named.session);
+  } else if (named.question && thread.length && !session) {
+    // A follow-up whose query was never created: ask it in the conversation the earlier turns name.
+    begin(named.question);
+    replayThread(mine).then(() => mine === conversation && ask(named.question, session, "replace"));
+    return;
+  } else if (named.question) {
+    ask(named.question, session, "replace");
+  } else {
+    setState("idle");
+  }
+  replayThread(mine);
 }
 
 function handlers(run) {
@@ -342,8 +568,10 @@ function handlers(run) {
   return {
     created(doc) {
       if (!active()) return;
+      run.id = doc.id;
       app.dataset.queryId = doc.id;
       if (doc.session) session = doc.session;
+      writeLocation("replace");
     },
     event(type, data) {
       if (!active()) return;
@@ -351,12 +579,20 @@ function handlers(run) {
     },
     rejected(error, status) {
       if (!active()) return;
+      const sessionGone = error.code === "session_expired" || error.code === "session_not_found";
+      if (sessionGone) session = null;
+      if (sessionGone && run.again) {
+        // Asked again in a conversation Sift no longer keeps either: ask it on its own.
+        newConversation();
+        ask(run.question, null, "replace");
+        notices.info("Sift no longer has this conversation either, so the question was asked on its own.");
+        return;
+      }
       if (error.code === "unreachable") {
         notices.add("error", "Sift cannot be reached at this address. Check that siftd is running, then ask again.");
       } else {
         notices.error(error);
       }
-      if (error.code === "session_expired" || error.code === "session_not_found") session = null;
       if (status === 429 || status === 503) notices.info("You can ask again in a few seconds.");
       timeline.stop();
       run.outcome = "failed";
@@ -388,6 +624,21 @@ function handlers(run) {
       run.outcome = "failed";
       setState("failed");
     },
+    gone(code) {
+      if (!active()) return;
+      answer.end();
+      lanes.endAll();
+      timeline.stop();
+      notices.connection(null);
+      delete app.dataset.connection;
+      run.outcome = "gone";
+      app.dataset.gone = code;
+      if (run.stream.lastId === 0) $("progress").hidden = true;
+      const button = notices.gone(code, run.question, () => askAgain(run));
+      setState("gone");
+      // Nothing else has the focus on a page just loaded: the button takes it (Enter asks).
+      if (!document.activeElement || document.activeElement === document.body) (button ?? $("q")).focus();
+    },
     cancelled() {
       if (!active()) return;
       notices.info("Cancelled. What had arrived is kept below.");
@@ -411,6 +662,12 @@ function handle(run, type, data) {
       timeline.query(data);
       if (data.session) session = data.session;
       if (data.id) app.dataset.queryId = data.id;
+      if (data.original && data.original !== run.question) {
+        // A replay from a URL without the question (or another one): the log says what was asked.
+        run.question = data.original;
+        showQuestion(run.question);
+        writeLocation("replace");
+      }
       break;
     case "source":
       sources.source(data);
@@ -447,6 +704,7 @@ function handle(run, type, data) {
       notices.error(data);
       break;
     case "done": {
+      session ??= run.stream.session;
       answer.end();
       lanes.endAll();
       run.outcome = data.outcome;
@@ -454,7 +712,10 @@ function handle(run, type, data) {
       if (data.outcome === "cancelled") notices.info("Cancelled. What had arrived is kept below.");
       if (app.dataset.connection) notices.connection(null);
       delete app.dataset.connection;
-      setState(data.outcome === "complete" ? "done" : data.outcome === "cancelled" ? "cancelled" : "failed");
+      // In the frame that draws the last of the answer, after it: the page's state says
+      // the answer has ended once all of it is on screen.
+      const state = data.outcome === "complete" ? "done" : data.outcome === "cancelled" ? "cancelled" : "failed";
+      frame.request(() => run === current && setState(state));
       break;
     }
   }
@@ -509,18 +770,18 @@ function start() {
     event.preventDefault();
     const question = $("q").value.trim();
     if (!question) return;
-    const url = new URL(location.href);
-    url.searchParams.set("q", question);
-    history.replaceState(null, "", url);
-    ask(question, false);
+    newConversation();
+    ask(question, null, "push");
   });
   $("follow").addEventListener("submit", (event) => {
     event.preventDefault();
     const question = $("follow-q").value.trim();
-    if (!question) return;
+    if (!question || !current) return;
     $("follow-q").value = "";
-    ask(question, true);
+    archive(current);
+    ask(question, session, "push");
   });
+  window.addEventListener("popstate", load);
   $("cancel").addEventListener("click", cancel);
   $("copy").addEventListener("click", copy);
   $("answer-section").addEventListener("click", followCitation);
@@ -533,14 +794,8 @@ function start() {
       $("q").focus();
     }
   });
-  setState("idle");
-  const question = new URLSearchParams(location.search).get("q");
-  if (question) {
-    $("q").value = question;
-    ask(question, false);
-  } else {
-    $("q").focus();
-  }
+  load();
+  if (app.dataset.state === "idle") $("q").focus();
 }
 
 start();
@@ -691,6 +946,7 @@ export class FrameScheduler {
 <meta name="color-scheme" content="light dark">
 <title>Sift</title>
 <link rel="stylesheet" href="%ASSETS%/app.css">
+<link rel="modulepreload" href="%ASSETS%/address.js">
 <link rel="modulepreload" href="%ASSETS%/answer.js">
 <link rel="modulepreload" href="%ASSETS%/citations.js">
 <link rel="modulepreload" href="%ASSETS%/dom.js">
@@ -986,6 +1242,31 @@ export class Notices {
     return this.add("info", text);
   }
 
+  /**
+   * The answer a link names is no longer kept (`query_expired`) or was never known here
+   * (`query_not_found`). With the question known, the notice offers to ask it again:
+   * `askAgain` runs when its button is pressed. Returns the button, or null.
+   */
+  gone(code, question, askAgain) {
+    const advice = code === "query_expired"
+      ? "This answer has expired: Sift keeps an answer for a while after it is written, and no longer has this one."
+      : "Sift does not know this answer: the link may be incomplete, or Sift has restarted since it was written.";
+    const item = this.add("warning gone", advice);
+    item.setAttribute("role", "alert");
+    if (!question) {
+      item.append(el("p", "detail", "The link does not say what the question was: type it above to ask it again."));
+      return null;
+    }
+    const button = el("button", "primary ask-again", "Ask again");
+    button.type = "button";
+    button.setAttribute("aria-describedby", "question");
+    button.addEventListener("click", askAgain, { once: true });
+    const row = el("p", "again");
+    row.append(button);
+    item.append(row);
+    return button;
+  }
+
   /** A notice that the next call replaces or clears (the connection's state). */
   connection(kind, text) {
     this.transient?.remove();
@@ -1137,7 +1418,9 @@ function fetchState(fetch) {
             name: "stream.js", contentType: "text/javascript; charset=utf-8",
             text: #"""
 // One query's event stream, on the resumable API: POST /v1/queries creates the query,
-// GET /v1/queries/{id}/events streams its events (Server-Sent Events).
+// GET /v1/queries/{id}/events streams its events (Server-Sent Events). A query created
+// earlier (its id kept in the page's URL) is replayed from its first event with resume(id):
+// the same events in the same order, then the live ones if it is still running.
 //
 // The stream is read with fetch() rather than EventSource: a network chunk holding many
 // events is one task here, where EventSource dispatches each event as a task of its own,
@@ -1156,7 +1439,8 @@ const CANCEL_WAIT_MS = 3000;
 export class QueryStream {
   /**
    * `handlers`: created(doc), event(type, data, id), rejected(error, status), lost(),
-   * resumed(), failed(code), cancelled().
+   * resumed(), failed(code), gone(code), cancelled(). gone(code) says the query is no
+   * longer kept (`query_expired`) or was never known here (`query_not_found`).
    */
   constructor(handlers) {
     this.handlers = handlers;
@@ -1169,6 +1453,7 @@ export class QueryStream {
     this.retries = 0;
     this.timer = null;
     this.cancelRequested = false;
+    this.session = null; // the events response's Sift-Session header: the session the query belongs to
   }
 
   /** Creates the query (`request` is the POST body: q, session?, models?, merge?) and reads its stream. */
@@ -1206,14 +1491,21 @@ export class QueryStream {
     await this.follow();
   }
 
+  /** Reads query `id`, created earlier, from its first event: a replay, live once it catches up. */
+  async resume(id) {
+    this.id = id;
+    this.eventsURL = "/v1/queries/" + encodeURIComponent(id) + "/events";
+    await this.follow();
+  }
+
   /** Reads the stream until `done`, reconnecting after the last event applied when it drops. */
   async follow() {
     while (!this.closed) {
       const outcome = await this.connect();
       if (this.closed) return;
-      if (outcome === "gone") {
+      if (outcome.gone) {
         this.close();
-        this.handlers.failed("query_not_found");
+        this.handlers.gone(outcome.gone);
         return;
       }
       // The connection dropped (or never opened) before `done`.
@@ -1224,7 +1516,7 @@ export class QueryStream {
       this.retries += 1;
       if (this.retries > MAX_RETRIES) {
         this.close();
-        this.handlers.failed(typeof outcome === "number" ? "http_" + outcome : "unreachable");
+        this.handlers.failed(outcome.status ? "http_" + outcome.status : "unreachable");
         return;
       }
       // At once the first time (a dropped connection is usually back), then backing off.
@@ -1235,7 +1527,10 @@ export class QueryStream {
     }
   }
 
-  /** One connection: resolves when it ends, with "gone" (404, 410), an HTTP status, or "dropped". */
+  /**
+   * One connection: resolves when it ends, with {gone: code} (404, 410: the error's code),
+   * {status} (another HTTP error), or {} (dropped, or never opened).
+   */
   async connect() {
     const controller = new AbortController();
     this.controller = controller;
@@ -1243,17 +1538,21 @@ export class QueryStream {
     if (this.lastId > 0) headers["Last-Event-ID"] = String(this.lastId);
     try {
       const response = await fetch(this.eventsURL, { headers, cache: "no-store", signal: controller.signal });
-      if (response.status === 404 || response.status === 410) return "gone";
-      if (!response.ok || !response.body) return response.status;
+      if (response.status === 404 || response.status === 410) {
+        const body = await response.json().catch(() => null);
+        return { gone: body?.error?.code ?? (response.status === 410 ? "query_expired" : "query_not_found") };
+      }
+      if (!response.ok || !response.body) return { status: response.status };
       this.retries = 0;
+      this.session = response.headers.get("Sift-Session") ?? this.session;
       if (this.lost) {
         this.lost = false;
         this.handlers.resumed();
       }
       await this.read(response.body);
-      return "dropped";
+      return {};
     } catch {
-      return "dropped";
+      return {};
     }
   }
 
@@ -1417,12 +1716,16 @@ export class Timeline {
     return this.origin === null ? 0 : performance.now() - this.origin;
   }
 
-  /** Every event passes here first: it sets the clock origin. */
+  /**
+   * Every event passes here first: it sets the clock origin. An event never arrives before
+   * it happened, so the earliest origin any event implies is the closest to the query's
+   * start; a replay of a query that began before the page loaded catches up this way.
+   */
   seen(elapsed) {
-    if (this.origin === null && Number.isFinite(elapsed)) {
-      this.origin = performance.now() - elapsed;
-      this.ticker = setInterval(() => this.frame.request(this.render), 200);
-    }
+    if (!Number.isFinite(elapsed)) return;
+    const origin = performance.now() - elapsed;
+    if (this.origin === null || origin < this.origin) this.origin = origin;
+    if (this.ticker === null && !this.finished) this.ticker = setInterval(() => this.frame.request(this.render), 200);
   }
 
   row(stage, start) {

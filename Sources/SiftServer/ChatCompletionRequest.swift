@@ -25,6 +25,12 @@ struct ChatCompletionRequest: Sendable, Equatable {
     var maxTokens: Int?
     /// Accepted and checked; grounded answers are not sampled at the client's temperature.
     var temperature: Double?
+    /// The per-request search controls, as extra body fields (`sites`, `freshness`, `providers`,
+    /// `max_sources`, `lang`), checked like every route's.
+    var controls = SearchControls()
+
+    /// The body fields of the search controls, as the message of a refused one names them.
+    static let controlFields = ["sites", "freshness", "providers", "max_sources", "lang"]
 
     /// Earlier turns kept from `messages`, like a session's.
     static let maxTurns = 4
@@ -43,6 +49,12 @@ struct ChatCompletionRequest: Sendable, Equatable {
         var n: Int?
         var user: String?
         var siftStatusEvents: Bool?
+        /// A JSON list of names, or a comma list in one string.
+        var sites: SiftRoutes.ModelList?
+        var freshness: String?
+        var providers: SiftRoutes.ModelList?
+        var maxSources: Int?
+        var lang: String?
 
         enum CodingKeys: String, CodingKey {
             case model, messages, stream
@@ -51,6 +63,8 @@ struct ChatCompletionRequest: Sendable, Equatable {
             case maxCompletionTokens = "max_completion_tokens"
             case temperature, n, user
             case siftStatusEvents = "sift_status_events"
+            case sites, freshness, providers, lang
+            case maxSources = "max_sources"
         }
     }
 
@@ -111,6 +125,15 @@ struct ChatCompletionRequest: Sendable, Equatable {
             throw .invalid("`temperature` must be between 0 and 2.", param: "temperature")
         }
 
+        let controls: SearchControls
+        do {
+            controls = try SearchControls(
+                sites: wire.sites?.names, freshness: wire.freshness, providers: wire.providers?.names,
+                maxSources: wire.maxSources.map(String.init), language: wire.lang)
+        } catch {
+            throw ChatCompletionError(error, param: Self.field(in: error.message))
+        }
+
         // The conversation: user and assistant turns; the last message is the question.
         let spoken = messages.filter { $0.role == "user" || $0.role == "assistant" }
         guard let last = spoken.last, last.role == "user" else {
@@ -135,12 +158,19 @@ struct ChatCompletionRequest: Sendable, Equatable {
             model: model, models: models, question: last.content?.text ?? "", history: Array(turns.suffix(maxTurns)),
             stream: wire.stream ?? false, includeUsage: wire.streamOptions?.includeUsage ?? false,
             statusEvents: wire.siftStatusEvents, user: wire.user,
-            maxTokens: wire.maxCompletionTokens ?? wire.maxTokens, temperature: wire.temperature)
+            maxTokens: wire.maxCompletionTokens ?? wire.maxTokens, temperature: wire.temperature, controls: controls)
+    }
+
+    /// The search control a refusal's message is about (nil: none of them).
+    static func field(in message: String) -> String? {
+        if message.contains("provider") { return "providers" }
+        return controlFields.first { message.contains("`\($0)`") }
+            ?? (message.contains("site") ? "sites" : message.contains("fresh") ? "freshness" : nil)
     }
 
     /// The query the question asks, with the conversation as its earlier turns (kept in no session).
     var queryRequest: QueryRequest {
-        QueryRequest(bytes: Array(question.utf8), models: models, history: history)
+        QueryRequest(bytes: Array(question.utf8), models: models, controls: controls, history: history)
     }
 
     private static func turn(question: String, answer: String) -> ConversationTurn {

@@ -1,4 +1,5 @@
 import Logging
+import SiftProviders
 
 /// Which settings differ between two configurations, by config-file key.
 public enum ConfigChange {
@@ -26,6 +27,7 @@ public enum ConfigChange {
             (ConfigKeys.heartbeatSeconds, { "\($0.server.heartbeat)" }),
             (ConfigKeys.maxSources, { "\($0.maxSources)" }), (ConfigKeys.maxPassages, { "\($0.maxPassages)" }),
             (ConfigKeys.braveAPIKey, { $0.web.braveAPIKey ?? "" }), (ConfigKeys.braveURL, { $0.web.braveURL }),
+            (ConfigKeys.braveMode, { $0.web.braveMode.rawValue }),
             (ConfigKeys.braveCountry, { $0.web.braveCountry ?? "" }),
             (ConfigKeys.searxngURL, { $0.web.searxngURL ?? "" }),
             (ConfigKeys.searchLanguage, { $0.web.searchLanguage }), (ConfigKeys.safeSearch, { $0.web.safeSearch }),

@@ -7,8 +7,10 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         case disable
         /// TLS when the server offers it (libpq's default).
         case prefer
-        /// TLS or no connection.
+        /// TLS or no connection; as libpq, the certificate is not verified.
         case require
+        /// TLS with the certificate verified against the system's trust store (`verify-ca`, `verify-full`).
+        case verifyFull = "verify-full"
     }
 
     public var user: String
@@ -80,8 +82,9 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
                 switch value {
                 case "disable": tls = .disable
                 case "allow", "prefer": tls = .prefer
-                case "require", "verify-ca", "verify-full": tls = .require
-                default: throw fail("sslmode “\(value.prefix(20))” is not one of disable, prefer, require")
+                case "require": tls = .require
+                case "verify-ca", "verify-full": tls = .verifyFull
+                default: throw fail("sslmode “\(value.prefix(20))” is not one of disable, prefer, require, verify-ca, verify-full")
                 }
             default:
                 throw fail("the parameter “\(name.prefix(30))” is not supported (only sslmode)")

@@ -96,6 +96,8 @@ final class QueryLog: Sendable {
         var visible = 0
         /// A replicated log that gave up on its store: every frame is visible, nothing more is stored.
         var detached = false
+        /// Whether `onEnded` was called.
+        var endAnnounced = false
         var bytes = 0
         var phase = Phase.running
         var readers: [Int: Reader] = [:]
@@ -112,6 +114,9 @@ final class QueryLog: Sendable {
     let slowReaderLimit: Int?
     /// Whether events are shown to readers only once a shared store holds them.
     let replicated: Bool
+    /// Called once, the moment readers may be handed the `done` (the query's stream slot is freed then,
+    /// so that a client asking again as soon as it has its `done` finds the slot free).
+    private let onEnded: (@Sendable () -> Void)?
     private let clock: ServerClock
     private let start: ServerClock.Instant
     private let maxBytes: Int
@@ -128,9 +133,11 @@ final class QueryLog: Sendable {
     /// A log for query `id`; `maxBytes` bounds its frames, `store` (when given) the frames of all queries.
     init(
         id: QueryID, session: String?, maxBytes: Int, store: QueryStore?, resumable: Bool = true,
-        slowReaderLimit: Int? = nil, replicated: Bool = false, clock: ServerClock = .continuous
+        slowReaderLimit: Int? = nil, replicated: Bool = false, clock: ServerClock = .continuous,
+        onEnded: (@Sendable () -> Void)? = nil
     ) {
         self.id = id
+        self.onEnded = onEnded
         self.replicated = replicated
         self.session = session
         self.resumable = resumable
@@ -174,8 +181,9 @@ final class QueryLog: Sendable {
             } else {
                 _ = store?.reserve(id, bytes: frame.bytes.readableBytes, force: true)
             }
-            append(frame, to: &state)
+            // The phase first, so that the frame's publication knows the log has ended.
             if isDone { state.phase = .ended }
+            append(frame, to: &state)
             return nil
         }
         if let full { end(with: full) }
@@ -202,8 +210,8 @@ final class QueryLog: Sendable {
         state.withLock { state in
             guard state.phase != .ended else { return }
             let event = PipelineEvent(elapsedMs: elapsed(), payload: .done(.init(outcome: .cancelled)))
-            append(forced(event, id: state.frames.count + 1), to: &state)
             state.phase = .ended
+            append(forced(event, id: state.frames.count + 1), to: &state)
         }
         stopContinuation.finish()
     }
@@ -356,9 +364,9 @@ final class QueryLog: Sendable {
         let ended = state.withLock { state -> Bool in
             guard state.phase != .ended else { return false }
             for payload in [PipelineEvent.Payload.error(.init(error)), .done(.init(outcome: .failed))] {
+                if case .done = payload { state.phase = .ended }
                 append(forced(PipelineEvent(elapsedMs: elapsed(), payload: payload), id: state.frames.count + 1), to: &state)
             }
-            state.phase = .ended
             return true
         }
         if ended { stopContinuation.yield(.cancelled) }
@@ -393,6 +401,10 @@ final class QueryLog: Sendable {
     private func publish(upTo count: Int, in state: inout State) {
         guard count > state.visible else { return }
         state.visible = count
+        if state.phase == .ended, state.visible == state.frames.count, !state.endAnnounced {
+            state.endAnnounced = true
+            onEnded?()
+        }
         if let limit = slowReaderLimit, !state.readers.isEmpty {
             var dropped = false
             for (token, reader) in state.readers

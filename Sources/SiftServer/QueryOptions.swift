@@ -6,6 +6,8 @@ struct QueryOptions: Sendable, Equatable {
     var session: String?
     var models: [String]?
     var merge = true
+    /// What the request asks of the search.
+    var controls = SearchControls()
 
     /// Most models one request may compare.
     static let maxModels = LLMConfiguration.maxModels
@@ -19,8 +21,15 @@ struct QueryOptions: Sendable, Equatable {
             }
             return value
         }
-        return try QueryOptions(session: text("session"), models: text("models"), merge: text("merge"))
+        var options = try QueryOptions(session: text("session"), models: text("models"), merge: text("merge"))
+        options.controls = try SearchControls(
+            sites: text("sites").map(commaList), freshness: text("freshness"), providers: text("providers").map(commaList),
+            maxSources: text("max_sources"), language: text("lang"))
+        return options
     }
+
+    /// `a,b, c` as its items.
+    static func commaList(_ text: String) -> [String] { text.split(separator: ",").map(String.init) }
 
     init(session: String? = nil, models: [String]? = nil, merge: Bool = true) {
         self.session = session

@@ -32,6 +32,8 @@ final class QueryReplication: Sendable {
     /// How long a store may fail before the queries that need it end.
     let storeGrace: Duration
     private let mirrors = LockedValue([QueryID: Mirror]())
+    /// The queries this replica runs whose rows the store holds: those whose leases it renews.
+    private let owned = LockedValue(Set<QueryID>())
     private let maxMirrors: Int
     private let started: AsyncStream<QueryID>
     private let start: AsyncStream<QueryID>.Continuation
@@ -61,12 +63,14 @@ final class QueryReplication: Sendable {
         } catch {
             throw QueryError.storeUnavailable(error.description)
         }
+        _ = owned.withLock { $0.insert(id) }
     }
 
     /// Appends the events of `log` (a replicated log) to the store as they are recorded, up to its
     /// `done`. Returns once the `done` is stored, or the log was detached (the store failed for longer
     /// than `storeGrace`, or another replica took the query over).
     func persist(_ log: QueryLog) async {
+        defer { _ = owned.withLock { $0.remove(log.id) } }
         var failingSince: ServerClock.Instant?
         for await _ in log.persistWakes {
             while log.hasUnpersisted {
@@ -105,8 +109,13 @@ final class QueryReplication: Sendable {
     /// The log of query `id`, which another replica runs or ran, mirrored from the store:
     /// `query_not_found`, `query_expired`, `store_unavailable`, or `overloaded` when this replica
     /// follows as many queries as it keeps.
-    func follow(_ id: QueryID) async throws(QueryError) -> QueryLog {
-        if let mirror = mirrors.withLock({ $0[id] }) { return mirror.log }
+    func follow(_ id: QueryID, through lastEventID: Int = 0) async throws(QueryError) -> QueryLog {
+        if let mirror = mirrors.withLock({ $0[id] }) {
+            // A reader who resumes from an event the store holds but this mirror has not read yet
+            // (a notification still on its way) must not hear "not sent yet".
+            if mirror.log.count < lastEventID && !mirror.log.isEnded { try await fill(mirror.log, notified: nil) }
+            return mirror.log
+        }
         let info: StoredQuery?
         do {
             info = try await store.query(id)
@@ -225,14 +234,14 @@ final class QueryReplication: Sendable {
             do {
                 let (cancel, lost): ([QueryID], [QueryID])
                 do {
-                    (cancel, lost) = try await store.renew(queries.runningIDs)
+                    (cancel, lost) = try await store.renew(owned.withLock { Array($0) })
                     failingSince = nil
                 } catch {
                     // Queries that wait (for a model, say) store nothing that would notice: end them here.
                     let since = failingSince ?? attempt
                     failingSince = since
                     if since.duration(to: clock.now) >= storeGrace {
-                        for id in queries.runningIDs {
+                        for id in owned.withLock({ Array($0) }) {
                             guard let log = try? queries.log(id), !log.isEnded else { continue }
                             logger.error(
                                 "cannot renew the query's lease; ending it",

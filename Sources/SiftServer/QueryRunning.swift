@@ -15,6 +15,12 @@ public protocol QueryRunning: Sendable {
     /// Runs a prepared query; `emit` receives every event, ending with exactly one `done`.
     func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
         -> PipelineEvent.Outcome
+    /// Refuses search controls this runner cannot honour (a provider it lacks, more sources than its cap).
+    func check(_ controls: SearchControls) throws(QueryError)
+}
+
+extension QueryRunning {
+    public func check(_ controls: SearchControls) throws(QueryError) {}
 }
 
 /// What a client asked: the question's bytes and its options.
@@ -26,6 +32,8 @@ public struct QueryRequest: Sendable, Equatable {
     public var models: [String]?
     /// Whether compare mode ends with a merged answer.
     public var merge: Bool
+    /// What the request asked of the search.
+    public var controls: SearchControls
     /// Earlier turns the client keeps itself (the `messages` of an OpenAI chat request), oldest first:
     /// the query follows them up as it would a session's, and its own turn is kept nowhere.
     /// nil for a query that continues a stored ``session`` or starts one.
@@ -33,13 +41,14 @@ public struct QueryRequest: Sendable, Equatable {
 
     public init(
         bytes: [UInt8], session: String? = nil, models: [String]? = nil, merge: Bool = true,
-        history: [ConversationTurn]? = nil
+        controls: SearchControls = .init(), history: [ConversationTurn]? = nil
     ) {
         self.bytes = bytes
+        self.controls = controls
+        self.history = history
         self.session = session
         self.models = models
         self.merge = merge
-        self.history = history
     }
 }
 
@@ -59,10 +68,13 @@ extension Pipeline: QueryRunning {
     public func prepare(_ request: QueryRequest) throws(QueryError) -> PreparedQuery {
         if let session = request.session { throw QueryError.sessionNotFound(session) }
         guard let text = String(validating: request.bytes, as: UTF8.self) else { throw QueryError.invalidEncoding }
+        try check(request.controls)
         return PreparedQuery(
             query: try analyzer.analyze(text),
-            context: QueryContext(history: request.history ?? [], models: request.models, merge: request.merge))
+            context: QueryContext(
+                history: request.history ?? [], models: request.models, merge: request.merge, controls: request.controls))
     }
+
 
     public func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
         -> PipelineEvent.Outcome

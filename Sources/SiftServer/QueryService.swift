@@ -60,7 +60,8 @@ public final class QueryService: Service, Sendable {
     func admit(id: QueryID, prepared: PreparedQuery, resumable: Bool) async throws(QueryError) -> QueryLog {
         let log = QueryLog(
             id: id, session: prepared.context.session, maxBytes: store.limits.maxQueryBytes, store: store,
-            resumable: resumable, slowReaderLimit: slowReaderLimit, replicated: replication != nil, clock: store.clock)
+            resumable: resumable, slowReaderLimit: slowReaderLimit, replicated: replication != nil, clock: store.clock,
+            onEnded: { [registry] in registry.unregister(id) })
         try registry.register(id) { _ in log.stop(.shutdown) }
         do {
             try store.admit(log)
@@ -87,12 +88,13 @@ public final class QueryService: Service, Sendable {
 
     /// The log of query `id` (`query_not_found`, `query_expired`); with a shared store, a mirror of
     /// a query another replica runs or ran (or `store_unavailable`).
-    func log(_ id: QueryID) async throws(QueryError) -> QueryLog {
+    /// A reader who resumes after event `lastEventID` gets a mirror that holds at least that much of what is stored.
+    func log(_ id: QueryID, through lastEventID: Int = 0) async throws(QueryError) -> QueryLog {
         do {
             return try store.log(id)
         } catch {
             guard let replication else { throw error }
-            return try await replication.follow(id)
+            return try await replication.follow(id, through: lastEventID)
         }
     }
 

@@ -37,6 +37,8 @@ public final class ReloadableRunner: QueryRunning {
         return try await now.runner.prepare(request)
     }
 
+    public func check(_ controls: SearchControls) throws(QueryError) { try runner.check(controls) }
+
     public func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
         -> PipelineEvent.Outcome
     {

@@ -26,8 +26,9 @@ public struct SessionRunner: QueryRunning {
     /// Resolves the session (a typed error when it is unknown or expired) and, for a
     /// follow-up that refers back, searches with the words it carries over.
     public func prepare(_ request: QueryRequest) async throws(QueryError) -> PreparedQuery {
+        try inner.check(request.controls)
         var query = try await analyze(request.bytes)
-        var context = QueryContext(models: request.models, merge: request.merge)
+        var context = QueryContext(models: request.models, merge: request.merge, controls: request.controls)
         if let session = request.session {
             context.session = session
             context.history = try await store.history(of: session)
@@ -59,6 +60,8 @@ public struct SessionRunner: QueryRunning {
 
     /// Runs the query and keeps its turn in the session when it completes. The turn is the
     /// same fold of the events as the answer of `POST /v1/answer` (``AnswerDocument``).
+    public func check(_ controls: SearchControls) throws(QueryError) { try inner.check(controls) }
+
     public func run(id: QueryID, prepared: PreparedQuery, emit: @escaping @Sendable (PipelineEvent) async -> Void) async
         -> PipelineEvent.Outcome
     {

@@ -269,6 +269,17 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
     /// Publishes how many sessions are kept.
     public func recordSessions(_ count: Int) { sessionsActive.set(Double(count)) }
 
+    /// Publishes `sift_replica_info{replica}` 1: this siftd's name among replicas (`SIFT_REPLICA_ID`,
+    /// by default `hostname:port`), with or without a database.
+    public func registerReplica(_ replica: String) {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "replica_info", unitName: "",
+                helpText: "This replica's identity (SIFT_REPLICA_ID, else hostname:port); always 1."),
+            labels: [("replica", replica)]
+        ).set(1.0)
+    }
+
     /// Publishes how many query event logs are kept, and the bytes of their events.
     public func recordResumableQueries(count: Int, bytes: Int) {
         queriesRetained.set(Double(count))

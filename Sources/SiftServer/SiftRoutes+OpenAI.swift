@@ -50,9 +50,12 @@ extension SiftRoutes {
             let prepared = try await runner.prepare(asked.queryRequest)
             log = try await queries.admit(id: id, prepared: prepared, resumable: false)
         } catch {
-            // A refused question is about `messages`; a refused model (the runner's allow list) about `model`.
+            // A refused question is about `messages`; a refused search control (a provider not configured,
+            // too many sources) about that field; a refused model (the runner's allow list) about `model`.
             let param: String? =
-                error.httpStatus != 400 ? nil : error.code == "bad_request" ? "model" : "messages"
+                error.httpStatus != 400
+                ? nil
+                : error.code != "bad_request" ? "messages" : ChatCompletionRequest.field(in: error.message) ?? "model"
             return ChatCompletionError(error, param: param).response(id: id)
         }
         let collected = request

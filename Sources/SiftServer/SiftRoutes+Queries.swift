@@ -59,8 +59,8 @@ extension SiftRoutes {
         let log: QueryLog
         let lastEventID: Int
         do throws(QueryError) {
-            log = try await queries.log(try Self.queryID(context))
             lastEventID = try Self.lastEventID(request)
+            log = try await queries.log(try Self.queryID(context), through: lastEventID)
             try log.check(resumingAfter: lastEventID)
         } catch {
             return .error(error, id: context.requestID)

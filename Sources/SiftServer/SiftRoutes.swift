@@ -100,7 +100,9 @@ public struct SiftRoutes: Sendable {
             // A cheap early refusal (a full registry is heard before a refused model); `admit` decides.
             if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) as QueryError }
             let prepared = try await runner.prepare(
-                QueryRequest(bytes: bytes, session: options.session, models: options.models, merge: options.merge))
+                QueryRequest(
+                    bytes: bytes, session: options.session, models: options.models, merge: options.merge,
+                    controls: options.controls))
             log = try await queries.admit(id: id, prepared: prepared, resumable: false)
         } catch {
             // EventSource cannot read an error body, so a rejected question reaches it as events; other
@@ -153,8 +155,19 @@ public struct SiftRoutes: Sendable {
         /// A JSON list of names, or a comma list in one string.
         var models: ModelList?
         var merge: Bool?
+        var sites: ModelList?
+        var freshness: String?
+        var providers: ModelList?
+        var maxSources: Int?
+        var lang: String?
+
+        enum CodingKeys: String, CodingKey {
+            case q, query, session, models, merge, sites, freshness, providers, lang
+            case maxSources = "max_sources"
+        }
     }
 
+    /// A JSON list of names, or a comma list in one string.
     enum ModelList: Decodable {
         case list([String])
         case text(String)
@@ -197,6 +210,7 @@ public struct SiftRoutes: Sendable {
                 options.session = fromBody.session ?? options.session
                 options.models = fromBody.models ?? options.models
                 if QueryString.parameter("merge", in: text) != nil { options.merge = fromBody.merge }
+                if !fromBody.controls.isEmpty { options.controls = fromBody.controls }
             } else {
                 let decoded: AnswerRequest
                 do {
@@ -213,12 +227,17 @@ public struct SiftRoutes: Sendable {
                 options.session = fromBody.session ?? options.session
                 options.models = fromBody.models ?? options.models
                 if decoded.merge != nil { options.merge = fromBody.merge }
+                let controls = try SearchControls(
+                    sites: decoded.sites?.names, freshness: decoded.freshness, providers: decoded.providers?.names,
+                    maxSources: decoded.maxSources.map(String.init), language: decoded.lang)
+                if !controls.isEmpty { options.controls = controls }
             }
         }
         guard let bytes else {
             throw .badRequest(#"Missing the question: send {"q": "…"} or ?q=…"#)
         }
-        return QueryRequest(bytes: bytes, session: options.session, models: options.models, merge: options.merge)
+        return QueryRequest(
+            bytes: bytes, session: options.session, models: options.models, merge: options.merge, controls: options.controls)
     }
 
     func answer(_ request: Request, context: SiftRequestContext) async throws -> Response {

@@ -1,5 +1,6 @@
 import Logging
 import SiftCore
+import SiftProviders
 
 /// One configuration key: its config-file name, environment variable, flag and default.
 public struct ConfigKey: Sendable, Hashable {
@@ -70,6 +71,9 @@ public enum ConfigKeys {
     public static let braveURL = ConfigKey(
         name: "brave_url", environment: "SIFT_BRAVE_URL", defaultText: "https://api.search.brave.com",
         help: "Brave endpoint base (a replay server or a proxy).")
+    public static let braveMode = ConfigKey(
+        name: "brave_mode", environment: "SIFT_BRAVE_MODE", defaultText: "web",
+        help: "Brave endpoint: web (web search, then Sift reads the pages) or llm-context (Brave's LLM Context, Search plan: page text comes with the results, so fewer pages are read).")
     public static let braveCountry = ConfigKey(
         name: "brave_country", environment: "SIFT_BRAVE_COUNTRY", defaultText: "unset (Brave chooses)",
         help: "Two-letter country Brave's results come from.")
@@ -162,7 +166,7 @@ public enum ConfigKeys {
     /// All keys, in `--help` order.
     public static let all: [ConfigKey] = [
         config, listen, stateDir, cacheDir, dataDir, kbSources, log, logLevel, maxStreams, streamBuffer,
-        heartbeatSeconds, maxSources, maxPassages, braveAPIKey, braveURL, braveCountry, searxngURL, searchLanguage,
+        heartbeatSeconds, maxSources, maxPassages, braveAPIKey, braveURL, braveMode, braveCountry, searxngURL, searchLanguage,
         safeSearch, fetchAllowHosts, maxPages, fetchDeadlineMs, cache, cacheMaxMB, cacheTTLSeconds, llmURL, llmModel,
         llmAPIKey, llmContextTokens, llmMaxTokens, llmTimeoutMs, llmMerge, llmDeltaWindowMs, llmAllowModels,
         sessionsMax, sessionTTLSeconds, queryRetentionSeconds, queriesMax, queriesMaxMB, databaseURL,
@@ -202,6 +206,8 @@ public struct WebConfiguration: Sendable, Equatable {
     /// Enables Brave when set.
     public var braveAPIKey: String?
     public var braveURL = "https://api.search.brave.com"
+    /// Web search or LLM Context.
+    public var braveMode: BraveSearchProvider.Mode = .web
     public var braveCountry: String?
     /// Enables SearXNG when set.
     public var searxngURL: String?
@@ -365,6 +371,12 @@ public struct SiftdConfiguration: Sendable, Equatable {
         }
         web.braveURL = try url(ConfigKeys.braveURL) ?? web.braveURL
         web.searxngURL = try url(ConfigKeys.searxngURL)
+        if let (text, origin) = value(ConfigKeys.braveMode) {
+            guard let mode = BraveSearchProvider.Mode(rawValue: text.lowercased()) else {
+                throw ConfigurationError("\(origin) = “\(text)”: expected web or llm-context.")
+            }
+            web.braveMode = mode
+        }
         if let (text, origin) = value(ConfigKeys.braveCountry) {
             guard text.count == 2, text.allSatisfy(\.isLetter) else {
                 throw ConfigurationError("\(origin) = “\(text)”: expected a two-letter country code, like us or de.")

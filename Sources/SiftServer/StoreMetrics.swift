@@ -3,7 +3,8 @@ import Prometheus
 /// The metrics of a shared store (PostgreSQL): operation latency and errors by operation,
 /// notification wake-ups against poll catches, lease takeovers and table sizes. Every
 /// family and label set is built once, here; the `replica` label appears only on
-/// `sift_replica_info` and on lease takeovers, where telling replicas apart matters.
+/// `sift_replica_info` (``SiftMetrics/registerReplica(_:)``) and on lease takeovers, where
+/// telling replicas apart matters.
 public final class StoreMetrics: Sendable {
     /// The operations a store reports, each a label value of `operation`.
     public static let operations = [
@@ -52,10 +53,6 @@ public final class StoreMetrics: Sendable {
             uniqueKeysWithValues: Self.tables.map {
                 ($0, registry.makeGauge(descriptor: rowsDescriptor, labels: [("table", $0)]))
             })
-        registry.makeGauge(
-            descriptor: descriptor("replica_info", "", "This replica's identity (SIFT_REPLICA_ID); always 1."),
-            labels: [("replica", replica)]
-        ).set(1.0)
     }
 
     /// An operation finished after `duration`, or failed.

@@ -17,7 +17,7 @@ struct SiftReplayCommand: AsyncParsableCommand {
         abstract: "Serve faithful replays of the Brave Search API and a SearXNG instance, and a scripted chat server, on loopback.",
         discussion: """
             One service listens on --port. With --service all, each service has its own port:
-              brave    on PORT      GET /res/v1/web/search  (header X-Subscription-Token: a --brave-key)
+              brave    on PORT      GET /res/v1/web/search and /res/v1/llm/context  (header X-Subscription-Token: a --brave-key)
               searxng  on PORT + 1  GET|POST /search?q=...&format=json, / redirects there
               pages    on PORT + 2  the result pages, at /{host}/{path}, and the misbehaving test pages
             With --service all, result URLs point at the page server unless --pages-base says otherwise.
@@ -46,6 +46,11 @@ struct SiftReplayCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("brave-key"), help: "A subscription token Brave accepts (repeatable; default replay-key).")
     var braveKeys: [String] = []
+
+    @Option(
+        name: .customLong("brave-key-without-llm-context"),
+        help: "A subscription token of a plan without LLM Context: it searches the web, and /res/v1/llm/context answers it 400 OPTION_NOT_IN_PLAN (repeatable).")
+    var braveKeysWithoutLLMContext: [String] = []
 
     @Option(help: "Brave requests allowed per second (Free plan: 1).")
     var bravePerSecond = 1
@@ -109,6 +114,7 @@ struct SiftReplayCommand: AsyncParsableCommand {
             let brave = BraveReplay(
                 configuration: .init(
                     validKeys: Set(braveKeys.isEmpty ? [BraveReplay.Configuration.defaultKey] : braveKeys),
+                    keysWithoutLLMContext: Set(braveKeysWithoutLLMContext),
                     perSecondLimit: bravePerSecond, monthlyQuota: braveMonthlyQuota, monthlyUsed: braveMonthlyUsed,
                     pagesBaseURL: pagesBase, corpus: replayCorpus))
             brave.scenarios.latency = .milliseconds(latencyMs)

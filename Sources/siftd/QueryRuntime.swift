@@ -37,6 +37,7 @@ struct QueryRuntime: Sendable {
             maxSources: settings.maxSources, maxPassages: settings.maxPassages, maxPages: settings.web.maxPages,
             fetchDeadline: settings.web.fetchDeadline)
         configuration.debugDeltaDelay = shared.debugDeltaDelay
+        configuration.enoughProviderText = web.enoughProviderText
         let pipeline = Pipeline(
             analyzer: shared.analyzer, providers: providers, fetcher: web.fetcher.map { OffloadedPageFetcher($0, executor: blocking) }, ranker: BM25Ranker(),
             synthesizer: llm.synthesizer, observer: shared.metrics, configuration: configuration,

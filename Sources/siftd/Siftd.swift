@@ -102,6 +102,8 @@ struct Siftd: AsyncParsableCommand {
         metrics.recordKnowledgeBase(
             documents: knowledgeBase.statistics.documents, passages: knowledgeBase.statistics.passages)
         metrics.registerReloads()
+        let replica = settings.replicaID ?? "\(hostName()):\(settings.listenPort)"
+        metrics.registerReplica(replica)
 
         // The shared store (PostgreSQL), when SIFT_DATABASE_URL is set: its pool and listener run
         // for as long as siftd serves; it must answer and hold a schema this siftd knows before
@@ -112,7 +114,6 @@ struct Siftd: AsyncParsableCommand {
                 knowledgeBase: knowledgeBase, metrics: metrics, database: nil, activation: activation)
             return
         }
-        let replica = settings.replicaID ?? "\(hostName()):\(settings.listenPort)"
         let sessionLimits = SessionStore.Limits(maxSessions: settings.sessionsMax, idleTimeout: settings.sessionTTL)
         let database = PostgresStore(
             url: url, replica: replica, leaseDuration: settings.queryLease, sessionLimits: sessionLimits,
@@ -185,15 +186,15 @@ struct Siftd: AsyncParsableCommand {
                 var components = ["kb": open ? "open, \(knowledgeBase.statistics.documents) documents" : "closed"]
                 for (name, state) in reloader.runtime.web.describe() { components[name] = state }
                 components["llm"] = LLMSetup.describe(current.llm)
-                if let memorySessions {
-                    components["sessions"] = "\(memorySessions.count) of \(current.sessionsMax)"
-                }
+                components["sessions"] =
+                    memorySessions.map { "\($0.count) of \(current.sessionsMax)" } ?? "shared (the database's sift_sessions)"
                 guard let database else {
                     components["store"] = "memory"
                     return Readiness(ready: open, components: components)
                 }
                 let health = database.health
-                components["store"] = health.healthy ? "postgres ok (\(database.replica))" : health.detail
+                components["store"] = health.healthy ? "postgres ok" : health.detail
+                components["replica"] = database.replica
                 return Readiness(ready: open && health.healthy, components: components)
             },
             chatModels: { ChatModelCatalog(reloader.settings.server) })
@@ -279,7 +280,7 @@ struct Siftd: AsyncParsableCommand {
         stream buffer: \(settings.server.streamBuffer) events
         heartbeat:     \(settings.server.heartbeat)
         sources/query: \(settings.maxSources), passages: \(settings.maxPassages)
-        brave:         \(settings.web.braveAPIKey == nil ? "off" : "on, \(settings.web.braveURL)")
+        brave:         \(settings.web.braveAPIKey == nil ? "off" : "on, \(settings.web.braveURL), \(settings.web.braveMode.rawValue)")
         searxng:       \(settings.web.searxngURL ?? "off")
         pages/query:   \(settings.web.maxPages), reading deadline \(settings.web.fetchDeadline)
         fetch allow:   \(settings.web.fetchAllowHosts.isEmpty ? "none" : settings.web.fetchAllowHosts.joined(separator: ","))
@@ -287,6 +288,8 @@ struct Siftd: AsyncParsableCommand {
         llm:           \(LLMSetup.describe(settings.llm))
         sessions:      \(settings.sessionsMax), idle timeout \(settings.sessionTTL)
         resumable:     \(settings.server.queriesMax) queries, \(settings.server.queriesMaxBytes >> 20) MiB, kept \(settings.server.queryRetention)
+        store:         \(settings.databaseURL.map { "postgres, \($0) (sslmode \($0.tls.rawValue)), lease \(settings.queryLease)" } ?? "memory")
+        replica:       \(settings.replicaID ?? "hostname:port")
         """
     }
 }

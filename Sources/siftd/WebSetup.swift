@@ -43,9 +43,15 @@ struct WebTransport {
 /// The web providers built from the configuration (rebuilt on reload): those that
 /// have what they need (a Brave key, a SearXNG URL), and the page reader.
 struct WebSetup {
+    /// Characters of page text a hit from Brave's LLM Context holds that make reading its page
+    /// unnecessary (about 125 tokens: a paragraph Brave chose from the page for the question).
+    static let llmContextEnoughText = 500
+
     let cache: (any ResponseCaching)?
     let providers: [any SearchProvider]
     let fetcher: (any PageFetcher)?
+    /// ``PipelineConfiguration/enoughProviderText``: set when Brave answers with page text.
+    let enoughProviderText: Int?
     private let settings: WebConfiguration
 
     init(_ settings: WebConfiguration, transport: WebTransport, logger: Logger) {
@@ -58,7 +64,8 @@ struct WebSetup {
         if let key = settings.braveAPIKey {
             let configuration = BraveSearchProvider.Configuration(
                 apiKey: key, baseURL: settings.braveURL, country: settings.braveCountry,
-                searchLanguage: settings.searchLanguage, safeSearch: settings.safeSearch, cacheTTL: settings.cacheTTL)
+                searchLanguage: settings.searchLanguage, safeSearch: settings.safeSearch, cacheTTL: settings.cacheTTL,
+                mode: settings.braveMode)
             providers.append(BraveSearchProvider(configuration: configuration, client: client, cache: cache, logger: logger))
         }
         if let url = settings.searxngURL {
@@ -68,6 +75,8 @@ struct WebSetup {
             providers.append(SearXNGProvider(configuration: configuration, client: client, cache: cache, logger: logger))
         }
         self.providers = providers
+        enoughProviderText =
+            settings.braveAPIKey != nil && settings.braveMode == .llmContext ? Self.llmContextEnoughText : nil
         if providers.isEmpty || settings.maxPages == 0 {
             fetcher = nil
         } else {
@@ -78,6 +87,7 @@ struct WebSetup {
             "web search",
             metadata: [
                 "providers": "\(providers.map(\.name).joined(separator: ","))",
+                "brave_mode": "\(settings.braveMode.rawValue)",
                 "pages_per_query": "\(fetcher == nil ? 0 : settings.maxPages)", "cache": "\(cache == nil ? "off" : "on")",
             ])
     }
@@ -85,7 +95,7 @@ struct WebSetup {
     /// Component states for `/readyz`.
     func describe() -> [String: String] {
         var states: [String: String] = [:]
-        if settings.braveAPIKey != nil { states["brave"] = "configured, \(settings.braveURL)" }
+        if settings.braveAPIKey != nil { states["brave"] = "configured, \(settings.braveURL), \(settings.braveMode.rawValue)" }
         if let url = settings.searxngURL { states["searxng"] = "configured, \(url)" }
         if let cache = cache as? ResponseCache {
             let usage = cache.usage

@@ -201,6 +201,34 @@ struct PipelineGatherTests {
         #expect(most <= 2 && open == 0)
     }
 
+    @Test func aHitHoldingEnoughOfItsPageIsNotReadAndLeavesItsPageToAnother() async {
+        let log = EventLog()
+        let urls = (1...4).map { "https://p.example/\($0)" }
+        let fetcher = TableFetcher(Dictionary(uniqueKeysWithValues: urls.map { ($0, TableFetcher.Behaviour.page(["page \($0)"])) }))
+        // 1 and 3 come with 60 characters of their page's text; 2 with 59; 4 with none.
+        let held = [String(repeating: "a", count: 30), String(repeating: "b", count: 30)]
+        let provider = ScriptedProvider(
+            name: "web",
+            hits: [
+                hit(urls[0], "One", passages: held), hit(urls[1], "Two", passages: [String(repeating: "c", count: 59)]),
+                hit(urls[2], "Three", passages: held), hit(urls[3], "Four"),
+            ])
+        let configuration = PipelineConfiguration(maxPages: 2, enoughProviderText: 60)
+        _ = await pipeline(providers: [provider], fetcher: fetcher, configuration: configuration).run(
+            id: QueryID(), text: "page"
+        ) { log.append($0) }
+        #expect(Set(fetcher.fetched.withLock { $0 }) == [urls[1], urls[3]])
+        #expect(Set(fetches(log).filter { $0.state == .done }.map(\.n)) == [2, 4])
+        #expect(log.types.last == .done)
+    }
+
+    @Test func withoutAThresholdEveryPageIsReadWhateverItsHitHolds() {
+        let long = hit("https://p.example/", "P", passages: [String(repeating: "x", count: 10_000)])
+        #expect(PipelineConfiguration().needsReading(long))
+        #expect(!PipelineConfiguration(enoughProviderText: 500).needsReading(long))
+        #expect(PipelineConfiguration(enoughProviderText: 500).needsReading(hit("https://p.example/", "P")))
+    }
+
     @Test func cancellingWhilePagesLoadEndsWithDoneCancelled() async {
         let log = EventLog()
         let fetcher = TableFetcher(["https://slow.example/": .hang])

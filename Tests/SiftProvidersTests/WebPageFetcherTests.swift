@@ -77,8 +77,11 @@ struct WebPageFetcherTests {
         let counters = PageServer.Counters()
         try await withReplayServer(PageServer.router(counters: counters), logger: quiet("pages")) { port in
             try await withHTTPClient(allowedHosts: ["127.0.0.1"]) { client in
+                // Deadlines far off, so that the cap ends the read even on a loaded machine (a 4 s deadline
+                // cut it at 224 KiB once, while four builds shared two cores).
                 let fetcher = WebPageFetcher(
-                    configuration: .init(maxBytes: 256 << 10), client: client, cache: nil, logger: quiet("fetch"))
+                    configuration: .init(maxBytes: 256 << 10, timeout: .seconds(60), idleTimeout: .seconds(30)),
+                    client: client, cache: nil, logger: quiet("fetch"))
                 let outcome: Result<FetchedPage, any Error>
                 do {
                     outcome = .success(try await fetcher.fetch("http://127.0.0.1:\(port)/endless"))

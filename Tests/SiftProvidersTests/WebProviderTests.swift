@@ -250,3 +250,55 @@ struct SearXNGProviderTests {
         }
     }
 }
+
+@Suite("Per-request search controls reach Brave and SearXNG as their own parameters")
+struct SearchControlsProviderTests {
+    func asked(_ text: String, _ controls: SearchControls) -> AnalyzedQuery {
+        var query = question(text)
+        query.controls = controls
+        return query
+    }
+
+    @Test func braveGetsSiteOperatorsFreshnessAndLanguage() async throws {
+        let brave = BraveReplay()
+        let controls = try SearchControls(
+            sites: ["docs.python.org", "-pinterest.com"], freshness: "2024-01-01to2024-06-30", providers: nil,
+            maxSources: nil, language: "de")
+        try await withReplayServer(brave.router(), logger: quiet("replay")) { port in
+            try await withHTTPClient { client in
+                let provider = BraveSearchProvider(
+                    configuration: .init(
+                        apiKey: BraveReplay.Configuration.defaultKey, baseURL: "http://127.0.0.1:\(port)", searchLanguage: "en"),
+                    client: client, cache: nil, logger: quiet("test.brave"))
+                _ = try await provider.search(asked("python pathlib", controls), limit: 5)
+                let seen = try #require(brave.requestLog.last)
+                #expect(seen.parameter("q") == "python pathlib site:docs.python.org -site:pinterest.com")
+                #expect(seen.parameter("freshness") == "2024-01-01to2024-06-30")
+                #expect(seen.parameter("search_lang") == "de")
+                _ = try await provider.search(
+                    asked("python", try SearchControls(sites: nil, freshness: "week", providers: nil, maxSources: nil, language: nil)),
+                    limit: 5)
+                #expect(brave.requestLog.last?.parameter("freshness") == "pw")
+                #expect(brave.requestLog.last?.parameter("search_lang") == "en")
+            }
+        }
+    }
+
+    @Test func searxngGetsSiteOperatorsTimeRangeAndLanguage() async throws {
+        let searxng = SearXNGReplay()
+        let controls = try SearchControls(
+            sites: ["a.example", "b.example"], freshness: "month", providers: nil, maxSources: nil, language: "fr")
+        try await withReplayServer(searxng.router(), logger: quiet("replay")) { port in
+            try await withHTTPClient { client in
+                let provider = SearXNGProvider(
+                    configuration: .init(baseURL: "http://127.0.0.1:\(port)/"), client: client, cache: nil,
+                    logger: quiet("test.searxng"))
+                _ = try await provider.search(asked("swift actors", controls), limit: 5)
+                let seen = try #require(searxng.requestLog.last)
+                #expect(seen.parameter("q") == "swift actors (site:a.example OR site:b.example)")
+                #expect(seen.parameter("time_range") == "month")
+                #expect(seen.parameter("language") == "fr")
+            }
+        }
+    }
+}

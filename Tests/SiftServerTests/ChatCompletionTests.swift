@@ -175,6 +175,26 @@ struct ChatCompletionTests {
         }
     }
 
+    @Test func searchControlsAreExtraBodyFields() throws {
+        let parsed = try Self.parse(
+            #"{"model":"sift","messages":[{"role":"user","content":"q"}],"sites":["docs.python.org","-pinterest.com"],"freshness":"week","providers":"kb,brave","max_sources":3,"lang":"de"}"#)
+        #expect(parsed.controls.sites.map(\.text) == ["docs.python.org", "-pinterest.com"])
+        #expect(parsed.controls.freshness == .week)
+        #expect(parsed.controls.providers == ["kb", "brave"])
+        #expect(parsed.controls.maxSources == 3)
+        #expect(parsed.controls.language == "de")
+        #expect(parsed.queryRequest.controls == parsed.controls)
+        for (field, json) in [("max_sources", #""max_sources":0"#), ("lang", #""lang":"not a language""#)] {
+            do throws(ChatCompletionError) {
+                _ = try Self.parse(#"{"model":"sift","messages":[{"role":"user","content":"q"}],\#(json)}"#)
+                Issue.record("accepted \(json)")
+            } catch {
+                #expect(error.status == 400)
+                #expect(error.param == field)
+            }
+        }
+    }
+
     @Test func theModelsOnOfferFollowTheLLMConfiguration() throws {
         #expect(Self.catalog.ids == ["sift", "sift:big", "sift:small"])
         #expect(try Self.catalog.resolve("sift") == nil)

@@ -1,3 +1,4 @@
+import SiftProviders
 import Testing
 
 @testable import SiftServer
@@ -54,6 +55,19 @@ struct ConfigurationTests {
         #expect(configuration.kbSources == ["default"])
     }
 
+    @Test func braveModeIsWebUnlessLLMContextIsAsked() throws {
+        let defaults = try SiftdConfiguration.resolve(flags: [:], environment: [:], readFile: { _ in nil })
+        #expect(defaults.web.braveMode == .web)
+        let environment = try SiftdConfiguration.resolve(
+            flags: [:], environment: ["SIFT_BRAVE_MODE": "LLM-Context"], readFile: { _ in nil })
+        #expect(environment.web.braveMode == .llmContext)
+        let file = try SiftdConfiguration.resolve(
+            flags: [:], environment: ["SIFT_CONFIG": "/x.toml"], readFile: { $0 == "/x.toml" ? "brave_mode = \"llm-context\"" : nil })
+        #expect(file.web.braveMode == .llmContext)
+        #expect(ConfigChange.changed(from: defaults, to: environment) == [ConfigKeys.braveMode.name])
+        #expect(!ConfigChange.needsRestart.contains(ConfigKeys.braveMode.name))
+    }
+
     @Test func resumableQueryBoundsHaveDefaultsAndEveryOrigin() throws {
         let defaults = try SiftdConfiguration.resolve(flags: [:], environment: [:], readFile: { _ in nil }).server
         #expect(defaults.queryRetention == .seconds(300) && defaults.queriesMax == 1024 && defaults.queriesMaxBytes == 64 << 20)
@@ -74,6 +88,7 @@ struct ConfigurationTests {
         (["SIFT_LOG_LEVEL": "loud"], "SIFT_LOG_LEVEL"),
         (["SIFT_QUERY_RETENTION_SECONDS": "0"], "SIFT_QUERY_RETENTION_SECONDS"),
         (["SIFT_QUERIES_MAX": "many"], "SIFT_QUERIES_MAX"), (["SIFT_QUERIES_MAX_MB": "0"], "SIFT_QUERIES_MAX_MB"),
+        (["SIFT_BRAVE_MODE": "answers"], "SIFT_BRAVE_MODE"),
     ])
     func badValuesNameTheirOrigin(environment: [String: String], mention: String) {
         do {

@@ -262,3 +262,45 @@ struct AllowedModelsRouteTests {
         }
     }
 }
+
+@Suite("Search controls on the HTTP routes: typed 400s")
+struct SearchControlRouteTests {
+    @Test(arguments: [
+        ("sites=not_a_domain", "is not a domain"), ("freshness=fortnight", "`freshness` must be"),
+        ("max_sources=0", "`max_sources` must be"), ("lang=x!", "`lang` must be"),
+    ])
+    func aMalformedControlIsA400(parameter: String, says: String) async throws {
+        let (routes, _, _) = makeRoutes(runner: ScriptedRunner.answering())
+        let app = Application(router: routes.router(), services: [routes.queries])
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/answer/stream?q=hi&\(parameter)", method: .get) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains(says))
+            }
+            try await client.execute(uri: "/v1/answer?q=hi&\(parameter)", method: .post) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
+    @Test func jsonBodiesCarryTheControlsAsListsOrText() async throws {
+        let (routes, _, _) = makeRoutes(runner: ScriptedRunner.answering())
+        let app = Application(router: routes.router(), services: [routes.queries])
+        try await app.test(.router) { client in
+            for body in [#"{"q":"hi","sites":["ok.example","bad site"]}"#, #"{"q":"hi","freshness":"2024-05-01to2024-01-01"}"#] {
+                try await client.execute(
+                    uri: "/v1/queries", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body)
+                ) { response in
+                    #expect(response.status == .badRequest, "\(body)")
+                    #expect(String(buffer: response.body).contains("bad_request"))
+                }
+            }
+            try await client.execute(
+                uri: "/v1/answer", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"q":"hi","sites":"a.example,-b.example","freshness":"week","max_sources":3,"lang":"en"}"#)
+            ) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+}

@@ -34,8 +34,9 @@ def terminate(proc, timeout=10):
 
 
 class Daemon:
-    def __init__(self, tmp_path, extra_env=None):
-        self.port = free_port()
+    def __init__(self, tmp_path, extra_env=None, port=None):
+        # `port`: listen on that one (a replica restarted where nginx expects it).
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = tmp_path / "siftd.log"
         env = dict(os.environ)
@@ -48,6 +49,9 @@ class Daemon:
         })
         env.pop("NOTIFY_SOCKET", None)
         env.pop("JOURNAL_STREAM", None)
+        # The memory backend unless a test asks for PostgreSQL (test_replicas.py), whatever the caller's environment.
+        for name in ("SIFT_DATABASE_URL", "SIFT_REPLICA_ID", "SIFT_QUERY_LEASE_SECONDS", "CREDENTIALS_DIRECTORY"):
+            env.pop(name, None)
         env.update(extra_env or {})
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([SIFTD], env=env, stdout=self.log, stderr=subprocess.STDOUT)

@@ -98,7 +98,12 @@ class Container:
         args = ["systemd-nspawn", "--quiet", "--register=no", "--keep-unit", "--volatile=yes", "-D", "/",
                 "--boot", "--private-network", "--console=passive", f"--machine={self.name}"]
         args += [f"--bind-ro={src}:{dst}" for src, dst in self.bind_ro]
-        args += ["--", "systemd.firstboot=no"]
+        # The host's enabled services boot too. In a private network there is no link for
+        # systemd-networkd-wait-online to wait for: it would hold network-online.target, and
+        # with it the boot (nginx.service wants it) and siftd@.service, for its 2-minute timeout.
+        # nginx (installed for test_replicas.py, which runs its own) is not wanted here either.
+        args += ["--", "systemd.firstboot=no", "systemd.mask=systemd-networkd-wait-online.service",
+                 "systemd.mask=nginx.service"]
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
                                      preexec_fn=_terminate_with_parent)

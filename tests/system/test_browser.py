@@ -1,8 +1,9 @@
 """The browser client in real headless Chromium (Debian's chromium and chromedriver, driven
 by Selenium), against the real siftd and the sift-replay servers on loopback: a full query,
 a connection cut in mid-answer, hostile text, compare mode, follow-ups, cancelling, errors,
-the keyboard, a phone-sized screen in dark mode, and the frame rate while 5,000 deltas
-stream in.
+the keyboard, a phone-sized screen in dark mode, the frame rate while 5,000 deltas
+stream in, and a refresh that loses nothing (a refresh in mid-answer, a link opened in
+another browser, a conversation replayed, an answer no longer kept).
 
 Screenshots of the main states go to .build/screenshots/ on every run; with
 SIFT_SCREENSHOTS=docs/img they are also written there (the README shows one). With
@@ -35,7 +36,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from conftest import ROOT, Daemon, free_port  # noqa: E402
 from sse import SSEStream  # noqa: E402
-from test_web import REPLAY, Replay  # noqa: E402
+from test_web import REPLAY, Replay, metric  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
@@ -166,8 +167,8 @@ class CuttableProxy:
 # MARK: fixtures
 
 
-@pytest.fixture(scope="module")
-def browser():
+def start_chromium():
+    """A new headless Chromium with a profile of its own (nothing shared with another)."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in ("--headless=new", "--no-sandbox", f"--window-size={DESKTOP[0]},{DESKTOP[1]}",
@@ -176,6 +177,12 @@ def browser():
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_script_timeout(120)
+    return driver
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = start_chromium()
     SHOTS.mkdir(parents=True, exist_ok=True)
     yield driver
     driver.quit()
@@ -249,7 +256,9 @@ class Page:
 
     def open(self, query=""):
         self.driver.get(self.base + "/" + query)
-        self.wait(lambda: self.state() in ("idle", "working"), "the client to start")
+        # A URL that names an answer may be replayed to its end, or found gone, at once.
+        self.wait(lambda: self.state() in ("idle", "working", "done", "gone"), "the client to start")
+        self.driver.get_log("browser")  # console_errors() counts from here
         # Record what must never happen: a CSP violation (markup that tried to run) or a page error.
         self.driver.execute_script(
             "window.__violations = [];"
@@ -295,6 +304,31 @@ class Page:
         errors = self.js("return window.__errors")
         violations = self.js("return window.__violations")
         assert errors == [] and violations == [], (errors, violations)
+
+    def console_errors(self, *expected):
+        """What the console got at level SEVERE since the last call (the browser's own log: it
+        also holds errors from before open() could listen), less the network lines that name
+        one of the `expected` URL paths (Chromium logs every 4xx a fetch gets) and the missing
+        /favicon.ico that Chromium asks for by itself."""
+        return [e["message"] for e in self.driver.get_log("browser") if e["level"] == "SEVERE"
+                and not (e.get("source") == "network"
+                         and any(self.base + path + " " in e["message"] for path in ("/favicon.ico", *expected)))]
+
+    def params(self):
+        """The page's URL parameters, as a dict."""
+        return self.js("return Object.fromEntries(new URLSearchParams(location.search))")
+
+    def reload(self):
+        """A refresh (F5): the same URL, loaded afresh."""
+        self.driver.refresh()
+        self.wait(lambda: self.js("return document.readyState") == "complete" and self.state() is not None,
+                  "the page to load again")
+        self.js("window.__errors = [];"
+                "window.addEventListener('error', e => window.__errors.push(String(e.message)));"
+                "window.addEventListener('unhandledrejection', e => window.__errors.push(String(e.reason)));"
+                "window.__violations = [];"
+                "document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective));")
+        return self
 
     def shot(self, name, publish=True):
         path = SHOTS / f"{name}.png"
@@ -664,3 +698,322 @@ def test_a_phone_screen_in_dark_mode(browser, web):
         page.healthy()
     finally:
         emulate(browser)
+
+
+# MARK: a refresh loses nothing (issue 13 part 4)
+
+
+@pytest.fixture(scope="module")
+def slow(tmp_path_factory):
+    """siftd on the knowledge base, its extractive answers slowed to a delta every 400 ms (about
+    11 s for "what is photosynthesis", so that a refresh lands in mid-answer even on a busy
+    machine), behind a proxy that notes every request the page makes."""
+    daemon = Daemon(tmp_path_factory.mktemp("browser-slow"), {"SIFT_DEBUG_DELTA_DELAY_MS": "400"})
+    proxy = CuttableProxy(daemon.port)
+    daemon.proxied = f"http://127.0.0.1:{proxy.port}"
+    daemon.proxy = proxy
+    yield daemon
+    proxy.close()
+    daemon.stop()
+
+
+@pytest.fixture(scope="module")
+def brief(tmp_path_factory):
+    """siftd that keeps a finished query for 1 s only (SIFT_QUERY_RETENTION_SECONDS)."""
+    daemon = Daemon(tmp_path_factory.mktemp("browser-brief"), {"SIFT_QUERY_RETENTION_SECONDS": "1"})
+    yield daemon
+    daemon.stop()
+
+
+def requests_to(proxy, prefix):
+    """The request heads that went through `proxy` and start with `prefix` (e.g. "POST /v1/queries ")."""
+    with proxy.lock:
+        return [h for h in proxy.heads if h.startswith(prefix)]
+
+
+def expired(daemon, query_id):
+    """True once siftd no longer keeps the query: its events answer `query_expired` (a 410
+    today; read by its code, as the page does, whatever the status)."""
+    status, _, body = daemon.get(f"/v1/queries/{query_id}/events")
+    return status in (404, 410) and json.loads(body)["error"]["code"] == "query_expired"
+
+
+def created(daemon):
+    """Queries siftd created for POST /v1/queries (201s), from its /metrics."""
+    return metric(daemon, "sift_http_requests_total", route="/v1/queries", status="201")
+
+
+def test_the_page_address_round_trips(tmp_path):
+    # browser/address.js is what a refresh reads back: its own unit tests, in node.
+    result = subprocess.run(
+        ["node", "--test", str(pathlib.Path(ROOT) / "tests" / "browser" / "address.test.mjs")],
+        capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "# fail 0" in result.stdout
+
+
+def test_a_refresh_in_mid_answer_replays_it_and_follows_it_live_without_asking_again(browser, slow):
+    emulate(browser)
+    before = created(slow)
+    finished = metric(slow, "sift_queries_total")
+    page = Page(browser, slow.proxied).open()
+    page.ask("what is photosynthesis")
+    page.wait(lambda: len(page.answer() or "") > 60, "part of the answer")
+    assert page.state() == "working"
+    query = page.query_id()
+    # The URL names the question and its query.
+    assert page.params() == {"q": "what is photosynthesis", "query": query}
+    shown = page.answer()
+
+    page.reload()
+    # The answer is back at once (replayed from the log: at least what was shown), then goes on.
+    page.wait(lambda: (page.answer() or "").startswith(shown), "the replayed answer")
+    assert page.state() == "working", "the answer should still be being written"
+    assert page.query_id() == query and page.text("#question") == "what is photosynthesis"
+    assert page.wait_done() == "done"
+    events = server_events(slow, query)
+    assert page.answer() == answer_of(events) and len(page.answer()) > len(shown)
+    assert page.js("return document.querySelectorAll('#sources li').length") == len({s["n"] for s in of(events, "source")})
+    assert page.text("#timeline li[data-stage=done] .label") == "Done"
+    assert page.params() == {"q": "what is photosynthesis", "query": query}
+
+    # One query only: one POST through the proxy, one 201 at siftd; the refresh read the log
+    # from its first event (no Last-Event-ID: a new page has applied nothing yet).
+    assert len(requests_to(slow.proxy, "POST /v1/queries ")) == 1
+    assert created(slow) == before + 1
+    assert metric(slow, "sift_queries_total") == finished + 1
+    reads = requests_to(slow.proxy, f"GET /v1/queries/{query}/events ")
+    assert len(reads) == 2 and not any(re.search(r"(?im)^last-event-id:", h) for h in reads), reads
+    page.healthy()
+    assert page.console_errors() == []
+
+
+def test_a_link_opened_in_another_browser_replays_the_finished_answer(browser, slow):
+    emulate(browser)
+    page = Page(browser, slow.proxied).open()
+    page.ask("what is the capital of australia")
+    assert page.wait_done() == "done"
+    query = page.query_id()
+    link = browser.current_url
+    original = {
+        "answer": page.answer(), "sources": page.texts("#sources li .title"),
+        "timeline": page.js("return [...document.querySelectorAll('#timeline > li')].map(li => li.dataset.stage)"),
+    }
+    posts = len(requests_to(slow.proxy, "POST /v1/queries "))
+
+    other = start_chromium()
+    try:
+        elsewhere = Page(other, slow.proxied)
+        other.get(link)
+        assert elsewhere.wait_done() == "done"
+        elsewhere.shot("replayed", publish=False)
+        assert elsewhere.answer() == original["answer"] == answer_of(server_events(slow, query))
+        assert elsewhere.texts("#sources li .title") == original["sources"]
+        assert elsewhere.js(
+            "return [...document.querySelectorAll('#timeline > li')].map(li => li.dataset.stage)") == original["timeline"]
+        assert elsewhere.text("#question") == "what is the capital of australia"
+        assert elsewhere.js("return document.title") == "what is the capital of australia · Sift"
+        assert elsewhere.query_id() == query
+        # Citations still lead to their sources, and a follow-up can be asked.
+        assert elsewhere.texts("#answer a.cite")
+        assert other.find_element(By.ID, "follow-q").is_displayed()
+        assert len(requests_to(slow.proxy, "POST /v1/queries ")) == posts
+        assert elsewhere.console_errors() == []
+    finally:
+        other.quit()
+
+
+def test_a_conversation_is_replayed_turn_by_turn_and_goes_on(browser, llm):
+    emulate(browser)
+    proxy = CuttableProxy(llm.port)
+    try:
+        page = Page(browser, f"http://127.0.0.1:{proxy.port}").open()
+        page.ask("what is photosynthesis")
+        assert page.wait_done() == "done"
+        first = page.query_id()
+        follow = browser.find_element(By.ID, "follow-q")
+        follow.send_keys("and what does it need from the air?" + Keys.ENTER)
+        page.wait(lambda: page.query_id() not in (None, first), "the follow-up's query")
+        assert page.wait_done() == "done"
+        second = page.query_id()
+        session = of(server_events(llm, second), "query")[0]["session"]
+        assert page.params() == {
+            "q": "and what does it need from the air?", "query": second, "thread": first, "session": session}
+
+        page.reload()
+        assert page.wait_done() == "done"
+        page.wait(lambda: page.js("return document.querySelector('#history .turn[aria-busy]') === null"),
+                  "the earlier turn to be replayed")
+        assert page.texts("#history .turn-question") == ["what is photosynthesis"]
+        assert page.texts("#history .turn-answer") == [answer_of(server_events(llm, first))]
+        assert page.text("#question") == "and what does it need from the air?"
+        assert page.answer() == answer_of(server_events(llm, second))
+        assert len(requests_to(proxy, "POST /v1/queries ")) == 2
+        page.shot("conversation-replayed", publish=False)
+
+        # A new follow-up continues the same session, and the URL's thread grows.
+        follow = browser.find_element(By.ID, "follow-q")
+        assert follow.is_displayed()
+        follow.send_keys("and where does it happen?" + Keys.ENTER)
+        page.wait(lambda: page.query_id() not in (None, second), "the new follow-up's query")
+        assert page.wait_done() == "done"
+        third = page.query_id()
+        asked = of(server_events(llm, third), "query")[0]
+        assert asked["session"] == session and asked["original"] == "and where does it happen?"
+        assert page.texts("#history .turn-question") == ["what is photosynthesis", "and what does it need from the air?"]
+        assert page.params() == {
+            "q": "and where does it happen?", "query": third, "thread": f"{first},{second}", "session": session}
+
+        # Back shows the conversation as it was before that follow-up, replayed again.
+        browser.back()
+        page.wait(lambda: page.query_id() == second and page.state() == "done", "the previous page")
+        assert page.texts("#history .turn-question") == ["what is photosynthesis"]
+        assert len(requests_to(proxy, "POST /v1/queries ")) == 3
+        page.healthy()
+        assert page.console_errors() == []
+    finally:
+        proxy.close()
+
+
+def test_an_answer_no_longer_kept_says_so_and_asks_again(browser, brief):
+    emulate(browser)
+    page = Page(browser, brief.base).open()
+    page.ask("what is the capital of australia")
+    assert page.wait_done() == "done"
+    gone = page.query_id()
+    # Retention is 1 s: wait until siftd answers query_expired for it.
+    page.wait(lambda: expired(brief, gone), "the answer to expire", timeout=10)
+    before = created(brief)
+
+    page.reload()
+    page.wait(lambda: page.state() == "gone", "the page to find the answer gone")
+    page.shot("expired", publish=False)
+    assert page.js("return document.getElementById('app').dataset.gone") == "query_expired"
+    notice = page.text("#notices .notice.gone .advice")
+    assert notice.startswith("This answer has expired"), notice
+    assert page.js("return document.querySelector('#notices .notice.gone').getAttribute('role')") == "alert"
+    assert page.text("#question") == "what is the capital of australia"
+    assert created(brief) == before, "the refresh must not ask again by itself"
+    # Ask again has the focus: Enter asks the same question, and the URL names the new answer.
+    assert page.js("return document.activeElement.matches('#notices .notice.gone button.ask-again')")
+    assert page.js("return document.activeElement.textContent") == "Ask again"
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    page.wait(lambda: page.query_id() not in (None, gone), "the question asked again")
+    assert page.wait_done() == "done"
+    again = page.query_id()
+    assert created(brief) == before + 1
+    assert of(server_events(brief, again), "query")[0]["original"] == "what is the capital of australia"
+    assert page.params() == {"q": "what is the capital of australia", "query": again}
+    assert page.text("#notices .notice.gone") is None
+    assert page.answer() == answer_of(server_events(brief, again))
+    page.healthy()
+    assert page.console_errors(f"/v1/queries/{gone}/events") == []
+
+    # An id siftd never issued: it says it does not know the answer, and asks again as well.
+    page = Page(browser, brief.base).open("?q=what+is+photosynthesis&query=0123456789abcdef")
+    page.wait(lambda: page.state() == "gone", "the unknown answer")
+    assert page.js("return document.getElementById('app').dataset.gone") == "query_not_found"
+    assert page.text("#notices .notice.gone .advice").startswith("Sift does not know this answer")
+    browser.find_element(By.CSS_SELECTOR, "#notices .notice.gone button.ask-again").click()
+    assert page.wait_done() == "done"
+    assert page.text("#question") == "what is photosynthesis" and page.answer()
+    page.healthy()
+    assert page.console_errors("/v1/queries/0123456789abcdef/events") == []
+
+
+def test_a_follow_up_no_longer_kept_is_asked_again_in_its_conversation(browser, brief):
+    emulate(browser)
+    page = Page(browser, brief.base).open()
+    page.ask("what is photosynthesis")
+    assert page.wait_done() == "done"
+    first = page.query_id()
+    session = of(server_events(brief, first), "query")[0]["session"]
+    browser.find_element(By.ID, "follow-q").send_keys("and what does it need from the air?" + Keys.ENTER)
+    page.wait(lambda: page.query_id() not in (None, first), "the follow-up's query")
+    assert page.wait_done() == "done"
+    second = page.query_id()
+    page.wait(lambda: expired(brief, second), "both answers to expire", timeout=10)
+
+    page.reload()
+    page.wait(lambda: page.state() == "gone", "the page to find the answer gone")
+    page.wait(lambda: page.js("return document.querySelector('#history .turn.gone') !== null"), "the earlier turn")
+    assert page.text("#history .turn-answer") == "Sift no longer keeps this answer."
+    # The session outlives its answers (30 min against 1 s): asked again, the follow-up continues it.
+    browser.find_element(By.CSS_SELECTOR, "#notices .notice.gone button.ask-again").send_keys(Keys.ENTER)
+    page.wait(lambda: page.query_id() not in (None, second), "the follow-up asked again")
+    assert page.wait_done() == "done"
+    again = page.query_id()
+    asked = of(server_events(brief, again), "query")[0]
+    assert asked["session"] == session and asked["original"] == "and what does it need from the air?"
+    # The expired turn's id leaves the URL; the session stays.
+    assert page.params() == {"q": "and what does it need from the air?", "query": again, "session": session}
+    page.healthy()
+    assert page.console_errors(f"/v1/queries/{first}/events", f"/v1/queries/{second}/events") == []
+
+
+def test_a_replayed_answer_still_being_written_can_be_cancelled(browser, slow):
+    emulate(browser)
+    page = Page(browser, slow.proxied).open()
+    page.ask("what is photosynthesis")
+    page.wait(lambda: len(page.answer() or "") > 20, "part of the answer")
+    query = page.query_id()
+    page.reload()
+    page.wait(lambda: page.state() == "working" and len(page.answer() or "") > 20, "the replayed answer")
+    ActionChains(browser).send_keys(Keys.ESCAPE).perform()
+    assert page.wait_done() == "cancelled"
+    events = server_events(slow, query)
+    assert [d["outcome"] for d in of(events, "done")] == ["cancelled"]
+    assert page.answer() == answer_of(events)
+    assert len(requests_to(slow.proxy, f"DELETE /v1/queries/{query} ")) == 1
+    page.healthy()
+    assert page.console_errors() == []
+
+
+def test_after_a_restart_a_follow_up_is_asked_again_on_its_own(browser, tmp_path):
+    # siftd keeps queries and sessions in memory: after a restart it knows neither the answers
+    # nor the conversation. The page says so, and asking again falls back to the question alone.
+    emulate(browser)
+    (tmp_path / "before").mkdir()
+    (tmp_path / "after").mkdir()
+    daemon = Daemon(tmp_path / "before")
+    proxy = CuttableProxy(daemon.port)
+    restarted = None
+    try:
+        page = Page(browser, f"http://127.0.0.1:{proxy.port}").open()
+        page.ask("what is photosynthesis")
+        assert page.wait_done() == "done"
+        first = page.query_id()
+        session = of(server_events(daemon, first), "query")[0]["session"]
+        browser.find_element(By.ID, "follow-q").send_keys("and what does it need from the air?" + Keys.ENTER)
+        page.wait(lambda: page.query_id() not in (None, first), "the follow-up's query")
+        assert page.wait_done() == "done"
+        second = page.query_id()
+        daemon.stop()
+        restarted = Daemon(tmp_path / "after")
+        proxy.target = restarted.port
+
+        page.reload()
+        page.wait(lambda: page.state() == "gone", "the page to find the answer unknown")
+        assert page.js("return document.getElementById('app').dataset.gone") == "query_not_found"
+        page.wait(lambda: page.text("#history .turn-answer") == "Sift does not know this answer.", "the earlier turn")
+        browser.find_element(By.CSS_SELECTOR, "#notices .notice.gone button.ask-again").send_keys(Keys.ENTER)
+        page.wait(lambda: page.query_id() not in (None, second), "the question asked again")
+        assert page.wait_done() == "done"
+        again = page.query_id()
+        asked = of(server_events(restarted, again), "query")[0]
+        assert asked["original"] == "and what does it need from the air?" and asked["session"] != session
+        assert page.text("#notices .notice.info .advice").startswith("Sift no longer has this conversation either")
+        assert page.js("return document.getElementById('history').hidden") is True
+        assert page.params() == {"q": "and what does it need from the air?", "query": again}
+        # POSTs: the question, the follow-up, then after the restart the follow-up in its
+        # session (refused: 404 session_not_found) and on its own.
+        posts = requests_to(proxy, "POST /v1/queries ")
+        assert len(posts) == 4, posts
+        page.healthy()
+        assert page.console_errors(
+            f"/v1/queries/{first}/events", f"/v1/queries/{second}/events", "/v1/queries") == []
+    finally:
+        proxy.close()
+        daemon.stop()
+        if restarted:
+            restarted.stop()

@@ -31,6 +31,12 @@ def test_install_places_binary_unit_and_samples(tmp_path):
 
     socket_unit = (dest / "etc/systemd/system/siftd.socket").read_text()
     assert "FileDescriptorName=http" in socket_unit and "/usr/local" not in socket_unit
+    # The replica template (docs/scaling.md), rewritten the same way.
+    template = (dest / "etc/systemd/system/siftd@.service").read_text()
+    assert "ExecStart=/opt/sift/bin/siftd --listen 127.0.0.1:%i\n" in template
+    assert "SIFT_DATA_DIR=/opt/sift/share/siftd" in template and "/usr/local" not in template
+    assert "EnvironmentFile=-/etc/siftd/siftd.env" in template
+    assert (dest / "opt/sift/share/doc/siftd/examples/nginx-sift.conf").read_text().startswith("# Sift behind nginx")
 
     config = dest / "etc/siftd/siftd.toml"
     envfile = dest / "etc/siftd/siftd.env"

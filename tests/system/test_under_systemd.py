@@ -423,3 +423,44 @@ def test_prometheus_scrapes_siftd_under_systemd(machine, tmp_path):
         assert problems == [], "\n".join(problems)
     finally:
         prom.stop()
+
+
+def test_the_replica_template_runs_replicas_side_by_side(machine):
+    # siftd@.service as make install wrote it: two instances, each on its port, with its own
+    # dynamic user, index and identity, and the database password credential passed in. No
+    # SIFT_DATABASE_URL here (the memory backend): test_replicas.py checks the shared store.
+    machine.systemctl("stop", "siftd.socket", "siftd.service", check=False)
+    template_dropins = machine.root / UNIT_DIR / "siftd@.service.d"
+    template_dropins.mkdir(parents=True, exist_ok=True)
+    (template_dropins / "test.conf").write_text(BASE_DROPIN)
+    credstore = machine.root / "etc" / "credstore"
+    credstore.mkdir(mode=0o700, exist_ok=True)
+    (credstore / "database-password").write_text("not-a-real-password")
+    (credstore / "database-password").chmod(0o600)
+    units = ["siftd@8081.service", "siftd@8082.service"]
+    machine.systemctl("daemon-reload")
+    try:
+        machine.systemctl("start", *units)
+        hostname = machine.run("hostname").stdout.strip()
+        pids = set()
+        for unit, port in zip(units, (8081, 8082)):
+            state = machine.show(unit, "ActiveState", "SubState", "StatusText", "User", "MainPID")
+            assert state["ActiveState"] == "active" and state["SubState"] == "running", (unit, state)
+            assert state["StatusText"].startswith(f"serving on 127.0.0.1:{port}"), state
+            assert state["User"] == f"siftd-{port}", state
+            pids.add(state["MainPID"])
+            status, _, body = machine.http("GET", port, "/readyz")
+            assert status == 200, body
+            stream = machine.stream(port, stream_path(QUESTION))
+            events = list(stream.events())
+            stream.close()
+            assert events[-1]["data"]["outcome"] == "complete" and answer_of(events), events[-3:]
+            # Its own state directory and index; its identity and credential.
+            assert (machine.root / f"var/lib/private/siftd-{port}/kb.sqlite").exists()
+            environ = (machine.root / f"proc/{state['MainPID']}/environ").read_bytes().split(b"\0")
+            assert f"SIFT_REPLICA_ID={hostname}:{port}".encode() in environ
+            assert (machine.root / f"run/credentials/{unit}/database-password").read_text() == "not-a-real-password"
+        assert len(pids) == 2
+    finally:
+        machine.systemctl("stop", *units, check=False)
+        (credstore / "database-password").unlink()

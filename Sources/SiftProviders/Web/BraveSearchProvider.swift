@@ -3,7 +3,10 @@ import Logging
 import SiftCore
 import SiftHTTPClient
 
-/// Brave Search (`GET /res/v1/web/search`) as a ``SearchProvider`` named `brave`.
+/// Brave Search as a ``SearchProvider`` named `brave`: web search (`GET /res/v1/web/search`),
+/// or in ``Mode/llmContext`` Brave's LLM Context endpoint (`GET /res/v1/llm/context`), whose
+/// snippets, extracted from the pages themselves, become the hits' passages (see
+/// `BraveSearchProvider+LLMContext.swift`).
 ///
 /// Polite by construction: requests are paced by the `X-RateLimit-*` windows Brave
 /// reports (a 1-request-a-second plan gets one request a second, queued, not a 429
@@ -11,6 +14,15 @@ import SiftHTTPClient
 /// spent monthly quota and an invalid key are clear errors that are never retried.
 /// Responses are cached (without the key) so a repeated query makes no call.
 public struct BraveSearchProvider: SearchProvider {
+    /// Which Brave endpoint answers (`SIFT_BRAVE_MODE`).
+    public enum Mode: String, Sendable, Equatable, CaseIterable {
+        /// Web search: results with a description and extra snippets; Sift reads their pages.
+        case web
+        /// LLM Context (Brave's Search plan): results with snippets extracted from the pages,
+        /// so that fewer pages need reading.
+        case llmContext = "llm-context"
+    }
+
     /// What to ask Brave, and how.
     public struct Configuration: Sendable {
         /// The subscription token (`SIFT_BRAVE_API_KEY` or the `brave-api-key` credential).
@@ -33,12 +45,20 @@ public struct BraveSearchProvider: SearchProvider {
         public var cacheTTL: Duration
         /// Time allowed for one request.
         public var timeout: Duration
+        /// The endpoint asked: web search, or LLM Context.
+        public var mode: Mode
+        /// LLM Context's `maximum_number_of_tokens` (1024–32768; Brave's default 8192): the
+        /// approximate size of all the snippets of one answer together.
+        public var contextTokens: Int
+        /// LLM Context's `context_threshold_mode` (`strict`, `balanced`, `lenient`, `disabled`);
+        /// nil leaves Brave's default, `balanced`.
+        public var contextThreshold: String?
 
         public init(
             apiKey: String, baseURL: String = "https://api.search.brave.com", country: String? = nil,
             searchLanguage: String? = nil, safeSearch: String = "moderate", freshness: String? = nil,
             extraSnippets: Bool = true, resultFilter: String = "web", cacheTTL: Duration = .seconds(3600),
-            timeout: Duration = .seconds(4)
+            timeout: Duration = .seconds(4), mode: Mode = .web, contextTokens: Int = 8192, contextThreshold: String? = nil
         ) {
             self.apiKey = apiKey
             self.baseURL = baseURL
@@ -50,6 +70,9 @@ public struct BraveSearchProvider: SearchProvider {
             self.resultFilter = resultFilter
             self.cacheTTL = cacheTTL
             self.timeout = timeout
+            self.mode = mode
+            self.contextTokens = contextTokens
+            self.contextThreshold = contextThreshold
         }
     }
 
@@ -61,6 +84,8 @@ public struct BraveSearchProvider: SearchProvider {
     private let logger: Logger
     /// The most a rate limit is waited out before the provider gives up with a warning.
     private let maxWait: Duration
+    /// Set once Brave said the key's plan lacks the endpoint: later queries fail at once.
+    private let planRefusal = PlanRefusal()
 
     public init(
         configuration: Configuration, client: HTTPClient, cache: (any ResponseCaching)?, logger: Logger,
@@ -75,26 +100,50 @@ public struct BraveSearchProvider: SearchProvider {
     }
 
     /// The request URL for `text` (without the key, which travels in a header).
-    func url(for text: String, count: Int, offset: Int = 0) -> String {
+    func url(for text: String, count: Int, offset: Int = 0, controls: SearchControls = .init()) -> String {
         var query = QueryString()
         query.add("q", text)
         query.add("count", String(min(20, max(1, count))))
         if offset > 0 { query.add("offset", String(min(9, offset))) }
         query.add("country", configuration.country)
-        query.add("search_lang", configuration.searchLanguage)
+        query.add("search_lang", controls.language.map(Self.braveLanguage) ?? configuration.searchLanguage)
         query.add("safesearch", configuration.safeSearch)
-        query.add("freshness", configuration.freshness)
+        query.add("freshness", controls.freshness.map(Self.braveFreshness) ?? configuration.freshness)
         query.add("extra_snippets", configuration.extraSnippets ? "true" : nil)
         query.add("result_filter", configuration.resultFilter)
         return trimmingTrailingSlashes(configuration.baseURL) + "/res/v1/web/search?" + query.encoded
     }
 
+    /// Brave's `freshness`: `pd`, `pw`, `pm`, `py`, or `YYYY-MM-DDtoYYYY-MM-DD`.
+    static func braveFreshness(_ freshness: SearchControls.Freshness) -> String {
+        switch freshness {
+        case .day: "pd"
+        case .week: "pw"
+        case .month: "pm"
+        case .year: "py"
+        case .range(let from, let to): "\(from)to\(to)"
+        }
+    }
+
+    /// Brave's `search_lang` codes are mostly two letters; a few keep a region (`pt-br`, `zh-hans`).
+    static func braveLanguage(_ language: String) -> String {
+        ["pt-br", "pt-pt", "zh-hans", "zh-hant", "en-gb"].contains(language) ? language : String(language.prefix(2))
+    }
+
     public func search(_ query: AnalyzedQuery, limit: Int) async throws -> SearchResults {
-        // Brave caps a query at 400 characters and 50 words.
-        let text = String(query.original.split(whereSeparator: \.isWhitespace).prefix(50).joined(separator: " ").prefix(400))
-        let url = url(for: text, count: limit)
+        // Brave caps a query at 400 characters and 50 words; the site operators go after the question's words.
+        let words = query.original.split(whereSeparator: \.isWhitespace)
+        let operators = query.controls.withSiteOperators("").split(separator: " ")
+        let text = String(
+            query.controls.withSiteOperators(words.prefix(max(1, 50 - operators.count)).joined(separator: " ")).prefix(400))
+        let url =
+            switch configuration.mode {
+            case .web: url(for: text, count: limit, controls: query.controls)
+            case .llmContext: contextURL(for: text, count: limit, controls: query.controls)
+            }
+        if let refused = planRefusal.error { throw refused }
         if let cached = await cache?.get(url, namespace: "search") {
-            if let hits = try? Self.decode(cached.body) { return SearchResults(hits: Array(hits.prefix(limit))) }
+            if let hits = try? decodeHits(cached.body) { return SearchResults(hits: Array(hits.prefix(limit))) }
         }
         var warnings: [ProviderWarning] = []
         var rateLimited = false
@@ -107,7 +156,7 @@ public struct BraveSearchProvider: SearchProvider {
             let (status, headers, body) = try await send(url)
             switch status {
             case 200..<300:
-                let hits = try Self.decodeOrThrow(body)
+                let hits = try decodeOrThrow(body)
                 await cache?.put(url, namespace: "search", meta: "application/json", body: body, ttl: configuration.cacheTTL)
                 return SearchResults(hits: Array(hits.prefix(limit)), warnings: warnings, rateLimited: rateLimited)
             case 429:
@@ -128,7 +177,9 @@ public struct BraveSearchProvider: SearchProvider {
                         code: "rate_limited",
                         message: "Brave's rate limit for this plan was reached (HTTP 429); waited \(Self.seconds(wait)) and tried again."))
             default:
-                throw Self.failure(status: status, envelope: Self.errorEnvelope(body))
+                let failure = Self.failure(status: status, envelope: Self.errorEnvelope(body), mode: configuration.mode)
+                if failure.code == "not_in_plan" { planRefusal.record(failure) }
+                throw failure
             }
         }
         throw ProviderError(code: "rate_limited", message: "Brave kept answering HTTP 429 RATE_LIMITED; going on without it.")
@@ -191,9 +242,23 @@ public struct BraveSearchProvider: SearchProvider {
     }
 
     /// The typed error for a non-success answer.
-    static func failure(status: Int, envelope: BraveErrorEnvelope.Body?) -> ProviderError {
+    static func failure(status: Int, envelope: BraveErrorEnvelope.Body?, mode: Mode = .web) -> ProviderError {
         let detail = envelope?.detail.map { " (\($0))" } ?? ""
         switch envelope?.code {
+        case "OPTION_NOT_IN_PLAN":
+            // The key is valid, but its plan lacks what was asked: every retry would fail the same way.
+            if mode == .llmContext {
+                return ProviderError(
+                    code: "not_in_plan",
+                    message: "This Brave API key's plan does not include the LLM Context endpoint (HTTP \(status) OPTION_NOT_IN_PLAN). Set SIFT_BRAVE_MODE=web to use web search with this key, or use a key on Brave's Search plan, then reload siftd. Until then Sift answers from its other sources.")
+            }
+            return ProviderError(
+                code: "not_in_plan",
+                message: "This Brave API key's plan does not include what was asked (HTTP \(status) OPTION_NOT_IN_PLAN)\(detail). Use a key on Brave's Search plan, then reload siftd.")
+        case "SUBSCRIPTION_NOT_FOUND":
+            return ProviderError(
+                code: "invalid_key",
+                message: "Brave found no subscription for the API key (HTTP \(status) SUBSCRIPTION_NOT_FOUND). Subscribe the key to a plan, or check SIFT_BRAVE_API_KEY, then reload siftd.")
         case "SUBSCRIPTION_TOKEN_INVALID":
             return ProviderError(
                 code: "invalid_key",
@@ -225,12 +290,21 @@ public struct BraveSearchProvider: SearchProvider {
     }
 
     static func errorEnvelope(_ body: [UInt8]) -> BraveErrorEnvelope.Body? {
-        try? JSONDecoder().decode(BraveErrorEnvelope.self, from: Data(body)).error
+        let envelope = try? JSONDecoder().decode(BraveErrorEnvelope.self, from: Data(body))
+        return envelope?.error ?? envelope?.errors?.first
     }
 
-    static func decodeOrThrow(_ body: [UInt8]) throws -> [SearchHit] {
+    /// Hits from a successful answer of the configured endpoint.
+    func decodeHits(_ body: [UInt8]) throws -> [SearchHit] {
+        switch configuration.mode {
+        case .web: try Self.decode(body)
+        case .llmContext: try Self.decodeContext(body)
+        }
+    }
+
+    func decodeOrThrow(_ body: [UInt8]) throws -> [SearchHit] {
         do {
-            return try decode(body)
+            return try decodeHits(body)
         } catch {
             throw ProviderError(code: "bad_response", message: "Brave's answer could not be read as search results: \(error)")
         }
@@ -302,7 +376,8 @@ struct BraveSearchResponse: Decodable {
     var web: Web?
 }
 
-/// `{"type":"ErrorResponse","error":{"status":..,"code":..,"detail":..,"meta":{..}}}`.
+/// `{"type":"ErrorResponse","error":{"status":..,"code":..,"detail":..,"meta":{..}}}`, as Brave
+/// answers; its API reference shows the same body as a list under `errors`, which is read too.
 struct BraveErrorEnvelope: Decodable {
     struct Body: Decodable {
         var status: Int?
@@ -320,4 +395,5 @@ struct BraveErrorEnvelope: Decodable {
         var msg: String?
     }
     var error: Body?
+    var errors: [Body]?
 }

@@ -54,20 +54,29 @@ public struct SearXNGProvider: SearchProvider {
         self.logger = logger
     }
 
-    func url(for text: String, page: Int = 1) -> String {
+    func url(for text: String, page: Int = 1, controls: SearchControls = .init()) -> String {
         var query = QueryString()
-        query.add("q", text)
+        query.add("q", controls.withSiteOperators(text))
         query.add("format", "json")
         query.add("categories", configuration.categories)
-        query.add("language", configuration.language)
+        query.add("language", controls.language ?? configuration.language)
         query.add("pageno", String(max(1, page)))
-        query.add("time_range", configuration.timeRange)
+        // SearXNG knows day, week, month and year; a date range is applied to the results instead.
+        let range: String? =
+            switch controls.freshness {
+            case .day: "day"
+            case .week: "week"
+            case .month: "month"
+            case .year: "year"
+            case .range, nil: configuration.timeRange
+            }
+        query.add("time_range", range)
         query.add("safesearch", String(configuration.safeSearch))
         return trimmingTrailingSlashes(configuration.baseURL) + "/search?" + query.encoded
     }
 
     public func search(_ query: AnalyzedQuery, limit: Int) async throws -> SearchResults {
-        let url = url(for: query.original)
+        let url = url(for: query.original, controls: query.controls)
         if let cached = await cache?.get(url, namespace: "search"), let decoded = try? Self.decode(cached.body) {
             return SearchResults(hits: Array(decoded.hits.prefix(limit)))
         }
