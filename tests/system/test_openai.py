@@ -183,3 +183,19 @@ def test_status_events_on_by_configuration_and_off_by_request(tmp_path):
         assert not any((c.model_extra or {}).get("event") for c in chunks)
     finally:
         assert d.stop() == 0
+
+
+def test_search_controls_are_extra_body_fields(daemon):
+    api = client(daemon)
+    completion = api.chat.completions.create(
+        model="sift", messages=[{"role": "user", "content": QUESTION}],
+        extra_body={"providers": ["kb"], "max_sources": 3})
+    assert 0 < len(completion.model_extra["search_results"]) <= 3
+    with pytest.raises(openai.BadRequestError) as raised:
+        api.chat.completions.create(
+            model="sift", messages=[{"role": "user", "content": QUESTION}], extra_body={"providers": "nosuchprovider"})
+    assert raised.value.param == "providers"
+    with pytest.raises(openai.BadRequestError) as raised:
+        api.chat.completions.create(
+            model="sift", messages=[{"role": "user", "content": QUESTION}], extra_body={"max_sources": 0})
+    assert raised.value.param == "max_sources"
