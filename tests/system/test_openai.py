@@ -4,6 +4,7 @@ The default daemon answers extractively from the knowledge base, so the answers 
 deterministic: "what is the capital of Australia" is Canberra, cited from WordNet.
 """
 import json
+import os
 import re
 import urllib.request
 
@@ -199,3 +200,35 @@ def test_search_controls_are_extra_body_fields(daemon):
         api.chat.completions.create(
             model="sift", messages=[{"role": "user", "content": QUESTION}], extra_body={"max_sources": 0})
     assert raised.value.param == "max_sources"
+
+
+@pytest.mark.skipif(
+    not (os.environ.get("LLAMA_SERVER") and os.environ.get("LLM_MODEL")),
+    reason="LLAMA_SERVER and LLM_MODEL are not set: run through `make test` (scripts/llm-setup.sh)")
+def test_an_llm_model_by_name_with_its_own_token_count(tmp_path):
+    from test_llm import MODEL, LlamaServer
+
+    llama = LlamaServer(tmp_path, name="llama-openai")
+    d = Daemon(tmp_path, {"SIFT_LLM_URL": llama.url(), "SIFT_LLM_MODEL": MODEL, "SIFT_LLM_ALLOW_MODELS": "alt-model"})
+    try:
+        api = client(d)
+        ids = [m.id for m in api.models.list().data]
+        assert ids == ["sift", "sift:alt-model", f"sift:{MODEL}"]
+        chunks = list(api.chat.completions.create(
+            model=f"sift:{MODEL}", messages=[{"role": "user", "content": QUESTION}], stream=True,
+            stream_options={"include_usage": True}))
+        with_choices = [c for c in chunks if c.choices]
+        assert with_choices[-1].choices[0].finish_reason == "stop"
+        content = "".join(c.choices[0].delta.content or "" for c in with_choices)
+        assert content.strip()
+        assert all(c.model == f"sift:{MODEL}" for c in chunks)
+        # completion_tokens is the model's own count, as the query's metrics report it.
+        metrics = next(data for kind, data in query_events(d, chunks[0].id) if kind == "metrics")
+        assert metrics["synthesizer"] == MODEL
+        assert chunks[-1].usage.completion_tokens == metrics["tokens"]
+        with pytest.raises(openai.BadRequestError) as raised:
+            api.chat.completions.create(model="sift:not-allowed", messages=[{"role": "user", "content": QUESTION}])
+        assert raised.value.code == "model_not_found"
+    finally:
+        d.stop()
+        llama.stop()
