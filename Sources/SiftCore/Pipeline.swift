@@ -181,6 +181,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         run.passages = passages.count
         observer.stageCompleted(run.id, stage: .ranking, duration: stageStart.duration(to: clock.now))
         await run.send(.ranked(.init(passages: passages)))
+        // A search ends with its ranked passages.
+        guard context.synthesize else { return }
 
         // Synthesize.
         try Task.checkCancellation()

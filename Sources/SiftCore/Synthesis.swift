@@ -114,10 +114,12 @@ public struct QueryContext: Sendable, Equatable {
     public var merge: Bool
     /// What the request asked of the search (sites, freshness, providers, sources, language).
     public var controls: SearchControls
+    /// Whether the query is answered; false ends it after `ranked` (a search: the MCP tool `sift_search`).
+    public var synthesize: Bool
 
     public init(
         session: String? = nil, question: String? = nil, history: [ConversationTurn] = [], carriedTerms: String? = nil, models: [String]? = nil,
-        merge: Bool = true, controls: SearchControls = .init()
+        merge: Bool = true, controls: SearchControls = .init(), synthesize: Bool = true
     ) {
         self.controls = controls
         self.session = session
@@ -126,5 +128,6 @@ public struct QueryContext: Sendable, Equatable {
         self.carriedTerms = carriedTerms
         self.models = models
         self.merge = merge
+        self.synthesize = synthesize
     }
 }

@@ -18,6 +18,8 @@ public struct SiftRoutes: Sendable {
     let startedAt = Date().timeIntervalSince1970
     /// Runs and keeps resumable queries (`POST /v1/queries`); run it as a `Service` beside the HTTP server.
     public let queries: QueryService
+    /// Reads the page of the MCP tool `sift_fetch`, under the private-address guard; nil makes that tool fail.
+    public var pageReader: (any PageFetcher)?
 
     /// - Parameter clock: The time the query machine runs on (elapsed times, heartbeats, retention).
     public init(
@@ -81,6 +83,7 @@ public struct SiftRoutes: Sendable {
             try await answer(request, context: context)
         }
         addQueryRoutes(to: router)
+        addMCPRoutes(to: router)
         addChatRoutes(to: router)
         return router
     }

@@ -177,7 +177,7 @@ struct Siftd: AsyncParsableCommand {
             shared: shared, runner: runner, levels: levels, notifier: notifier, status: statusLine, logger: logger)
 
         let memorySessions = shared.sessions as? SessionStore
-        let routes = SiftRoutes(
+        var routes = SiftRoutes(
             runner: runner, registry: registry, metrics: metrics, configuration: settings.server,
             shared: database, storeMetrics: database?.metrics,
             readiness: {
@@ -198,6 +198,10 @@ struct Siftd: AsyncParsableCommand {
                 return Readiness(ready: open && health.healthy, components: components)
             },
             chatModels: { ChatModelCatalog(reloader.settings.server) })
+        // The MCP tool sift_fetch reads pages with the pipeline's client and guard, more of each page than a query keeps.
+        routes.pageReader = WebPageFetcher(
+            configuration: .init(timeout: .seconds(10), idleTimeout: .seconds(5), cacheTTL: settings.web.cacheTTL, maxPassages: 400),
+            client: shared.web.client, cache: shared.web.cache, logger: logger)
         let router = routes.router()
         let eventLoops = MultiThreadedEventLoopGroup.singleton
         if environment["SIFT_DEBUG_WEDGE"] == "1" {

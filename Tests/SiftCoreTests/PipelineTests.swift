@@ -36,6 +36,18 @@ struct PipelineTests {
         #expect(metrics.firstSourceMs != nil && metrics.firstDeltaMs != nil)
     }
 
+    @Test func aSearchEndsAfterRankingWithoutSynthesis() async throws {
+        let log = EventLog()
+        let provider = FixedProvider(name: "kb", hits: [hit("kb://a", "A", passages: ["alpha"]), hit("kb://b", "B", score: 0.5)])
+        let query = try WordsAnalyzer().analyze("a b")
+        let outcome = await pipeline(providers: [provider]).run(
+            id: QueryID(), query: query, context: QueryContext(synthesize: false)) { log.append($0) }
+        #expect(outcome == .complete)
+        #expect(log.types == [.status, .query, .status, .source, .source, .status, .ranked, .metrics, .done])
+        guard case .metrics(let metrics) = log.all[7].payload else { return }
+        #expect(metrics.passages == 2 && metrics.firstDeltaMs == nil && metrics.answered == nil)
+    }
+
     @Test func aFailingProviderBecomesAWarningNotAFailure() async {
         let log = EventLog()
         let observer = RecordingObserver()
