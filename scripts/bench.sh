@@ -59,6 +59,16 @@ if [[ ${BENCH_ONLY:-} == browser ]]; then
   exit 0
 fi
 
+# BENCH_ONLY=chat measures only the chat endpoint beside the SSE stream (the release siftd on the
+# default knowledge base) and rewrites only its section of docs/benchmarks.md.
+if [[ ${BENCH_ONLY:-} == chat ]]; then
+  SIFT_STATE_DIR="$STATE" SIFT_LISTEN=127.0.0.1:18080 SIFT_LOG=text SIFT_LOG_LEVEL=warning $BIN/siftd >"$out/siftd.log" 2>&1 &
+  wait_http "http://127.0.0.1:18080/readyz"
+  python3 scripts/bench_chat.py --port 18080 --write docs/benchmarks.md
+  echo "bench: wrote the chat section of docs/benchmarks.md" >&2
+  exit 0
+fi
+
 QUESTIONS=(
   "what is the capital of Australia" "what is photosynthesis" "how does TCP congestion control work"
   "what is entropy" "who was Ada Lovelace" "what is a mutex" "define osmosis" "what is the speed of light"
@@ -115,6 +125,8 @@ record siftd_latency_c1 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --
 record siftd_latency_c200 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 200 --requests 10000)"
 record siftd_throughput_c4 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 4 --requests 4000)"
 record siftd_after_load "$(memory $siftd_pid)"
+# The OpenAI-compatible endpoint beside the SSE one: time to the first answer text (scripts/bench_chat.py).
+record chat_first_content "$(python3 scripts/bench_chat.py --port $PORT)"
 kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
 
 # 4. RSS with streams held open (answers paused after their first word).

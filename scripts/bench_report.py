@@ -271,6 +271,10 @@ w(f"| first `delta`, the 8 questions in rotation, p50 / p99 (prompt processing; 
 w(f"| whole answer, p50 / p99 | {l1['total_p50_ms']} / {l1['total_p99_ms']} ms |")
 w(f"| failed streams | {lr['failures'] + l1['failures']} of {lr['requests'] + l1['requests']} |")
 w("")
+if "chat_first_content" in results:
+    from bench_chat import section as chat_section  # scripts/bench_chat.py
+
+    lines += chat_section(results["chat_first_content"])
 lines += browser_section(results["browser_fps"])
 w("## Index build")
 w("")

@@ -4,7 +4,8 @@
 #   scripts/install-deps.sh kb       the corpora of the embedded knowledge base
 #   scripts/install-deps.sh test     tools the system tests use (promtool, systemd-nspawn, Chromium and
 #                                    its driver with Selenium from PyPI, node for the browser client,
-#                                    the official MCP client `mcp` from PyPI for tests/system/test_mcp.py)
+#                                    the official MCP client `mcp` from PyPI for tests/system/test_mcp.py,
+#                                    the openai SDK from PyPI for tests/system/test_openai.py)
 #   scripts/install-deps.sh llm      what building llama-server needs (cmake)
 #   scripts/install-deps.sh eval     the structured data the quality benchmark's questions are built from
 #                                    (WordNet's own database files; scripts/eval/build_set.py)
@@ -29,6 +30,8 @@ declare -A pip_groups=(
   [test]="selenium==4.43.0 mcp==1.27.0
           openapi-spec-validator==0.9.0 schemathesis==4.32.5"
 )
+# The official OpenAI SDK drives /v1/chat/completions (tests/system/test_openai.py).
+pip_groups[test]+=" openai==3.63.0"
 
 wanted=()
 pip_wanted=()

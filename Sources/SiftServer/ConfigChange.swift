@@ -43,6 +43,7 @@ public enum ConfigChange {
             (ConfigKeys.llmTimeoutMs, { "\($0.llm.firstTokenTimeout)" }), (ConfigKeys.llmMerge, { "\($0.llm.merge)" }),
             (ConfigKeys.llmDeltaWindowMs, { "\($0.llm.deltaWindow)" }),
             (ConfigKeys.llmAllowModels, { "\($0.server.allowedModels.map { $0.sorted() } ?? ["*"])" }),
+            (ConfigKeys.openAIStatusEvents, { "\($0.server.openAIStatusEvents)" }),
             (ConfigKeys.sessionsMax, { "\($0.sessionsMax)" }),
             (ConfigKeys.sessionTTLSeconds, { "\($0.sessionTTL)" }),
             (ConfigKeys.queryRetentionSeconds, { "\($0.server.queryRetention)" }),

@@ -34,6 +34,10 @@ extension OpenAPIContract {
     {
       "name": "mcp",
       "description": "The Model Context Protocol server (Streamable HTTP)."
+    },
+    {
+      "name": "openai",
+      "description": "The OpenAI-compatible surface for chat UIs and the openai SDKs."
     }
   ],
   "paths": {
@@ -1036,6 +1040,141 @@ extension OpenAPIContract {
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/v1/chat/completions": {
+      "post": {
+        "tags": [
+          "openai"
+        ],
+        "operationId": "chatCompletions",
+        "summary": "Answer as an OpenAI-compatible model",
+        "description": "A chat completion is a query like any other (a SIFT_MAX_STREAMS slot, the same pipeline, its events kept under its id), read as OpenAI's `chat.completion` or, with `stream`, as `chat.completion.chunk` Server-Sent Events ending with `data: [DONE]`. docs/api.md, \"OpenAI-compatible chat\". The response carries `Connection: close`.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ChatCompletionRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The answer: one `chat.completion` (JSON), or with `stream: true` `chat.completion.chunk` events, then `data: [DONE]`; an error after the stream began is a `data: {\"error\":…}` event before `[DONE]`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ChatCompletion"
+                }
+              },
+              "text/event-stream": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "`invalid_request_error`: a malformed body, an unknown model (`model_not_found`), a bad search control; `param` names the field.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OpenAIError"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "`rate_limit_error`: Sift is answering SIFT_MAX_STREAMS questions already.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              },
+              "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OpenAIError"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "`server_error`: a bug; the journal has it under the request id.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OpenAIError"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "`shutting_down` or `store_unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              },
+              "Retry-After": {
+                "$ref": "#/components/headers/RetryAfter"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OpenAIError"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/models": {
+      "get": {
+        "tags": [
+          "openai"
+        ],
+        "operationId": "listModels",
+        "summary": "The models Sift answers as",
+        "description": "`sift` (the configured synthesizer) and `sift:<model>` for each LLM model a request may ask for (SIFT_LLM_ALLOW_MODELS), in OpenAI's list shape.",
+        "responses": {
+          "200": {
+            "description": "The models.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestId"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ModelsList"
+                }
+              }
+            }
           }
         }
       }
@@ -2950,6 +3089,354 @@ extension OpenAPIContract {
           "data"
         ],
         "additionalProperties": false
+      },
+      "OpenAIError": {
+        "type": "object",
+        "required": [
+          "error"
+        ],
+        "description": "OpenAI's error envelope, which OpenAI clients read (the chat surface answers in it instead of Sift's ErrorBody).",
+        "properties": {
+          "error": {
+            "type": "object",
+            "required": [
+              "message",
+              "type"
+            ],
+            "properties": {
+              "message": {
+                "type": "string"
+              },
+              "type": {
+                "type": "string",
+                "examples": [
+                  "invalid_request_error",
+                  "rate_limit_error",
+                  "server_error"
+                ]
+              },
+              "param": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "code": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "Sift's error code (`overloaded`, `model_not_found`, …) when there is one."
+              }
+            }
+          }
+        }
+      },
+      "ChatMessage": {
+        "type": "object",
+        "required": [
+          "role",
+          "content"
+        ],
+        "additionalProperties": true,
+        "properties": {
+          "role": {
+            "type": "string",
+            "description": "`user` and `assistant` turns make the conversation; `system` and `developer` messages are accepted and ignored."
+          },
+          "content": {
+            "anyOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "properties": {
+                    "type": {
+                      "type": "string"
+                    },
+                    "text": {
+                      "type": "string"
+                    }
+                  },
+                  "additionalProperties": true
+                }
+              }
+            ],
+            "description": "A string, or OpenAI's content parts (the `text` parts are read)."
+          }
+        }
+      },
+      "ChatCompletionRequest": {
+        "type": "object",
+        "required": [
+          "model",
+          "messages"
+        ],
+        "additionalProperties": true,
+        "description": "OpenAI's chat-completion body. Unknown fields are ignored, as OpenAI-compatible servers do. The last `user` message is the question; earlier user and assistant turns are the conversation a follow-up builds on.",
+        "properties": {
+          "model": {
+            "type": "string",
+            "description": "`sift` (the configured synthesizer) or `sift:<model>` (an allowed LLM model); GET /v1/models lists them.",
+            "examples": [
+              "sift"
+            ]
+          },
+          "messages": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+              "$ref": "#/components/schemas/ChatMessage"
+            }
+          },
+          "stream": {
+            "type": "boolean"
+          },
+          "stream_options": {
+            "type": "object",
+            "properties": {
+              "include_usage": {
+                "type": "boolean"
+              }
+            }
+          },
+          "max_tokens": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "max_completion_tokens": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "temperature": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 2
+          },
+          "n": {
+            "type": "integer",
+            "const": 1
+          },
+          "user": {
+            "type": "string"
+          },
+          "sift_status_events": {
+            "type": "boolean",
+            "description": "Open WebUI-style `event` status chunks for this request (also SIFT_OPENAI_STATUS_EVENTS=on)."
+          },
+          "sites": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/SiteList"
+              },
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/Site"
+                }
+              }
+            ]
+          },
+          "freshness": {
+            "$ref": "#/components/schemas/Freshness"
+          },
+          "providers": {
+            "anyOf": [
+              {
+                "$ref": "#/components/schemas/ProviderList"
+              },
+              {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/Provider"
+                }
+              }
+            ]
+          },
+          "max_sources": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "lang": {
+            "$ref": "#/components/schemas/Language"
+          }
+        }
+      },
+      "ChatCompletion": {
+        "type": "object",
+        "required": [
+          "id",
+          "object",
+          "created",
+          "model",
+          "choices"
+        ],
+        "additionalProperties": true,
+        "description": "One `chat.completion`: the answer with `[n]` markers and a Sources list in `message.content`, `url_citation` annotations, and Perplexity's `citations` and `search_results`.",
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "object": {
+            "const": "chat.completion"
+          },
+          "created": {
+            "type": "integer"
+          },
+          "model": {
+            "type": "string"
+          },
+          "choices": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "index",
+                "message",
+                "finish_reason"
+              ],
+              "properties": {
+                "index": {
+                  "type": "integer"
+                },
+                "finish_reason": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "logprobs": {
+                  "type": "null"
+                },
+                "message": {
+                  "type": "object",
+                  "required": [
+                    "role",
+                    "content"
+                  ],
+                  "properties": {
+                    "role": {
+                      "const": "assistant"
+                    },
+                    "content": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "annotations": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "properties": {
+                          "type": {
+                            "const": "url_citation"
+                          },
+                          "url_citation": {
+                            "type": "object",
+                            "properties": {
+                              "url": {
+                                "type": "string"
+                              },
+                              "title": {
+                                "type": "string"
+                              },
+                              "start_index": {
+                                "type": "integer"
+                              },
+                              "end_index": {
+                                "type": "integer"
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "usage": {
+            "type": "object",
+            "properties": {
+              "prompt_tokens": {
+                "type": "integer"
+              },
+              "completion_tokens": {
+                "type": "integer"
+              },
+              "total_tokens": {
+                "type": "integer"
+              }
+            }
+          },
+          "citations": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
+          },
+          "search_results": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "title": {
+                  "type": "string"
+                },
+                "url": {
+                  "type": "string"
+                },
+                "snippet": {
+                  "type": "string"
+                },
+                "date": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
+      },
+      "ModelsList": {
+        "type": "object",
+        "required": [
+          "object",
+          "data"
+        ],
+        "properties": {
+          "object": {
+            "const": "list"
+          },
+          "data": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "required": [
+                "id",
+                "object"
+              ],
+              "properties": {
+                "id": {
+                  "type": "string"
+                },
+                "object": {
+                  "const": "model"
+                },
+                "created": {
+                  "type": "integer"
+                },
+                "owned_by": {
+                  "type": "string"
+                }
+              }
+            }
+          }
+        }
       }
     },
     "responses": {

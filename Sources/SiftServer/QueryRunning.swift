@@ -34,13 +34,18 @@ public struct QueryRequest: Sendable, Equatable {
     public var merge: Bool
     /// What the request asked of the search.
     public var controls: SearchControls
+    /// Earlier turns the client keeps itself (the `messages` of an OpenAI chat request), oldest first:
+    /// the query follows them up as it would a session's, and its own turn is kept nowhere.
+    /// nil for a query that continues a stored ``session`` or starts one.
+    public var history: [ConversationTurn]?
 
     public init(
         bytes: [UInt8], session: String? = nil, models: [String]? = nil, merge: Bool = true,
-        controls: SearchControls = .init()
+        controls: SearchControls = .init(), history: [ConversationTurn]? = nil
     ) {
         self.bytes = bytes
         self.controls = controls
+        self.history = history
         self.session = session
         self.models = models
         self.merge = merge
@@ -66,7 +71,8 @@ extension Pipeline: QueryRunning {
         try check(request.controls)
         return PreparedQuery(
             query: try analyzer.analyze(text),
-            context: QueryContext(models: request.models, merge: request.merge, controls: request.controls))
+            context: QueryContext(
+                history: request.history ?? [], models: request.models, merge: request.merge, controls: request.controls))
     }
 
 

@@ -3,6 +3,8 @@ import SiftCore
 /// Gives every query a session, so that any answer can be followed up: a request
 /// naming a session continues it (its earlier turns go to the pipeline), one that
 /// names none starts a new one. A turn that completes is kept for the next.
+/// A request that brings its own earlier turns (``QueryRequest/history``) is followed
+/// up the same way, in no session: nothing of it is kept.
 public struct SessionRunner: QueryRunning {
     let inner: any QueryRunning
     let analyzer: any QueryAnalyzing
@@ -27,13 +29,18 @@ public struct SessionRunner: QueryRunning {
         try inner.check(request.controls)
         var query = try await analyze(request.bytes)
         var context = QueryContext(models: request.models, merge: request.merge, controls: request.controls)
-        guard let session = request.session else {
+        if let session = request.session {
+            context.session = session
+            context.history = try await store.history(of: session)
+        } else if let history = request.history {
+            // The client keeps the conversation (an OpenAI chat's messages): follow it up, keep nothing.
+            context.history = history
+        } else {
             context.session = store.newID()
             return PreparedQuery(query: query, context: context)
         }
-        context.session = session
-        context.history = try await store.history(of: session)
-        let earlier = context.history.map(\.question)
+        guard !context.history.isEmpty else { return PreparedQuery(query: query, context: context) }
+        let earlier = context.history.map(\.question).filter { !$0.isEmpty }
         if let resolved = analyzer.resolvingReferences(in: query.original, earlier: earlier),
             let searched = try? await analyze(Array(resolved.utf8))
         {

@@ -12,6 +12,10 @@ public struct SiftRoutes: Sendable {
     let metrics: SiftMetrics
     let configuration: SiftServerConfiguration
     let readiness: @Sendable () -> Readiness
+    /// What `/v1/chat/completions` and `/v1/models` offer, read per request so that a reload applies.
+    let chatModels: @Sendable () -> ChatModelCatalog
+    /// When these routes were made (Unix seconds): the `created` of `/v1/models`.
+    let startedAt = Date().timeIntervalSince1970
     /// Runs and keeps resumable queries (`POST /v1/queries`); run it as a `Service` beside the HTTP server.
     public let queries: QueryService
     /// Reads the page of the MCP tool `sift_fetch`, under the private-address guard; nil makes that tool fail.
@@ -22,7 +26,8 @@ public struct SiftRoutes: Sendable {
         runner: any QueryRunning, registry: StreamRegistry, metrics: SiftMetrics,
         configuration: SiftServerConfiguration, clock: ServerClock = .continuous,
         shared: (any SharedQueryStore)? = nil, storeMetrics: StoreMetrics? = nil,
-        readiness: @escaping @Sendable () -> Readiness
+        readiness: @escaping @Sendable () -> Readiness,
+        chatModels: (@Sendable () -> ChatModelCatalog)? = nil
     ) {
         let limits = QueryStore.Limits(
             // Every running query has a log, so the store holds at least as many as may run at once:
@@ -32,14 +37,16 @@ public struct SiftRoutes: Sendable {
         self.init(
             runner: runner, registry: registry, metrics: metrics, configuration: configuration,
             queryStore: QueryStore(limits: limits, metrics: metrics, clock: clock), shared: shared,
-            storeMetrics: storeMetrics, readiness: readiness)
+            storeMetrics: storeMetrics, readiness: readiness, chatModels: chatModels)
     }
 
     init(
         runner: any QueryRunning, registry: StreamRegistry, metrics: SiftMetrics,
         configuration: SiftServerConfiguration, queryStore: QueryStore, shared: (any SharedQueryStore)? = nil,
-        storeMetrics: StoreMetrics? = nil, readiness: @escaping @Sendable () -> Readiness
+        storeMetrics: StoreMetrics? = nil, readiness: @escaping @Sendable () -> Readiness,
+        chatModels: (@Sendable () -> ChatModelCatalog)? = nil
     ) {
+        self.chatModels = chatModels ?? { ChatModelCatalog(configuration) }
         self.runner = runner
         self.registry = registry
         self.metrics = metrics
@@ -79,6 +86,7 @@ public struct SiftRoutes: Sendable {
         }
         addQueryRoutes(to: router)
         addMCPRoutes(to: router)
+        addChatRoutes(to: router)
         // Last, once every route is in: the answers to requests that match none (405 or 404).
         table.set(router.routes.map { (method: $0.method, path: $0.path.description) })
         return router

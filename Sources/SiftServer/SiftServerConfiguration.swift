@@ -14,6 +14,10 @@ public struct SiftServerConfiguration: Sendable, Equatable {
     /// when asking for models only earns a warning). The ``ReloadableRunner`` checks requests against it,
     /// so that a reload can change it; the routes leave the check to their runner.
     public var allowedModels: Set<String>?
+    /// The models answers are written by (`SIFT_LLM_MODEL`); empty when they are extractive.
+    public var llmModels: [String] = []
+    /// Whether `POST /v1/chat/completions` sends Open WebUI `event` objects unless a request says (`SIFT_OPENAI_STATUS_EVENTS`).
+    public var openAIStatusEvents = false
     /// How long a resumable query's events are kept after its `done` (`SIFT_QUERY_RETENTION_SECONDS`).
     public var queryRetention: Duration
     /// Resumable queries kept at once, running and finished (`SIFT_QUERIES_MAX`).

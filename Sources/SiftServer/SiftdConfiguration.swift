@@ -133,6 +133,9 @@ public enum ConfigKeys {
     public static let llmAllowModels = ConfigKey(
         name: "llm_allow_models", environment: "SIFT_LLM_ALLOW_MODELS", defaultText: "the configured models",
         help: "Models a request may ask for with `models=` (they run on your key): a comma list, or * for any.")
+    public static let openAIStatusEvents = ConfigKey(
+        name: "openai_status_events", environment: "SIFT_OPENAI_STATUS_EVENTS", defaultText: "off",
+        help: "Send Open WebUI status `event` objects in /v1/chat/completions streams (a request's sift_status_events overrides): on or off.")
     public static let sessionsMax = ConfigKey(
         name: "sessions_max", environment: "SIFT_SESSIONS_MAX", defaultText: "1024",
         help: "Sessions kept for follow-up questions (within 16 MiB of text in all); the least recently used goes first.")
@@ -168,6 +171,7 @@ public enum ConfigKeys {
         llmAPIKey, llmContextTokens, llmMaxTokens, llmTimeoutMs, llmMerge, llmDeltaWindowMs, llmAllowModels,
         sessionsMax, sessionTTLSeconds, queryRetentionSeconds, queriesMax, queriesMaxMB, databaseURL,
         queryLeaseSeconds, replicaID,
+        openAIStatusEvents,
     ]
 }
 
@@ -461,6 +465,14 @@ public struct SiftdConfiguration: Sendable, Equatable {
         llm.deltaWindow = .milliseconds(try integer(ConfigKeys.llmDeltaWindowMs, default: 15, range: 0...1000))
         configuration.llm = llm
         configuration.server.allowedModels = llm.enabled ? llm.allowedModels.map { Set($0 + llm.models) } : nil
+        configuration.server.llmModels = llm.enabled ? llm.models : []
+        if let (text, origin) = value(ConfigKeys.openAIStatusEvents) {
+            switch text.lowercased() {
+            case "on", "true", "yes", "1": configuration.server.openAIStatusEvents = true
+            case "off", "false", "no", "0": configuration.server.openAIStatusEvents = false
+            default: throw ConfigurationError("\(origin) = “\(text)”: expected on or off.")
+            }
+        }
         configuration.sessionsMax = try integer(ConfigKeys.sessionsMax, default: 1024, range: 1...100_000)
         configuration.sessionTTL = .seconds(try integer(ConfigKeys.sessionTTLSeconds, default: 1800, range: 10...604_800))
 

@@ -196,7 +196,8 @@ struct Siftd: AsyncParsableCommand {
                 components["store"] = health.healthy ? "postgres ok" : health.detail
                 components["replica"] = database.replica
                 return Readiness(ready: open && health.healthy, components: components)
-            })
+            },
+            chatModels: { ChatModelCatalog(reloader.settings.server) })
         // The MCP tool sift_fetch reads pages with the pipeline's client and guard, more of each page than a query keeps.
         routes.pageReader = WebPageFetcher(
             configuration: .init(timeout: .seconds(10), idleTimeout: .seconds(5), cacheTTL: settings.web.cacheTTL, maxPassages: 400),
