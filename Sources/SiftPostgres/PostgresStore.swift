@@ -116,17 +116,8 @@ public final class PostgresStore: SharedQueryStore, Sendable {
         let start = ContinuousClock.now
         let timeout = self.timeout
         do {
-            let value = try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else {
-                    throw StoreFailure.unavailable("PostgreSQL at \(self.url.endpoint) did not answer within \(timeout.components.seconds) s")
-                }
-                return value
+            let value = try await Self.withDeadline(timeout, body) {
+                StoreFailure.unavailable("PostgreSQL at \(self.url.endpoint) did not answer within \(timeout.components.seconds) s")
             }
             metrics?.record(name, duration: start.duration(to: .now), failed: false)
             let recovered = healthState.withLock { health in
@@ -144,6 +135,27 @@ public final class PostgresStore: SharedQueryStore, Sendable {
             let detail = describe(error)
             markUnhealthy(detail)
             throw .unavailable(detail)
+        }
+    }
+
+    /// `body`'s result, or `expired()` thrown once `timeout` has passed.
+    ///
+    /// Not a task group: a group waits for every child, and a postgres-nio call waiting for a connection
+    /// to a database that is gone does not always end when cancelled (seen in test_replicas: a reader on
+    /// another replica, and then shutdown, waited until PostgreSQL came back). So the call runs in a task
+    /// of its own, which is cancelled and left to finish by itself when the deadline passes; the caller
+    /// goes on at once. Cancelling the caller cancels the call.
+    static func withDeadline<T: Sendable>(
+        _ timeout: Duration, _ body: @escaping @Sendable () async throws -> T,
+        expired: @escaping @Sendable () -> any Error
+    ) async throws -> T {
+        let race = DeadlineRace<T>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                race.start(continuation, timeout: timeout, body: body, expired: expired)
+            }
+        } onCancel: {
+            race.finish(.failure(CancellationError()))
         }
     }
 
@@ -321,5 +333,66 @@ public final class PostgresStore: SharedQueryStore, Sendable {
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, .seconds(5))
         }
+    }
+}
+
+/// The state of one ``PostgresStore/withDeadline(_:_:expired:)``: the caller's continuation, resumed once by
+/// whichever of the call, the deadline and cancellation comes first; the loser tasks are cancelled.
+private final class DeadlineRace<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var call: Task<Void, Never>?
+        var timer: Task<Void, Never>?
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+
+    func start(
+        _ continuation: CheckedContinuation<T, any Error>, timeout: Duration,
+        body: @escaping @Sendable () async throws -> T, expired: @escaping @Sendable () -> any Error
+    ) {
+        // The continuation first, so that whatever finishes, however soon, finds it.
+        let cancelled = state.withLock { state -> Bool in
+            if state.finished { return true }
+            state.continuation = continuation
+            return false
+        }
+        if cancelled {
+            continuation.resume(throwing: CancellationError())
+            return
+        }
+        let call = Task {
+            do {
+                self.finish(.success(try await body()))
+            } catch {
+                self.finish(.failure(error))
+            }
+        }
+        let timer = Task {
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            self.finish(.failure(expired()))
+        }
+        let over = state.withLock { state -> Bool in
+            state.call = call
+            state.timer = timer
+            return state.finished
+        }
+        if over {
+            call.cancel()
+            timer.cancel()
+        }
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        let (continuation, call, timer) = state.withLock { state in
+            guard !state.finished else { return (nil, nil, nil) as (CheckedContinuation<T, any Error>?, Task<Void, Never>?, Task<Void, Never>?) }
+            state.finished = true
+            defer { state.continuation = nil }
+            return (state.continuation, state.call, state.timer)
+        }
+        call?.cancel()
+        timer?.cancel()
+        continuation?.resume(with: result)
     }
 }
