@@ -134,12 +134,7 @@ final class QueryReplication: Sendable {
         let (wakes, wake) = AsyncStream<Bool>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let (chosen, isNew) = mirrors.withLock { mirrors -> (QueryLog?, Bool) in
             if let existing = mirrors[id] { return (existing.log, false) }
-            if mirrors.count >= maxMirrors {
-                for (key, mirror) in mirrors where mirror.log.isEnded && mirror.log.readerCount == 0 {
-                    mirrors[key] = nil
-                    mirror.wake.finish()
-                }
-            }
+            if mirrors.count >= maxMirrors { Self.dropIdle(&mirrors) }
             guard mirrors.count < maxMirrors else { return (nil, false) }
             mirrors[id] = Mirror(log: log, wake: wake, wakes: wakes)
             return (log, true)
@@ -147,6 +142,14 @@ final class QueryReplication: Sendable {
         guard let chosen else { throw QueryError.overloaded(limit: maxMirrors) }
         if isNew && !log.isEnded { start.yield(id) }
         return chosen
+    }
+
+    /// Forgets the mirrors that ended and have no reader left.
+    private static func dropIdle(_ mirrors: inout [QueryID: Mirror]) {
+        for (key, mirror) in mirrors where mirror.log.isEnded && mirror.log.readerCount == 0 {
+            mirrors[key] = nil
+            mirror.wake.finish()
+        }
     }
 
     /// Reads the events of `log` after those it holds, until none are left; true when it found any.
@@ -280,13 +283,7 @@ final class QueryReplication: Sendable {
             } catch {
                 logger.debug("store maintenance failed", metadata: ["error": "\(error)"])
             }
-            // Mirrors that ended and have no reader left go.
-            mirrors.withLock { mirrors in
-                for (key, mirror) in mirrors where mirror.log.isEnded && mirror.log.readerCount == 0 {
-                    mirrors[key] = nil
-                    mirror.wake.finish()
-                }
-            }
+            mirrors.withLock { Self.dropIdle(&$0) }
         }
     }
 }

@@ -19,6 +19,7 @@ import pytest
 from conftest import ROOT, SIFTD
 from nspawn import Container, missing_prerequisite, wait_for
 from sse import stream_path
+from test_dashboards import STORE_ONLY
 
 PORT = 8080  # the unit's default listen address, and siftd.socket's ListenStream
 PREFIX = "/opt/siftd"  # outside /usr: with --volatile=yes the container's /usr is the host's, read-only
@@ -94,12 +95,7 @@ NOT_CONFIGURED_HERE = {
 }
 # No database in the container: the store row and its alerts are excused as test_dashboards.py excuses them
 # (test_replicas.py checks them against PostgreSQL).
-NOT_CONFIGURED_HERE.update({name: "no database is configured in the container" for name in (
-    "Store operation latency (p99)", "Store errors and takeovers", "Store wake-ups and rows",
-    "SiftdStoreErrors", "SiftdLeaseTakeovers",
-    "sift_store_operation_seconds_bucket", "sift_store_errors_total", "sift_store_lease_takeovers_total",
-    "sift_store_wakeups_total", "sift_store_rows",
-)})
+NOT_CONFIGURED_HERE.update(STORE_ONLY)
 
 
 def runtime_library_dirs(binary):
