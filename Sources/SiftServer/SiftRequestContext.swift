@@ -8,10 +8,14 @@ public struct SiftRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The id sent back as `X-Request-Id`; a query started by this request uses it.
     public var requestID: QueryID
+    /// Who is asking, for fair shares and per-client bounds: `key:NAME` once a request's API key is
+    /// checked, else `addr:IP` (the peer's address; behind a proxy, the proxy's).
+    public var client: String
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.requestID = QueryID()
+        self.client = "addr:" + (source.channel.remoteAddress?.ipAddress ?? "unknown")
         self.logger[metadataKey: "query_id"] = "\(requestID)"
     }
 }
