@@ -81,7 +81,10 @@ func fuzzURL(_ bytes: [UInt8]) {
     // A host is not escaped: one with spaces or controls (no real URL's) is left out, as the
     // trimming of a URL's ends would shorten its key.
     let plain = key.utf8.allSatisfy { $0 > 0x20 && $0 != 0x7F }
-    if URLNormalizer.isHTTP(url), plain, !key.contains("://"), !key.isEmpty {
+    // So is a URL without `//` (`https::::/x`), which browsers read leniently and engines never return.
+    let lower = url.lowercased()
+    let authority = lower.hasPrefix("http://") || lower.hasPrefix("https://")
+    if URLNormalizer.isHTTP(url), authority, plain, !key.contains("://"), !key.isEmpty {
         // The key has no scheme; the default port it dropped (or kept) is the original scheme's.
         let again = URLNormalizer.fusionKey("https://" + key)
         if again != key, URLNormalizer.fusionKey("http://" + key) != key { violated("fusion key not idempotent: \(url.debugDescription) -> \(key.debugDescription) -> \(again.debugDescription)") }
