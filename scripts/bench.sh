@@ -76,6 +76,55 @@ QUESTIONS=(
 paths=()
 for q in "${QUESTIONS[@]}"; do paths+=(--path "/v1/answer/stream?q=$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote_plus(sys.argv[1]))' "$q")"); done
 
+# 10. The soak and the 2,000-stream hold (issue 15): SOAK_ANSWERS (100,000) answers in a row after
+# SOAK_WARMUP (5,000), with siftd's RSS after the warm-up, at the end and every 10 s between
+# (goal: under 2 MB of growth); then 2,000 streams held open at once (answers paused by
+# SIFT_DEBUG_DELTA_DELAY_MS), with RSS (goal under 100 MB) and the first event's latency.
+bench_soak() {
+  local port=18082 answers=${SOAK_ANSWERS:-100000} warmup=${SOAK_WARMUP:-5000} concurrency=${SOAK_CONCURRENCY:-4}
+  local load; load=$(cut -d' ' -f1-3 /proc/loadavg)
+  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$port" SIFT_LOG=text SIFT_LOG_LEVEL=warning $BIN/siftd >"$out/soak-siftd.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 3000); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+  sleep 1
+  local idle; idle=$(memory $pid)
+  $BIN/sift-bench latency --port $port "${paths[@]}" --concurrency "$concurrency" --requests "$warmup" --warmup 0 >"$out/soak-warmup.json"
+  sleep 1
+  local warm; warm=$(memory $pid)
+  ( while sleep 10; do rss_kb $pid >>"$out/soak-rss.txt" 2>/dev/null || break; done ) &
+  local sampler=$!
+  $BIN/sift-bench latency --port $port "${paths[@]}" --concurrency "$concurrency" --requests "$answers" --warmup 0 >"$out/soak-run.json"
+  kill $sampler 2>/dev/null; wait $sampler 2>/dev/null || true
+  sleep 1
+  local end; end=$(memory $pid)
+  kill $pid; wait $pid 2>/dev/null || true
+  record soak "$(python3 -c '
+import json, sys
+idle, warm, end, run = (json.loads(a) for a in sys.argv[1:5])
+samples = [int(x) / 1024 for x in open(sys.argv[5]).read().split()] if sys.argv[5] else []
+print(json.dumps({"load": sys.argv[6], "warmup_answers": int(sys.argv[7]), "answers": int(sys.argv[8]),
+    "concurrency": int(sys.argv[9]), "idle": idle, "warm": warm, "end": end, "run": run,
+    "growth_mb": round(end["rss_mb"] - warm["rss_mb"], 1),
+    "peak_rss_mb": round(max(samples + [end["rss_mb"], warm["rss_mb"]]), 1)}))
+' "$idle" "$warm" "$end" "$(cat "$out/soak-run.json")" "$( [[ -s $out/soak-rss.txt ]] && echo "$out/soak-rss.txt")" "$load" "$warmup" "$answers" "$concurrency")"
+
+  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$port" SIFT_LOG=text SIFT_LOG_LEVEL=warning SIFT_MAX_STREAMS=4096 \
+    SIFT_DEBUG_DELTA_DELAY_MS=600000 $BIN/siftd >"$out/hold-siftd.log" 2>&1 &
+  pid=$!
+  wait_http "http://127.0.0.1:$port/readyz"
+  sleep 1
+  record soak_hold "$($BIN/sift-bench hold --port $port "${paths[@]}" --concurrency 2000 --pid $pid)"
+  kill $pid; wait $pid 2>/dev/null || true
+}
+
+# BENCH_ONLY=soak runs section 10 alone and rewrites only its section of docs/benchmarks.md.
+if [[ ${BENCH_ONLY:-} == soak ]]; then
+  bench_soak
+  python3 scripts/bench_soak.py "$results" docs/benchmarks.md
+  echo "bench: wrote the soak section of docs/benchmarks.md" >&2
+  exit 0
+fi
+
 # 1. Index build time, from nothing (release build, this machine's cores).
 rm -rf "$out/index"
 start=$(date +%s.%N)
@@ -205,6 +254,7 @@ record llm_real_first "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --co
 kill $siftd_pid $llm_pid; wait $siftd_pid $llm_pid 2>/dev/null || true
 
 bench_browser
+bench_soak
 
 python3 scripts/bench_report.py "$results" docs/benchmarks.md
 echo "bench: wrote docs/benchmarks.md" >&2

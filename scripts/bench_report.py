@@ -276,6 +276,10 @@ if "chat_first_content" in results:
 
     lines += chat_section(results["chat_first_content"])
 lines += browser_section(results["browser_fps"])
+if "soak" in results and "soak_hold" in results:
+    from bench_soak import section as soak_section  # scripts/bench_soak.py
+
+    lines += soak_section(results["soak"], results["soak_hold"])
 w("## Index build")
 w("")
 ib = results["index_build"]
