@@ -187,44 +187,9 @@ target_pid=$siftd_pid
 with_open_streams siftd_open200 $PORT "${paths[@]}" -- "${paths[@]}"
 kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
 
-# 5. Web search: siftd against sift-replay (Brave, SearXNG, pages) on loopback. The
-# replays answer after UPSTREAM_MS; an empty knowledge base makes the first source a web one.
-UPSTREAM_MS=20
-RPORT=18091
-$BIN/sift-replay --port $RPORT --service all --latency-ms $UPSTREAM_MS --brave-per-second 100000 \
-  --brave-monthly-quota 0 >"$out/replay.log" 2>&1 &
-replay_pid=$!
-wait_http "http://127.0.0.1:$((RPORT + 2))/plain"
-mkdir -p "$out/empty-kb"
-WEB_ENV=(SIFT_BRAVE_URL=http://127.0.0.1:$RPORT SIFT_BRAVE_API_KEY=replay-key
-  SIFT_SEARXNG_URL=http://127.0.0.1:$((RPORT + 1)) SIFT_FETCH_ALLOW_HOSTS=127.0.0.1 SIFT_CACHE=off)
-web_paths=()
-for q in "capital of australia" "swift concurrency" "tcp congestion control"; do
-  web_paths+=(--path "/v1/answer/stream?q=$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote_plus(sys.argv[1]))' "$q")")
-done
-STATE_SAVED=$STATE; STATE="$out/web-state"
-start_siftd env "${WEB_ENV[@]}" SIFT_KB_SOURCES="$out/empty-kb" SIFT_MAX_PAGES=0
-record web_first_source "$($BIN/sift-bench latency --port $PORT "${web_paths[@]}" --concurrency 1 --requests 500 --stop-after source | python3 -c "import json,sys; r=json.load(sys.stdin); r['upstream_ms']=$UPSTREAM_MS; print(json.dumps(r))")"
-kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
-STATE=$STATE_SAVED
-start_siftd env "${WEB_ENV[@]}"
-fetched() { curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^sift_fetch_total\{outcome="done"\}/ {print $2}'; }
-before=$(fetched); t0=$(date +%s.%N)
-load=$($BIN/sift-bench latency --port $PORT "${web_paths[@]}" --concurrency 50 --requests 500 --warmup 0)
-t1=$(date +%s.%N); after=$(fetched)
-record web_c50 "$(python3 -c "import json,sys; r=json.loads(sys.argv[1]); r['pages']=$after-$before; r['pages_per_second']=round(($after-$before)/($t1-$t0),1); print(json.dumps(r))" "$load" | sed 's/}$//'), \"memory\": $(memory $siftd_pid)}"
-kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
-
-# 6. The libcurl client against curl itself, on the page server.
-PAGES="http://127.0.0.1:$((RPORT + 2))"
-record http_huge_sift "$($BIN/sift-bench http --url "$PAGES/huge?mb=1024")"
-t0=$(date +%s.%N); curl -s -o /dev/null "$PAGES/huge?mb=1024"; t1=$(date +%s.%N)
-record http_huge_curl "{\"mib_per_second\": $(python3 -c "print(round(1024/($t1-$t0),1))")}"
-record http_small_sift "$($BIN/sift-bench http --url "$PAGES/plain" --requests 5000 --concurrency 8)"
-python3 -c "print('\n'.join(['url = \"$PAGES/plain\"\noutput = \"/dev/null\"'] * 5000))" > "$out/curl.cfg"
-t0=$(date +%s.%N); curl -s -Z --parallel-max 8 -K "$out/curl.cfg"; t1=$(date +%s.%N)
-record http_small_curl "{\"requests_per_second\": $(python3 -c "print(round(5000/($t1-$t0)))")}"
-kill $replay_pid; wait $replay_pid 2>/dev/null || true
+# 5 and 6. The web path (siftd against sift-replay: first source, 50 clients with snippets only and
+# with pages, the replay's own share) and the libcurl client beside curl: scripts/bench_web.sh.
+BIN=$BIN scripts/bench_web.sh "$results"
 
 # 7. LLM synthesis: what siftd adds on top of the model. First a scripted model whose
 # server notes when it wrote each first token (CLOCK_MONOTONIC, as the client does),

@@ -64,6 +64,7 @@ struct Latency: AsyncParsableCommand {
         var report: [String: String] = [
             "requests": "\(results.count)", "concurrency": "\(target.concurrency)",
             "failures": "\(failures.count)", "seconds": format(seconds),
+            "without_source": "\(results.filter { $0.succeeded && $0.firstSource == nil && !$0.stoppedEarly }.count)",
             "answers_per_second": format(Double(results.count - failures.count) / seconds),
         ]
         for (name, values) in [
