@@ -50,7 +50,7 @@ stop_siftd() { kill $siftd_pid; wait $siftd_pid 2>/dev/null || true; }
 # 1. First source, one query at a time, Brave only; the replay's own time per request apart.
 start_siftd env "${BRAVE_ENV[@]}" SIFT_MAX_PAGES=0
 curl -s -X POST "http://127.0.0.1:$RPORT/_replay/timings/reset" >/dev/null
-first=$($BIN/sift-bench latency --port $PORT "${web_paths[@]}" --concurrency 1 --requests 1000 --stop-after source)
+first=$($BIN/sift-bench latency --port $PORT "${web_paths[@]}" --concurrency 1 --requests 500 --stop-after source)
 record web_first_source "$(merge "$first" upstream_ms=$UPSTREAM_MS replay="$(curl -s "http://127.0.0.1:$RPORT/_replay/timings")")"
 stop_siftd
 
