@@ -80,3 +80,20 @@ public final class StreamRegistry: Service, Sendable {
         for entry in entries { entry.stop(reason) }
     }
 }
+
+/// A stream slot held by a reader of a resumable query (`GET /v1/queries/{id}/events`): taken when the
+/// reader is admitted, given back when the response body that holds it goes away, whatever ended it.
+final class ReaderSlot: Sendable {
+    private let registry: StreamRegistry
+    private let id: QueryID
+
+    /// Takes a slot for the reader with request id `id`, or throws `overloaded` / `shuttingDown`.
+    /// A reader ends with its query (shutdown ends the queries), so there is nothing to stop.
+    init(registry: StreamRegistry, id: QueryID) throws(QueryError) {
+        self.registry = registry
+        self.id = id
+        try registry.register(id, stop: { _ in })
+    }
+
+    deinit { registry.unregister(id) }
+}

@@ -165,7 +165,7 @@ struct HealthCheckTests {
 }
 
 @Suite("Serving on a socket passed by systemd")
-struct ListeningSocketServerTests {
+struct SocketActivatedServerTests {
     /// A bound, listening loopback TCP socket, as systemd passes it, and its port.
     func listeningSocket() throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -215,8 +215,8 @@ struct ListeningSocketServerTests {
         let router = Router(context: SiftRequestContext.self)
         router.get("/hello") { _, _ in "hello from a passed socket" }
         let running = AsyncStream<Void>.makeStream()
-        let server = ListeningSocketServer(
-            socket: fd, router: router, serverName: "siftd",
+        let server = SiftHTTPServer(
+            binding: .socket(fd), router: router, serverName: "siftd",
             onServerRunning: { _ in running.continuation.yield() }, logger: Logger(label: "test"))
         let group = ServiceGroup(services: [server], logger: Logger(label: "test"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
