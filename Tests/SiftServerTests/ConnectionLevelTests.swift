@@ -364,3 +364,34 @@ struct FairRetentionTests {
         #expect(store.count == 4)
     }
 }
+
+@Suite("Readers of resumable queries are streams")
+struct ReaderSlotTests {
+    @Test func readersBeyondTheFirstTakeSlotsAndAreRefusedOverTheCap() async throws {
+        let gate = Gate()
+        let harness = ResumableQueryTests().harness(
+            ScriptedRunner.paused(deltas: 3, pauseAfter: 1, gate: gate),
+            configuration: .init(maxStreams: 2, heartbeat: .seconds(60)))
+        try await harness.serve { port in
+            let (_, body) = try await ResumableQueryTests.create(port)
+            let log = try harness.store.log(try #require(QueryID(body.id)))
+            // The first reader shares the running query's slot.
+            async let first = ResumableQueryTests.read(port, body.id)
+            try await ResumableQueryTests.poll { log.readerCount == 1 }
+            #expect(harness.registry.activeCount == 1)
+            // The second takes the last slot; a third is refused like any stream over the cap.
+            async let second = ResumableQueryTests.read(port, body.id)
+            try await ResumableQueryTests.poll { log.readerCount == 2 }
+            #expect(harness.registry.activeCount == 2)
+            #expect(String(decoding: harness.metrics.render(), as: UTF8.self).contains("sift_streams_active 2"))
+            let third = try await Loopback.exchange(port: port, "GET", "/v1/queries/\(body.id)/events")
+            #expect(third.status == 429)
+            #expect(third.body.contains(#""code":"overloaded""#))
+            await gate.open()
+            #expect((try await first).frames.last?.type == "done")
+            #expect((try await second).frames.last?.type == "done")
+            // Every slot comes back once the readers are gone.
+            try await ResumableQueryTests.poll { harness.registry.activeCount == 0 }
+        }
+    }
+}
