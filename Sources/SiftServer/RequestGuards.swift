@@ -79,7 +79,11 @@ enum OriginPolicy {
         // differs (an https origin, http to siftd), so only the authorities are compared.
         var hostAuthority = Substring(host.lowercased())
         for port in [":80", ":443"] where hostAuthority.hasSuffix(port) { hostAuthority = hostAuthority.dropLast(port.count) }
-        return originAuthority == hostAuthority
+        if originAuthority == hostAuthority { return true }
+        // A proxy that passes the host name without its port (nginx's `Host $host`): the names must match.
+        // A Host with a port (a browser talking to siftd directly) must match the origin's port too.
+        let hostHasPort = HostPolicy.hostName(hostAuthority) != hostAuthority
+        return !hostHasPort && HostPolicy.hostName(originAuthority) == hostAuthority
     }
 }
 

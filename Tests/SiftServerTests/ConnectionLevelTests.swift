@@ -287,6 +287,10 @@ struct RequestPolicyTests {
         #expect(OriginPolicy.allows(origin: "https://sift.example", fetchSite: nil, host: "sift.example", allowed: []))
         #expect(OriginPolicy.allows(origin: "http://localhost", fetchSite: nil, host: "localhost:80", allowed: []))
         #expect(!OriginPolicy.allows(origin: "http://127.0.0.1:9999", fetchSite: nil, host: "127.0.0.1:8080", allowed: []))
+        // Behind nginx (`Host $host`) the port is gone: the names must match.
+        #expect(OriginPolicy.allows(origin: "http://127.0.0.1:8088", fetchSite: nil, host: "127.0.0.1", allowed: []))
+        #expect(OriginPolicy.allows(origin: "https://sift.example:8443", fetchSite: nil, host: "sift.example", allowed: []))
+        #expect(!OriginPolicy.allows(origin: "http://evil.example:8088", fetchSite: nil, host: "127.0.0.1", allowed: []))
         #expect(!OriginPolicy.allows(origin: "null", fetchSite: nil, host: "127.0.0.1:8080", allowed: []))
         #expect(!OriginPolicy.allows(origin: "https://evil.example", fetchSite: nil, host: "127.0.0.1", allowed: []))
         #expect(
