@@ -173,6 +173,34 @@ struct ConnectionLevelTests {
         }
     }
 
+    @Test func aStreamBeingWrittenIsNotIdleHoweverLongItLasts() async throws {
+        var limits = ConnectionLimits()
+        limits.idleTimeout = .seconds(1)
+        let routes: @Sendable (Router<SiftRequestContext>) -> Void = { router in
+            router.get("/slow") { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "text/event-stream", .connection: "close"],
+                    body: .init { writer in
+                        // Three times the idle timeout, with a heartbeat between.
+                        for beat in 0..<6 {
+                            try await writer.write(ByteBuffer(string: ": ping \(beat)\n"))
+                            try await Task.sleep(for: .milliseconds(500))
+                        }
+                        try await writer.write(ByteBuffer(string: "event: done\ndata: {}\n\n"))
+                        try await writer.finish(nil)
+                    })
+            }
+        }
+        try await serve(limits: limits, routes: routes) { port, metrics in
+            let connection = try RawConnection(port: port)
+            connection.send("GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            let response = await connection.readToEnd()
+            #expect(response.contains(": ping 5"))
+            #expect(response.contains("event: done"))
+            #expect(!rejections(metrics, .idleTimeout))
+        }
+    }
+
     @Test func overTheCapTheLongestIdleMakesRoomElse503() async throws {
         var limits = ConnectionLimits()
         limits.maxConnections = 2
