@@ -30,8 +30,8 @@ final class RawConnection: @unchecked Sendable {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        // Reads give up after 20 s, so that a server that never answers fails the test rather than hangs it.
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        // Reads give up after 60 s, so that a server that never answers fails the test rather than hangs it.
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard connected else { throw ChannelError.connectPending }
     }
@@ -63,7 +63,7 @@ final class RawConnection: @unchecked Sendable {
 
 }
 
-@Suite("The connection level: timeouts, the cap, parser errors, guards")
+@Suite("The connection level: timeouts, the cap, parser errors, guards", .serialized)
 struct ConnectionLevelTests {
     /// Runs a ``SiftHTTPServer`` on a free loopback port with `limits` and Sift's middleware around `routes`.
     func serve(
@@ -162,7 +162,7 @@ struct ConnectionLevelTests {
 
     @Test func anIdleKeepAliveConnectionIsClosedAfterItsAnswer() async throws {
         var limits = ConnectionLimits()
-        limits.idleTimeout = .seconds(1)
+        limits.idleTimeout = .seconds(2)
         try await serve(limits: limits) { port, metrics in
             let connection = try RawConnection(port: port)
             connection.send("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
