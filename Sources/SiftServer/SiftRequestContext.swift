@@ -27,8 +27,8 @@ public struct SiftRequestContext: RequestContext {
 ///
 /// Before routing, the ``RequestGuard`` refuses a Host not allowed (421), a foreign browser origin (403),
 /// a form or text body on a JSON route (415) and a declared body over the cap (413). HEAD is answered
-/// wherever GET is: as GET without the body, and on the event-stream routes with the stream's head
-/// alone (no query is started or read).
+/// wherever GET is: by the router, as GET without the body (`RouterOptions.autoGenerateHeadEndpoints`),
+/// and here on the event-stream routes with the stream's head alone (no query is started or read).
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = SiftRequestContext
     let metrics: SiftMetrics
