@@ -12,6 +12,10 @@ public enum ConfigChange {
         ConfigKeys.cacheMaxMB.name, ConfigKeys.sessionsMax.name, ConfigKeys.sessionTTLSeconds.name,
         ConfigKeys.queryRetentionSeconds.name, ConfigKeys.queriesMax.name, ConfigKeys.queriesMaxMB.name,
         ConfigKeys.databaseURL.name, ConfigKeys.queryLeaseSeconds.name, ConfigKeys.replicaID.name,
+        // The HTTP server and its guards are built once, at start.
+        ConfigKeys.headerTimeoutSeconds.name, ConfigKeys.bodyTimeoutSeconds.name, ConfigKeys.idleTimeoutSeconds.name,
+        ConfigKeys.maxConnections.name, ConfigKeys.shutdownTimeoutSeconds.name, ConfigKeys.allowedHosts.name,
+        ConfigKeys.allowedOrigins.name,
     ]
 
     /// Every key whose resolved value differs (keys only: never a value, since keys may be secrets).
@@ -52,6 +56,13 @@ public enum ConfigChange {
             (ConfigKeys.databaseURL, { "\($0.databaseURL.map { "\($0)|\($0.password ?? "")" } ?? "")" }),
             (ConfigKeys.queryLeaseSeconds, { "\($0.queryLease)" }),
             (ConfigKeys.replicaID, { $0.replicaID ?? "" }),
+            (ConfigKeys.headerTimeoutSeconds, { "\($0.server.connections.headerTimeout)" }),
+            (ConfigKeys.bodyTimeoutSeconds, { "\($0.server.connections.bodyTimeout)" }),
+            (ConfigKeys.idleTimeoutSeconds, { "\($0.server.connections.idleTimeout)" }),
+            (ConfigKeys.maxConnections, { "\($0.server.connections.maxConnections)" }),
+            (ConfigKeys.shutdownTimeoutSeconds, { "\($0.shutdownTimeout)" }),
+            (ConfigKeys.allowedHosts, { $0.server.allowedHosts?.joined(separator: ",") ?? "*" }),
+            (ConfigKeys.allowedOrigins, { $0.server.allowedOrigins.joined(separator: ",") }),
         ]
         return fields.compactMap { key, value in value(old) == value(new) ? nil : key.name }
     }
@@ -81,6 +92,10 @@ public enum ConfigChange {
         kept.databaseURL = old.databaseURL
         kept.queryLease = old.queryLease
         kept.replicaID = old.replicaID
+        kept.server.connections = old.server.connections
+        kept.shutdownTimeout = old.shutdownTimeout
+        kept.server.allowedHosts = old.server.allowedHosts
+        kept.server.allowedOrigins = old.server.allowedOrigins
         return kept
     }
 }

@@ -108,6 +108,9 @@ final class QueryLog: Sendable {
     let id: QueryID
     /// The session the query belongs to, when it has one.
     let session: String?
+    /// Who asked (`SiftRequestContext.client`; empty when unknown): the store evicts the finished queries of
+    /// the owner holding the most first.
+    let owner: String
     /// Whether the query runs to its end without readers (`POST /v1/queries`).
     let resumable: Bool
     /// How many events a reader of a query that is not resumable may fall behind before it is dropped.
@@ -134,9 +137,10 @@ final class QueryLog: Sendable {
     init(
         id: QueryID, session: String?, maxBytes: Int, store: QueryStore?, resumable: Bool = true,
         slowReaderLimit: Int? = nil, replicated: Bool = false, clock: ServerClock = .continuous,
-        onEnded: (@Sendable () -> Void)? = nil
+        onEnded: (@Sendable () -> Void)? = nil, owner: String = ""
     ) {
         self.id = id
+        self.owner = owner
         self.onEnded = onEnded
         self.replicated = replicated
         self.session = session

@@ -57,11 +57,16 @@ public final class QueryService: Service, Sendable {
     /// Admits query `id` (`overloaded`, `shutting_down`) and hands it to ``run()``; its events
     /// go to the log returned. A query that is not `resumable` is cancelled when its last
     /// reader leaves, and its readers are dropped beyond `slowReaderLimit` events behind.
-    func admit(id: QueryID, prepared: PreparedQuery, resumable: Bool) async throws(QueryError) -> QueryLog {
+    /// `owner` is who asked (`SiftRequestContext.client`), kept on the log and the session turn.
+    func admit(id: QueryID, prepared: PreparedQuery, resumable: Bool, owner: String = "") async throws(QueryError)
+        -> QueryLog
+    {
+        var prepared = prepared
+        prepared.context.owner = owner
         let log = QueryLog(
             id: id, session: prepared.context.session, maxBytes: store.limits.maxQueryBytes, store: store,
             resumable: resumable, slowReaderLimit: slowReaderLimit, replicated: replication != nil, clock: store.clock,
-            onEnded: { [registry] in registry.unregister(id) })
+            onEnded: { [registry] in registry.unregister(id) }, owner: owner)
         try registry.register(id) { _ in log.stop(.shutdown) }
         do {
             try store.admit(log)

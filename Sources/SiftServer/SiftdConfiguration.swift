@@ -172,6 +172,31 @@ public enum ConfigKeys {
         name: "replica_id", environment: "SIFT_REPLICA_ID", defaultText: "hostname:port",
         help: "With a database: this replica's name in leases, logs and the replica label of its metrics.")
 
+    // The connection level (docs/security.md).
+    public static let headerTimeoutSeconds = ConfigKey(
+        name: "header_timeout_seconds", environment: "SIFT_HEADER_TIMEOUT_SECONDS", defaultText: "10",
+        help: "Seconds a request head may take from its first byte; a slower one gets 408 and the connection closes.")
+    public static let bodyTimeoutSeconds = ConfigKey(
+        name: "body_timeout_seconds", environment: "SIFT_BODY_TIMEOUT_SECONDS", defaultText: "30",
+        help: "Seconds a request body may take after its head; a slower one gets 408 and the connection closes.")
+    public static let idleTimeoutSeconds = ConfigKey(
+        name: "idle_timeout_seconds", environment: "SIFT_IDLE_TIMEOUT_SECONDS", defaultText: "75",
+        help: "Seconds a keep-alive connection may wait for its next request; streams being written are not idle.")
+    public static let maxConnections = ConfigKey(
+        name: "max_connections", environment: "SIFT_MAX_CONNECTIONS",
+        defaultText: "4096, lowered to fit the open-file limit",
+        help: "Most HTTP connections open at once; one more is answered 503 connection_limit and closed.")
+    public static let shutdownTimeoutSeconds = ConfigKey(
+        name: "shutdown_timeout_seconds", environment: "SIFT_SHUTDOWN_TIMEOUT_SECONDS", defaultText: "20",
+        help: "Seconds a graceful shutdown (SIGTERM) may take before what is left is cancelled; keep it below the unit's TimeoutStopSec.")
+    public static let allowedHosts = ConfigKey(
+        name: "allowed_hosts", environment: "SIFT_ALLOWED_HOSTS",
+        defaultText: "localhost,127.0.0.1,[::1] and the listen host unless it is a wildcard",
+        help: "Comma list of Host names siftd answers (DNS-rebinding guard); * answers any. Others get 421 host_not_allowed.")
+    public static let allowedOrigins = ConfigKey(
+        name: "allowed_origins", environment: "SIFT_ALLOWED_ORIGINS", defaultText: "none (same origin only)",
+        help: "Comma list of browser origins (https://app.example) allowed to ask besides siftd's own; others get 403 origin_not_allowed.")
+
     /// All keys, in `--help` order.
     public static let all: [ConfigKey] = [
         config, listen, stateDir, cacheDir, dataDir, kbSources, log, logLevel, maxStreams, streamBuffer,
@@ -181,6 +206,8 @@ public enum ConfigKeys {
         sessionsMax, sessionTTLSeconds, queryRetentionSeconds, queriesMax, queriesMaxMB, databaseURL,
         queryLeaseSeconds, replicaID,
         openAIStatusEvents,
+        headerTimeoutSeconds, bodyTimeoutSeconds, idleTimeoutSeconds, maxConnections, shutdownTimeoutSeconds,
+        allowedHosts, allowedOrigins,
     ]
 }
 
@@ -273,6 +300,8 @@ public struct SiftdConfiguration: Sendable, Equatable {
     public var queryLease: Duration = .seconds(10)
     /// This replica's name; nil for `hostname:port`.
     public var replicaID: String?
+    /// How long a graceful shutdown may take before what is left is cancelled (`SIFT_SHUTDOWN_TIMEOUT_SECONDS`).
+    public var shutdownTimeout: Duration = .seconds(20)
 
     /// Resolves every key from `flags` (by key name), `environment`, and the config file read with `readFile`.
     ///
@@ -516,6 +545,34 @@ public struct SiftdConfiguration: Sendable, Equatable {
                 throw ConfigurationError("\(origin) = “\(text.prefix(40))”: expected 1–128 printable characters without spaces or quotes.")
             }
             configuration.replicaID = text
+        }
+
+        // The connection level.
+        configuration.server.connections.headerTimeout = .seconds(
+            try integer(ConfigKeys.headerTimeoutSeconds, default: 10, range: 1...600))
+        configuration.server.connections.bodyTimeout = .seconds(
+            try integer(ConfigKeys.bodyTimeoutSeconds, default: 30, range: 1...3600))
+        configuration.server.connections.idleTimeout = .seconds(
+            try integer(ConfigKeys.idleTimeoutSeconds, default: 75, range: 1...3600))
+        configuration.server.connections.maxConnections = try integer(
+            ConfigKeys.maxConnections, default: 4096, range: 8...1_000_000)
+        configuration.shutdownTimeout = .seconds(try integer(ConfigKeys.shutdownTimeoutSeconds, default: 20, range: 1...3600))
+        if let (text, origin) = value(ConfigKeys.allowedHosts) {
+            let names = text.split(separator: ",").map { $0.trimmingCharacters(in: " ").lowercased() }.filter { !$0.isEmpty }
+            guard !names.isEmpty else { throw ConfigurationError("\(origin) is empty: list host names, or * for any.") }
+            configuration.server.allowedHosts = names.contains("*") ? nil : names
+        } else {
+            configuration.server.allowedHosts = HostPolicy.defaultNames(listenHost: configuration.listenHost)
+        }
+        if let (text, origin) = value(ConfigKeys.allowedOrigins) {
+            var origins: [String] = []
+            for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: " ") }) where !item.isEmpty {
+                guard let normalized = OriginPolicy.normalize(origin: item) else {
+                    throw ConfigurationError("\(origin): “\(item.prefix(60))” is not an origin like https://app.example or http://host:8080.")
+                }
+                origins.append(normalized)
+            }
+            configuration.server.allowedOrigins = origins
         }
         return configuration
     }
