@@ -16,7 +16,7 @@ import Synchronization
 /// `/readyz` shows; siftd keeps serving what it can while the database is away and recovers by itself.
 public final class PostgresStore: SharedQueryStore, Sendable {
     /// The schema this siftd creates and understands (`sift_schema.version`).
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     public let replica: String
     public let leaseDuration: Duration
@@ -237,7 +237,41 @@ public final class PostgresStore: SharedQueryStore, Sendable {
             )
             """,
             "CREATE INDEX sift_cache_stored ON sift_cache (stored_at)",
-        ]
+        ],
+        // 2: API keys (PostgresStore+Keys.swift): the keys, their daily spending, the owners of sessions,
+        // and the key that asked each query.
+        [
+            "ALTER TABLE sift_queries ADD COLUMN api_key text",
+            """
+            CREATE TABLE sift_keys (
+                name text PRIMARY KEY,
+                sha256 text NOT NULL UNIQUE,
+                scopes text NOT NULL,
+                rpm integer,
+                streams integer,
+                daily_upstream integer,
+                daily_tokens integer,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                last_used timestamptz
+            )
+            """,
+            """
+            CREATE TABLE sift_key_usage (
+                key_name text NOT NULL,
+                day integer NOT NULL,
+                upstream bigint NOT NULL DEFAULT 0,
+                tokens bigint NOT NULL DEFAULT 0,
+                PRIMARY KEY (key_name, day)
+            )
+            """,
+            """
+            CREATE TABLE sift_session_owners (
+                session text PRIMARY KEY,
+                key_name text NOT NULL,
+                claimed_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+        ],
     ]
 
     /// Creates or upgrades the tables in one transaction, under an advisory lock so that replicas

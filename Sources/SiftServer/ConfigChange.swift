@@ -12,6 +12,7 @@ public enum ConfigChange {
         ConfigKeys.cacheMaxMB.name, ConfigKeys.sessionsMax.name, ConfigKeys.sessionTTLSeconds.name,
         ConfigKeys.queryRetentionSeconds.name, ConfigKeys.queriesMax.name, ConfigKeys.queriesMaxMB.name,
         ConfigKeys.databaseURL.name, ConfigKeys.queryLeaseSeconds.name, ConfigKeys.replicaID.name,
+        ConfigKeys.auth.name,
     ]
 
     /// Every key whose resolved value differs (keys only: never a value, since keys may be secrets).
@@ -52,6 +53,7 @@ public enum ConfigChange {
             (ConfigKeys.databaseURL, { "\($0.databaseURL.map { "\($0)|\($0.password ?? "")" } ?? "")" }),
             (ConfigKeys.queryLeaseSeconds, { "\($0.queryLease)" }),
             (ConfigKeys.replicaID, { $0.replicaID ?? "" }),
+            (ConfigKeys.auth, { $0.auth?.rawValue ?? "" }),
         ]
         return fields.compactMap { key, value in value(old) == value(new) ? nil : key.name }
     }
@@ -81,6 +83,7 @@ public enum ConfigChange {
         kept.databaseURL = old.databaseURL
         kept.queryLease = old.queryLease
         kept.replicaID = old.replicaID
+        kept.auth = old.auth
         return kept
     }
 }

@@ -108,6 +108,8 @@ final class QueryLog: Sendable {
     let id: QueryID
     /// The session the query belongs to, when it has one.
     let session: String?
+    /// The name of the API key that asked, when keys are required: only it (or an `admin` key) may read or cancel the query.
+    let apiKey: String?
     /// Whether the query runs to its end without readers (`POST /v1/queries`).
     let resumable: Bool
     /// How many events a reader of a query that is not resumable may fall behind before it is dropped.
@@ -133,10 +135,11 @@ final class QueryLog: Sendable {
     /// A log for query `id`; `maxBytes` bounds its frames, `store` (when given) the frames of all queries.
     init(
         id: QueryID, session: String?, maxBytes: Int, store: QueryStore?, resumable: Bool = true,
-        slowReaderLimit: Int? = nil, replicated: Bool = false, clock: ServerClock = .continuous,
+        slowReaderLimit: Int? = nil, replicated: Bool = false, clock: ServerClock = .continuous, apiKey: String? = nil,
         onEnded: (@Sendable () -> Void)? = nil
     ) {
         self.id = id
+        self.apiKey = apiKey
         self.onEnded = onEnded
         self.replicated = replicated
         self.session = session

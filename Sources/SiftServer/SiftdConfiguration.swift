@@ -163,6 +163,10 @@ public enum ConfigKeys {
         name: "replica_id", environment: "SIFT_REPLICA_ID", defaultText: "hostname:port",
         help: "With a database: this replica's name in leases, logs and the replica label of its metrics.")
 
+    public static let auth = ConfigKey(
+        name: "auth", environment: "SIFT_AUTH", defaultText: "required on a non-loopback listen address, else off",
+        help: "API keys: `required` (every API route needs Authorization: Bearer KEY; issue keys with `siftd keys add`) or `off`.")
+
     /// All keys, in `--help` order.
     public static let all: [ConfigKey] = [
         config, listen, stateDir, cacheDir, dataDir, kbSources, log, logLevel, maxStreams, streamBuffer,
@@ -171,7 +175,7 @@ public enum ConfigKeys {
         llmAPIKey, llmContextTokens, llmMaxTokens, llmTimeoutMs, llmMerge, llmDeltaWindowMs, llmAllowModels,
         sessionsMax, sessionTTLSeconds, queryRetentionSeconds, queriesMax, queriesMaxMB, databaseURL,
         queryLeaseSeconds, replicaID,
-        openAIStatusEvents,
+        openAIStatusEvents, auth,
     ]
 }
 
@@ -258,6 +262,19 @@ public struct SiftdConfiguration: Sendable, Equatable {
     public var queryLease: Duration = .seconds(10)
     /// This replica's name; nil for `hostname:port`.
     public var replicaID: String?
+    /// `SIFT_AUTH` as set; nil: decided by the listen address (``authMode``).
+    public var auth: AuthMode?
+
+    /// Whether API keys are required: as `SIFT_AUTH` says, else `required` unless siftd listens on loopback.
+    public var authMode: AuthMode { auth ?? (Self.isLoopback(listenHost) ? .off : .required) }
+
+    /// Whether `host` names only this machine: `localhost`, 127.0.0.0/8 or ::1.
+    public static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased()
+        if host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" || host.hasSuffix(".localhost") { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { part in UInt8(part) != nil }
+    }
 
     /// Resolves every key from `flags` (by key name), `environment`, and the config file read with `readFile`.
     ///
@@ -498,6 +515,12 @@ public struct SiftdConfiguration: Sendable, Equatable {
                 throw ConfigurationError("\(origin) = “\(text.prefix(40))”: expected 1–128 printable characters without spaces or quotes.")
             }
             configuration.replicaID = text
+        }
+        if let (text, origin) = value(ConfigKeys.auth) {
+            guard let mode = AuthMode(rawValue: text.lowercased()) else {
+                throw ConfigurationError("\(origin) = “\(text.prefix(40))”: expected required or off.")
+            }
+            configuration.auth = mode
         }
         return configuration
     }
