@@ -9,7 +9,7 @@ import SiftServer
 /// `sift_keys` table when `SIFT_DATABASE_URL` is set.
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys",
+        commandName: "siftd keys",
         abstract: "Issue, list and revoke API keys (see docs/security.md).",
         discussion: """
             A running siftd sees a change on its next request (the key file) or within 2 seconds (PostgreSQL);

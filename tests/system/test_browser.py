@@ -1026,6 +1026,7 @@ def test_a_server_that_needs_a_key_asks_for_it_once_and_keeps_it_out_of_urls(tmp
     watcher = add_key(state, "watcher", "--scopes", "metrics")
     daemon = Daemon(tmp_path, {"SIFT_STATE_DIR": str(state), "SIFT_AUTH": "required"})
     driver = start_chromium()  # a profile of its own: no key stored yet
+    SHOTS.mkdir(parents=True, exist_ok=True)
     try:
         page = Page(driver, daemon.base).open()
         page.ask("what is photosynthesis")

@@ -229,7 +229,8 @@ def test_another_key_cannot_read_or_cancel_your_query_or_continue_your_session(t
         # Sessions: Alice's follow-up is hers alone.
         status, headers, body = request(daemon, "/v1/answer", key=alice, method="POST", body={"q": QUESTION})
         assert status == 200
-        session = headers["Sift-Session"]
+        session = json.loads(body)["session"]
+        assert session
         status, _, body = request(daemon, "/v1/answer", key=bob, method="POST",
                                   body={"q": "and what does it need?", "session": session})
         assert status == 404 and error_of(body)["code"] == "session_not_found", body
@@ -523,8 +524,8 @@ def test_the_openai_and_mcp_endpoints_need_a_key(tmp_path):
         daemon.stop()
 
 
-def metric_with(daemon, key, name, **labels):
-    _, _, body = request(daemon, "/metrics", key=key)
+def metric_with(daemon, bearer, name, **labels):
+    _, _, body = request(daemon, "/metrics", key=bearer)
     total = 0.0
     for line in body.decode().splitlines():
         if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
