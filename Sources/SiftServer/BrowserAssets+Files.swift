@@ -1068,6 +1068,7 @@ export class FrameScheduler {
 <title>Sift</title>
 <link rel="stylesheet" href="%ASSETS%/app.css">
 <link rel="modulepreload" href="%ASSETS%/address.js">
+<link rel="modulepreload" href="%ASSETS%/auth.js">
 <link rel="modulepreload" href="%ASSETS%/answer.js">
 <link rel="modulepreload" href="%ASSETS%/citations.js">
 <link rel="modulepreload" href="%ASSETS%/dom.js">

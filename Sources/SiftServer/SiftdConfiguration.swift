@@ -272,6 +272,7 @@ public struct SiftdConfiguration: Sendable, Equatable {
     public static func isLoopback(_ host: String) -> Bool {
         let host = host.lowercased()
         if host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" || host.hasSuffix(".localhost") { return true }
+        if host.hasPrefix("::ffff:") { return isLoopback(String(host.dropFirst(7))) }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { part in UInt8(part) != nil }
     }

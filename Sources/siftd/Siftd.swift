@@ -169,7 +169,18 @@ struct Siftd: AsyncParsableCommand {
             analyzer: QueryAnalyzer(), debugDeltaDelay: debugDeltaDelay, logger: logger)
         // API keys (SIFT_AUTH=required): from the database when there is one, else the state directory.
         var keyGate: KeyGate?
-        if settings.authMode == .required {
+        // Under socket activation the address is the socket's, not `listen`'s.
+        var authMode = settings.authMode
+        var listenHost = settings.listenHost
+        if settings.auth == nil,
+            let socket = SystemdSockets.listeningStreamSocket(in: activation, named: "http")
+                ?? SystemdSockets.listeningStreamSocket(in: activation),
+            let host = Self.localHost(of: socket)
+        {
+            listenHost = host
+            authMode = SiftdConfiguration.isLoopback(host) ? .off : .required
+        }
+        if authMode == .required {
             let keyStore: any KeyStoring
             if let database { keyStore = database } else { keyStore = KeyFile(stateDirectory: settings.stateDir) }
             let gate = KeyGate(
@@ -185,7 +196,7 @@ struct Siftd: AsyncParsableCommand {
             guard gate.count > 0 else {
                 let why =
                     settings.auth == .required
-                    ? "SIFT_AUTH=required" : "siftd listens on \(settings.listenHost), not loopback, so API keys are required"
+                    ? "SIFT_AUTH=required" : "siftd listens on \(listenHost), not loopback, so API keys are required"
                 let message =
                     "\(why), but no API key exists. Issue one with `siftd keys add NAME --scopes query` (it prints the key once), "
                     + "or serve without keys with SIFT_AUTH=off (anyone who reaches the port may ask, and spend your Brave and LLM budget)."
@@ -195,8 +206,8 @@ struct Siftd: AsyncParsableCommand {
             }
             logger.notice("API keys required", metadata: ["keys": "\(gate.count)"])
             keyGate = gate
-        } else if !SiftdConfiguration.isLoopback(settings.listenHost) {
-            logger.warning("SIFT_AUTH=off on \(settings.listenHost): anyone who reaches the port may ask, read /metrics and spend the budget")
+        } else if !SiftdConfiguration.isLoopback(listenHost) {
+            logger.warning("SIFT_AUTH=off on \(listenHost): anyone who reaches the port may ask, read /metrics and spend the budget")
         }
         let runtime = QueryRuntime(settings, shared: shared)
         let runner = ReloadableRunner(runtime.runner, allowedModels: settings.server.allowedModels)
@@ -312,6 +323,24 @@ struct Siftd: AsyncParsableCommand {
         try await group.run()
         knowledgeBase.close()
         logger.notice("stopped")
+    }
+
+    /// The address a listening socket is bound to (`0.0.0.0`, `::`, `127.0.0.1` …), or nil.
+    static func localHost(of socket: Int32) -> String? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let got = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        guard got == 0 else { return nil }
+        var text = [CChar](repeating: 0, count: 128)
+        let named = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getnameinfo($0, length, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST)
+            }
+        }
+        guard named == 0 else { return nil }
+        return String(cString: text)
     }
 
     func describe(_ settings: SiftdConfiguration) -> String {

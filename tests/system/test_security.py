@@ -603,3 +603,36 @@ def test_prometheus_scrapes_metrics_with_its_key(tmp_path):
         for p in proms:
             p.stop()
         daemon.stop()
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/systemd-socket-activate"), reason="systemd-socket-activate is required")
+def test_a_socket_passed_by_systemd_on_a_non_loopback_address_requires_keys_too(tmp_path):
+    # `listen` says loopback, but the socket systemd passes is bound to every address: the socket decides.
+    state = state_dir(tmp_path)
+    port = free_port()
+    env = {"SIFT_STATE_DIR": str(state), "SIFT_CACHE_DIR": str(tmp_path / "cache"), "SIFT_LOG": "text",
+           "SIFT_LISTEN": f"127.0.0.1:{free_port()}", "HOME": os.environ.get("HOME", "/root"), "PATH": os.environ["PATH"]}
+    args = ["systemd-socket-activate", "-l", f"0.0.0.0:{port}", "--fdname=http"]
+    for name, value in env.items():
+        args += ["-E", f"{name}={value}"]
+    proc = subprocess.Popen(args + [SIFTD], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                # The first connection starts siftd, which refuses to serve and exits.
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline, "systemd-socket-activate never listened"
+                time.sleep(0.05)
+        output = ""
+        deadline = time.monotonic() + 240
+        while "no API key exists" not in output:
+            assert proc.poll() is None or "no API key exists" in output, output
+            assert time.monotonic() < deadline, output
+            line = proc.stdout.readline()
+            output += line
+        assert "siftd listens on 0.0.0.0" in output and "siftd keys add" in output, output
+    finally:
+        terminate(proc)
