@@ -271,6 +271,7 @@ public final class PostgresStore: SharedQueryStore, Sendable {
                 claimed_at timestamptz NOT NULL DEFAULT now()
             )
             """,
+            "CREATE INDEX sift_session_owners_claimed ON sift_session_owners (claimed_at)",
         ],
     ]
 
