@@ -40,6 +40,9 @@ public final class QueryService: Service, Sendable {
     let slowReaderLimit: Int
     /// The API keys, when they are required: a key's queries count toward its limits, and belong to it.
     let keyGate: KeyGate?
+    /// The key of each query admitted here, kept after the query is gone (as long as the store remembers
+    /// that it ended), so that another key asking for an expired one hears "not found", not "expired".
+    private let owners = LockedValue(RememberedEndings<QueryID, String>())
 
     init(
         store: QueryStore, runner: any QueryRunning, registry: StreamRegistry, slowReaderLimit: Int, logger: Logger,
@@ -78,6 +81,10 @@ public final class QueryService: Service, Sendable {
             if let session = prepared.context.session { try await keyGate.claimSession(session, by: caller) }
             hold = try keyGate.acquireStream(caller)
             meter = keyGate.meter(for: caller)
+        }
+        if let caller, keyGate != nil {
+            let capacity = store.limits.rememberedEndings + store.limits.maxQueries
+            owners.withLock { $0.remember(caller.name, for: id, capacity: capacity) }
         }
         do {
             return try await admit(id: id, prepared: prepared, resumable: resumable, apiKey: caller?.name, hold: hold, meter: meter)
@@ -139,11 +146,24 @@ public final class QueryService: Service, Sendable {
         do {
             log = try store.log(id)
         } catch {
-            guard let replication else { throw error }
-            log = try await replication.follow(id, through: lastEventID)
+            guard let replication else { throw await hidingExpired(error, id: id, caller: caller) }
+            do {
+                log = try await replication.follow(id, through: lastEventID)
+            } catch {
+                throw await hidingExpired(error, id: id, caller: caller)
+            }
         }
         try check(log, caller: caller)
         return log
+    }
+
+    /// `error`, unless it says that another key's query expired: then `query_not_found`, as for an id
+    /// never issued, so that an id is not confirmed even after its query is gone.
+    private func hidingExpired(_ error: QueryError, id: QueryID, caller: APIKeyRecord?) async -> QueryError {
+        guard error.code == "query_expired", let caller, keyGate != nil, !caller.allows(.admin) else { return error }
+        var owner = owners.withLock { $0[id] }
+        if owner == nil, let replication, let stored = try? await replication.store.query(id) { owner = stored.apiKey }
+        return owner == caller.name ? error : QueryError.queryNotFound(id.rawValue)
     }
 
     /// Cancels query `id` if it is running, here or (with a shared store) on the replica that runs it;
@@ -157,7 +177,11 @@ public final class QueryService: Service, Sendable {
             return
         }
         guard let replication else {
-            _ = try store.log(id)  // throws not found or expired
+            do {
+                _ = try store.log(id)  // throws not found or expired
+            } catch {
+                throw await hidingExpired(error, id: id, caller: caller)
+            }
             return
         }
         let info: StoredQuery?

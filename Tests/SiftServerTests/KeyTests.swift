@@ -301,4 +301,46 @@ struct KeyTests {
             #expect(String(decoding: metrics.render(), as: UTF8.self).contains(#"sift_key_rejections_total{key="slow",reason="rate_limited"} 1"#))
         }
     }
+
+    @Test func anotherKeysExpiredQueryIsNotFoundNotExpired() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = KeyFile(stateDirectory: directory)
+            let alice = APIKeys.generate()
+            let bob = APIKeys.generate()
+            try await store.add(.init(name: "alice", hash: APIKeys.hash(alice), scopes: [.query], limits: .init(), created: 0))
+            try await store.add(.init(name: "bob", hash: APIKeys.hash(bob), scopes: [.query], limits: .init(), created: 0))
+            let metrics = SiftMetrics(version: "test")
+            let gate = KeyGate(store: store, metrics: metrics, logger: testLogger())
+            try await gate.load()
+            let clock = HandClock()
+            let queries = QueryStore(limits: .init(retention: .seconds(60)), metrics: metrics, clock: clock.server)
+            let routes = SiftRoutes(
+                runner: ScriptedRunner.answering(), registry: StreamRegistry(capacity: 10, metrics: metrics, logger: testLogger()),
+                metrics: metrics, configuration: .init(), queryStore: queries,
+                readiness: { Readiness(ready: true, components: [:]) }, keyGate: gate)
+            let app = Application(router: routes.router(), services: [routes.queries], logger: testLogger())
+            try await app.test(.live) { client in
+                let port = try #require(client.port)
+                func send(_ method: String, _ path: String, _ key: String) async throws -> RawResponse {
+                    try await Loopback.exchange(port: port, method, path, headers: [("Authorization", "Bearer \(key)")])
+                }
+                let created = try await send("POST", "/v1/queries?q=hello", alice)
+                #expect(created.status == 201)
+                let events = try #require(created.headers["location"])
+                #expect(parseSSE(try await send("GET", events, alice).body).frames.last?.type == "done")
+                let deadline = ContinuousClock.now + .seconds(10)
+                while queries.runningCount > 0 {
+                    try #require(ContinuousClock.now < deadline, "the query did not finish")
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+                clock.advance(.seconds(61))
+                #expect(try await send("GET", events, alice).status == 410)
+                let read = try await send("GET", events, bob)
+                #expect(read.status == 404)
+                #expect(read.body.contains(#""code":"query_not_found""#))
+                #expect(try await send("DELETE", String(events.dropLast("/events".count)), bob).status == 404)
+                #expect(try await send("DELETE", String(events.dropLast("/events".count)), alice).status == 410)
+            }
+        }
+    }
 }
