@@ -1,5 +1,6 @@
 import PostgresNIO
 import SiftServer
+import Synchronization
 
 /// The API keys, their daily spending and the owners of sessions (``KeyStoring``), shared by every replica.
 ///
@@ -8,8 +9,8 @@ import SiftServer
 ///   what its queries spend in one statement and reads back the day's total.
 /// - `sift_session_owners`: session → the key that first used it.
 ///
-/// Replicas read `sift_keys` again every few seconds (``KeyGate``), so a key revoked anywhere is refused
-/// everywhere within that time.
+/// Adding or revoking a key notifies `sift_keys`, and each replica reads the key set again at once;
+/// replicas also read it every 2 s (``KeyGate``), which covers a notification missed.
 extension PostgresStore: KeyStoring {
     public func keys() async throws -> [APIKeyRecord] {
         let (client, logger) = (client, logger)
@@ -49,6 +50,7 @@ extension PostgresStore: KeyStoring {
                 ON CONFLICT (name) DO NOTHING RETURNING 1
                 """, logger: logger
             ).collect()
+            if !rows.isEmpty { _ = try await client.query("SELECT pg_notify('sift_keys', '')::text", logger: logger).collect() }
             return !rows.isEmpty
         }
         guard inserted else {
@@ -60,7 +62,10 @@ extension PostgresStore: KeyStoring {
         let (client, logger) = (client, logger)
         return try await operation("key_revoke") {
             let rows = try await client.query(
-                "DELETE FROM sift_keys WHERE name = \(name) RETURNING 1", logger: logger
+                """
+                WITH gone AS (DELETE FROM sift_keys WHERE name = \(name) RETURNING 1)
+                SELECT pg_notify('sift_keys', '')::text FROM gone
+                """, logger: logger
             ).collect()
             return !rows.isEmpty
         }
@@ -136,6 +141,20 @@ extension PostgresStore: KeyStoring {
         }
     }
 
-    /// The table is read again every few seconds instead.
+    /// The table is read again every few seconds, and when notified.
     public func version() -> String? { nil }
+
+    public func changes() -> AsyncStream<Void>? {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let token = Int.random(in: 0..<Int.max)
+        keyListeners.withLock { $0[token] = continuation }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.keyListeners.withLock { $0.removeValue(forKey: token) }
+        }
+        return stream
+    }
+
+    func deliverKeyChange() {
+        for continuation in keyListeners.withLock({ Array($0.values) }) { continuation.yield() }
+    }
 }

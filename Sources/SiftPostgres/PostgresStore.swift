@@ -34,6 +34,7 @@ public final class PostgresStore: SharedQueryStore, Sendable {
     private let healthState: Mutex<StoreHealth>
     private let listeners = Mutex<[Int: AsyncStream<StoreNotification>.Continuation]>([:])
     private let nextListener = Atomic<Int>(0)
+    let keyListeners = Mutex<[Int: AsyncStream<Void>.Continuation]>([:])
 
     public init(
         url: DatabaseURL, replica: String, leaseDuration: Duration, sessionLimits: SessionStore.Limits,
@@ -338,18 +339,22 @@ public final class PostgresStore: SharedQueryStore, Sendable {
         for continuation in listeners.withLock({ Array($0.values) }) { continuation.yield(note) }
     }
 
-    /// Holds one connection listening on `sift_events` and `sift_cancel`; reconnects after a failure
-    /// (the poll covers what is missed meanwhile).
+    /// Holds one connection listening on `sift_events`, `sift_cancel` and `sift_keys` (a key added or
+    /// revoked: PostgresStore+Keys.swift); reconnects after a failure (the polls cover what is missed meanwhile).
     private func listen() async {
         var backoff = Duration.milliseconds(200)
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
                     try await withThrowingTaskGroup(of: Void.self) { group in
-                        for channel in ["sift_events", "sift_cancel"] {
+                        for channel in ["sift_events", "sift_cancel", "sift_keys"] {
                             group.addTask {
                                 try await connection.listen(on: channel) { notifications in
                                     for try await notification in notifications {
+                                        if channel == "sift_keys" {
+                                            self.deliverKeyChange()
+                                            continue
+                                        }
                                         guard let id = QueryID(notification.payload) else { continue }
                                         self.deliver(channel == "sift_events" ? .events(id) : .cancel(id))
                                     }

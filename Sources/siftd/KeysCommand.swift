@@ -12,7 +12,7 @@ struct KeysCommand: AsyncParsableCommand {
         commandName: "siftd keys",
         abstract: "Issue, list and revoke API keys (see docs/security.md).",
         discussion: """
-            A running siftd sees a change on its next request (the key file) or within 2 seconds (PostgreSQL);
+            A running siftd sees a change on its next request (the key file) or at once (PostgreSQL notifies every replica);
             SIGHUP (systemctl reload siftd) reloads the keys at once.
             """,
         subcommands: [Add.self, List.self, Revoke.self])

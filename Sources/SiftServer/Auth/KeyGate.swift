@@ -16,8 +16,8 @@ public enum AuthMode: String, Sendable, Equatable, CaseIterable {
 /// running queries, and its daily budgets of upstream search requests and LLM tokens.
 ///
 /// The key set comes from a ``KeyStoring``: the key file is checked for a change on every request (so
-/// `siftd keys revoke` takes effect on the next one); PostgreSQL is read again every `refreshInterval`
-/// (so a key revoked on one replica is refused by the others within that time). `SIGHUP` reloads too.
+/// `siftd keys revoke` takes effect on the next one); PostgreSQL is read again when it notifies a change
+/// (`sift_keys`) and every `refreshInterval`, which covers a missed notification. `SIGHUP` reloads too.
 /// Budgets are counted when spent, here and in the store, which adds up every replica's spending.
 public final class KeyGate: Service, Sendable {
     public let store: any KeyStoring
@@ -269,9 +269,18 @@ public final class KeyGate: Service, Sendable {
     /// Writes last use (and, for the key file, spending) every few seconds, and with PostgreSQL reads
     /// the key set and today's spending again, so other replicas' changes arrive.
     public func run() async throws {
+        let changes = store.changes()
         await cancelWhenGracefulShutdown {
-            while (try? await Task.sleep(for: self.refreshInterval)) != nil {
-                await self.tick()
+            await withDiscardingTaskGroup { group in
+                if let changes {
+                    group.addTask {
+                        for await _ in changes { await self.reload() }
+                    }
+                }
+                while (try? await Task.sleep(for: self.refreshInterval)) != nil {
+                    await self.tick()
+                }
+                group.cancelAll()
             }
         }
         await flush()

@@ -34,6 +34,12 @@ public protocol KeyStoring: Sendable {
     /// A token that changes whenever the key set may have changed (cheap to ask each request), or nil
     /// when only ``keys()`` can tell.
     func version() -> String?
+    /// Wakes whenever the key set changed elsewhere (another process or replica), when the store can tell.
+    func changes() -> AsyncStream<Void>?
+}
+
+extension KeyStoring {
+    public func changes() -> AsyncStream<Void>? { nil }
 }
 
 /// The keys in the state directory: `api-keys.json` (mode 0600, replaced atomically), written by
