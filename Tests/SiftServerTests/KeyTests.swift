@@ -100,6 +100,22 @@ struct KeyTests {
         }
     }
 
+    /// `siftd keys add` run as root for a service whose state directory belongs to its dynamic user.
+    @Test(.enabled(if: geteuid() == 0, "needs root to own files for another user"))
+    func rootWritesTheKeyFileForTheDirectorysOwner() async throws {
+        try await withTemporaryDirectory { directory in
+            #expect(chown(directory, 61_234, 61_234) == 0)
+            let file = KeyFile(stateDirectory: directory)
+            try await file.add(.init(name: "svc", hash: APIKeys.hash("k"), scopes: [.query], limits: .init(), created: 0))
+            for path in [file.path, file.path + ".lock"] {
+                var info = stat()
+                #expect(stat(path, &info) == 0)
+                #expect(info.st_uid == 61_234 && info.st_gid == 61_234, "\(path)")
+                #expect(info.st_mode & 0o777 == 0o600)
+            }
+        }
+    }
+
     @Test func aTokenBucketAllowsABurstThenRefillsOverAMinute() {
         var bucket = TokenBucket(perMinute: 3, now: 1000)
         #expect(bucket.take(perMinute: 3, now: 1000) == nil)
