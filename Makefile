@@ -11,13 +11,15 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= $(SYSCONFDIR)/systemd/system
 DESTDIR ?=
 
-.PHONY: help deps kb-sources llm build build-debug run run-llm check test system-test bench eval install install-files clean
+.PHONY: help deps kb-sources llm build build-debug run run-llm check test system-test fuzz fuzz-short sanitize bench eval install install-files clean
 
 help:
 	@echo "make run     install what is missing, build (release), serve http://127.0.0.1:8080"
 	@echo "make run-llm the same, with answers written by a local LLM (llama-server + SmolLM2-135M, built once)"
 	@echo "make test    install what is missing and run every test (unit, in-process, system)"
 	@echo "make check   unit and in-process tests only (the fast inner loop)"
+	@echo "make fuzz    each libFuzzer target (fuzz/) for FUZZ_SECONDS (60); findings go to .build-fuzz/crashes"
+	@echo "make sanitize the Swift suite under AddressSanitizer+LeakSanitizer, then ThreadSanitizer (CI runs it)"
 	@echo "make bench   benchmarks; results go to docs/benchmarks.md"
 	@echo "make eval    the quality benchmark (EVAL_LLM=1, EVAL_WEB=1 add paths); results go to docs/quality-results/"
 	@echo "make install install siftd, its systemd unit and config samples (PREFIX, DESTDIR, SYSCONFDIR, UNITDIR)"
@@ -53,7 +55,18 @@ system-test: kb-sources build-debug llm
 	eval "$$(scripts/llm-setup.sh)" && export LLAMA_SERVER LLM_MODEL && \
 		SIFTD=$(DEBUG_BIN) python3 -m pytest -q tests/system
 
-test: check system-test
+test: check system-test fuzz-short
+
+# libFuzzer targets (fuzz/README.md), built with -sanitize=fuzzer,address into .build-fuzz.
+fuzz: deps
+	scripts/fuzz.sh
+
+fuzz-short: deps
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-5} scripts/fuzz.sh
+
+# The Swift suite under ASan (with LSan) and TSan, into .build-asan and .build-tsan.
+sanitize: deps
+	scripts/sanitize.sh
 
 bench: kb-sources
 	@scripts/install-deps.sh test
@@ -78,4 +91,4 @@ install-files:
 		DATA_DIR="$(DATA_DIR)" scripts/install.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz .build-asan .build-tsan

@@ -209,3 +209,15 @@ let package = Package(
             swiftSettings: strict),
     ]
 )
+
+// The libFuzzer targets (fuzz/README.md), only with SIFT_FUZZ=1, so that a plain `swift build`
+// never sees them: `make fuzz` builds them into .build-fuzz with -sanitize=fuzzer,address.
+if Context.environment["SIFT_FUZZ"] == "1" {
+    package.products.append(.executable(name: "sift-fuzz", targets: ["sift-fuzz"]))
+    package.targets.append(
+        .executableTarget(
+            name: "sift-fuzz",
+            dependencies: ["SiftCore", "SiftText", "SiftProviders"],
+            path: "fuzz/sift-fuzz",
+            swiftSettings: strict))
+}

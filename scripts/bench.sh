@@ -76,6 +76,55 @@ QUESTIONS=(
 paths=()
 for q in "${QUESTIONS[@]}"; do paths+=(--path "/v1/answer/stream?q=$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote_plus(sys.argv[1]))' "$q")"); done
 
+# 10. The soak and the 2,000-stream hold (issue 15): SOAK_ANSWERS (100,000) answers in a row after
+# SOAK_WARMUP (5,000), with siftd's RSS after the warm-up, at the end and every 10 s between
+# (goal: under 2 MB of growth); then 2,000 streams held open at once (answers paused by
+# SIFT_DEBUG_DELTA_DELAY_MS), with RSS (goal under 100 MB) and the first event's latency.
+bench_soak() {
+  local port=18082 answers=${SOAK_ANSWERS:-100000} warmup=${SOAK_WARMUP:-5000} concurrency=${SOAK_CONCURRENCY:-4}
+  local load; load=$(cut -d' ' -f1-3 /proc/loadavg)
+  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$port" SIFT_LOG=text SIFT_LOG_LEVEL=warning $BIN/siftd >"$out/soak-siftd.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 3000); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+  sleep 1
+  local idle; idle=$(memory $pid)
+  $BIN/sift-bench latency --port $port "${paths[@]}" --concurrency "$concurrency" --requests "$warmup" --warmup 0 >"$out/soak-warmup.json"
+  sleep 1
+  local warm; warm=$(memory $pid)
+  ( while sleep 10; do rss_kb $pid >>"$out/soak-rss.txt" 2>/dev/null || break; done ) &
+  local sampler=$!
+  $BIN/sift-bench latency --port $port "${paths[@]}" --concurrency "$concurrency" --requests "$answers" --warmup 0 >"$out/soak-run.json"
+  kill $sampler 2>/dev/null; wait $sampler 2>/dev/null || true
+  sleep 1
+  local end; end=$(memory $pid)
+  kill $pid; wait $pid 2>/dev/null || true
+  record soak "$(python3 -c '
+import json, sys
+idle, warm, end, run = (json.loads(a) for a in sys.argv[1:5])
+samples = [int(x) / 1024 for x in open(sys.argv[5]).read().split()] if sys.argv[5] else []
+print(json.dumps({"load": sys.argv[6], "warmup_answers": int(sys.argv[7]), "answers": int(sys.argv[8]),
+    "concurrency": int(sys.argv[9]), "idle": idle, "warm": warm, "end": end, "run": run,
+    "growth_mb": round(end["rss_mb"] - warm["rss_mb"], 1),
+    "peak_rss_mb": round(max(samples + [end["rss_mb"], warm["rss_mb"]]), 1)}))
+' "$idle" "$warm" "$end" "$(cat "$out/soak-run.json")" "$( [[ -s $out/soak-rss.txt ]] && echo "$out/soak-rss.txt")" "$load" "$warmup" "$answers" "$concurrency")"
+
+  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$port" SIFT_LOG=text SIFT_LOG_LEVEL=warning SIFT_MAX_STREAMS=4096 \
+    SIFT_DEBUG_DELTA_DELAY_MS=600000 $BIN/siftd >"$out/hold-siftd.log" 2>&1 &
+  pid=$!
+  wait_http "http://127.0.0.1:$port/readyz"
+  sleep 1
+  record soak_hold "$($BIN/sift-bench hold --port $port "${paths[@]}" --concurrency 2000 --pid $pid)"
+  kill $pid; wait $pid 2>/dev/null || true
+}
+
+# BENCH_ONLY=soak runs section 10 alone and rewrites only its section of docs/benchmarks.md.
+if [[ ${BENCH_ONLY:-} == soak ]]; then
+  bench_soak
+  python3 scripts/bench_soak.py "$results" docs/benchmarks.md
+  echo "bench: wrote the soak section of docs/benchmarks.md" >&2
+  exit 0
+fi
+
 # 1. Index build time, from nothing (release build, this machine's cores).
 rm -rf "$out/index"
 start=$(date +%s.%N)
@@ -138,44 +187,9 @@ target_pid=$siftd_pid
 with_open_streams siftd_open200 $PORT "${paths[@]}" -- "${paths[@]}"
 kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
 
-# 5. Web search: siftd against sift-replay (Brave, SearXNG, pages) on loopback. The
-# replays answer after UPSTREAM_MS; an empty knowledge base makes the first source a web one.
-UPSTREAM_MS=20
-RPORT=18091
-$BIN/sift-replay --port $RPORT --service all --latency-ms $UPSTREAM_MS --brave-per-second 100000 \
-  --brave-monthly-quota 0 >"$out/replay.log" 2>&1 &
-replay_pid=$!
-wait_http "http://127.0.0.1:$((RPORT + 2))/plain"
-mkdir -p "$out/empty-kb"
-WEB_ENV=(SIFT_BRAVE_URL=http://127.0.0.1:$RPORT SIFT_BRAVE_API_KEY=replay-key
-  SIFT_SEARXNG_URL=http://127.0.0.1:$((RPORT + 1)) SIFT_FETCH_ALLOW_HOSTS=127.0.0.1 SIFT_CACHE=off)
-web_paths=()
-for q in "capital of australia" "swift concurrency" "tcp congestion control"; do
-  web_paths+=(--path "/v1/answer/stream?q=$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote_plus(sys.argv[1]))' "$q")")
-done
-STATE_SAVED=$STATE; STATE="$out/web-state"
-start_siftd env "${WEB_ENV[@]}" SIFT_KB_SOURCES="$out/empty-kb" SIFT_MAX_PAGES=0
-record web_first_source "$($BIN/sift-bench latency --port $PORT "${web_paths[@]}" --concurrency 1 --requests 500 --stop-after source | python3 -c "import json,sys; r=json.load(sys.stdin); r['upstream_ms']=$UPSTREAM_MS; print(json.dumps(r))")"
-kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
-STATE=$STATE_SAVED
-start_siftd env "${WEB_ENV[@]}"
-fetched() { curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^sift_fetch_total\{outcome="done"\}/ {print $2}'; }
-before=$(fetched); t0=$(date +%s.%N)
-load=$($BIN/sift-bench latency --port $PORT "${web_paths[@]}" --concurrency 50 --requests 500 --warmup 0)
-t1=$(date +%s.%N); after=$(fetched)
-record web_c50 "$(python3 -c "import json,sys; r=json.loads(sys.argv[1]); r['pages']=$after-$before; r['pages_per_second']=round(($after-$before)/($t1-$t0),1); print(json.dumps(r))" "$load" | sed 's/}$//'), \"memory\": $(memory $siftd_pid)}"
-kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
-
-# 6. The libcurl client against curl itself, on the page server.
-PAGES="http://127.0.0.1:$((RPORT + 2))"
-record http_huge_sift "$($BIN/sift-bench http --url "$PAGES/huge?mb=1024")"
-t0=$(date +%s.%N); curl -s -o /dev/null "$PAGES/huge?mb=1024"; t1=$(date +%s.%N)
-record http_huge_curl "{\"mib_per_second\": $(python3 -c "print(round(1024/($t1-$t0),1))")}"
-record http_small_sift "$($BIN/sift-bench http --url "$PAGES/plain" --requests 5000 --concurrency 8)"
-python3 -c "print('\n'.join(['url = \"$PAGES/plain\"\noutput = \"/dev/null\"'] * 5000))" > "$out/curl.cfg"
-t0=$(date +%s.%N); curl -s -Z --parallel-max 8 -K "$out/curl.cfg"; t1=$(date +%s.%N)
-record http_small_curl "{\"requests_per_second\": $(python3 -c "print(round(5000/($t1-$t0)))")}"
-kill $replay_pid; wait $replay_pid 2>/dev/null || true
+# 5 and 6. The web path (siftd against sift-replay: first source, 50 clients with snippets only and
+# with pages, the replay's own share) and the libcurl client beside curl: scripts/bench_web.sh.
+BIN=$BIN scripts/bench_web.sh "$results"
 
 # 7. LLM synthesis: what siftd adds on top of the model. First a scripted model whose
 # server notes when it wrote each first token (CLOCK_MONOTONIC, as the client does),
@@ -205,6 +219,7 @@ record llm_real_first "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --co
 kill $siftd_pid $llm_pid; wait $siftd_pid $llm_pid 2>/dev/null || true
 
 bench_browser
+bench_soak
 
 python3 scripts/bench_report.py "$results" docs/benchmarks.md
 echo "bench: wrote docs/benchmarks.md" >&2

@@ -82,14 +82,6 @@ static inline curl_socket_t sift_curl_open_socket(const struct curl_sockaddr *ad
     return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 #else
     return socket(address->family, address->socktype, address->protocol);
-// Names the calling thread (shows in top -H, gdb, /proc/PID/task/TID/comm).
-#if defined(__linux__)
-#include <sys/prctl.h>
-static inline void sift_name_current_thread(const char *name) { prctl(PR_SET_NAME, name, 0, 0, 0); }
-#else
-static inline void sift_name_current_thread(const char *name) { (void)name; }
-#endif
-
 #endif
 }
 
@@ -100,5 +92,12 @@ static inline void sift_name_current_thread(const char *name) { prctl(PR_SET_NAM
 #else
 static inline void sift_name_current_thread(const char *name) { (void)name; }
 #endif
+
+// The resolver-start callback: libcurl calls it when a transfer begins resolving its host,
+// that is once it has left the wait for a free connection.
+typedef int (*sift_curl_resolver_start_callback)(void *resolver_state, void *reserved, void *userdata);
+static inline CURLcode sift_curl_easy_setopt_resolver_start_callback(CURL *easy, sift_curl_resolver_start_callback value) {
+    return curl_easy_setopt(easy, CURLOPT_RESOLVER_START_FUNCTION, value);
+}
 
 #endif

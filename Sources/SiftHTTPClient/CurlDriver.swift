@@ -19,6 +19,10 @@ struct DriverSettings: Sendable {
     var maxTotalConnections: Int
     var resolve: [String]
     var policy: AddressPolicy
+    var name = "http"
+    var observer: (any HTTPClientObserver)?
+    var caFile: String?
+    var receiveBufferBytes = 64 * 1024
 }
 
 /// The thread-safe face of the driver thread: a command queue it drains, and the

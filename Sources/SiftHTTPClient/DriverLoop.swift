@@ -56,6 +56,7 @@ final class DriverLoop {
             guard !transfer.hasEnded else { return }  // cancelled before it started
             do {
                 let easy = try EasyTransfer(transfer: transfer, settings: settings)
+                easy.addedAt = clock.now
                 let added = curl_multi_add_handle(multi, easy.easy)
                 guard added == CURLM_OK else {
                     easy.release()
@@ -64,7 +65,6 @@ final class DriverLoop {
                 }
                 byEasy[easy.easy] = easy
                 byTransfer[ObjectIdentifier(transfer)] = easy
-                easy.addedAt = clock.now
                 driver.setLiveEasyHandles(byEasy.count)
             } catch {
                 transfer.finished(error)
@@ -94,12 +94,22 @@ final class DriverLoop {
         }
     }
 
-    /// Fails transfers that received nothing for their idle timeout; returns how long
+    /// Fails transfers that received nothing for their idle timeout, and those that waited
+    /// their whole total timeout for a connection; returns how long
     /// `curl_multi_poll` may wait before the next idle deadline.
     private func enforceIdleTimeouts() -> Int32 {
         let now = clock.now
         var wait = Duration.milliseconds(Int64(maxPollMilliseconds))
         for easy in Array(byEasy.values) {
+            if let queueDeadline = easy.queueDeadline {
+                // Still waiting for a connection (the pool's cap): it gives up at its total timeout.
+                if queueDeadline <= now {
+                    finish(easy, easy.queuedTooLong(now: now))
+                } else {
+                    wait = min(wait, now.duration(to: queueDeadline))
+                }
+                continue
+            }
             guard !easy.isPaused, let last = easy.lastActivity else { continue }
             let deadline = last.advanced(by: easy.request.idleTimeout)
             if deadline <= now {

@@ -14,6 +14,7 @@ final class EasyTransfer {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var released = false
     private let policy: AddressPolicy
+    private let settings: DriverSettings
 
     // What the header callback has seen of the current response.
     private var status = 0
@@ -31,6 +32,9 @@ final class EasyTransfer {
 
     /// When the transfer was added to the multi.
     var addedAt: ContinuousClock.Instant?
+    /// When the transfer stopped waiting for a connection: libcurl began resolving its host,
+    /// opened a socket for it, or put it on a cached connection. nil while it waits.
+    private(set) var leftQueueAt: ContinuousClock.Instant?
     /// The last time a byte arrived, or the request went onto a connection; nil before
     /// that (the connect timeout covers the wait for a connection).
     private(set) var lastActivity: ContinuousClock.Instant?
@@ -45,6 +49,7 @@ final class EasyTransfer {
         self.transfer = transfer
         self.easy = easy
         self.policy = settings.policy
+        self.settings = settings
         let errorSize = sift_curl_error_size()
         errorBuffer = .allocate(capacity: errorSize)
         errorBuffer.initialize(repeating: 0, count: errorSize)
@@ -88,6 +93,15 @@ final class EasyTransfer {
         try set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
         try set(CURLOPT_USERAGENT, request.userAgent)
         try set(CURLOPT_PROXY, "")  // never a proxy from the environment: the guard checks the real peer
+        try set(CURLOPT_BUFFERSIZE, settings.receiveBufferBytes)
+        if request.isTLS {
+            // Over TLS, wait for a connection in progress to learn (ALPN) whether it multiplexes
+            // before opening another: a burst to an h2 upstream rides one connection.
+            try set(CURLOPT_PIPEWAIT, 1)
+        }
+        if let caFile = settings.caFile {
+            try set(CURLOPT_CAINFO, caFile)
+        }
         try check(sift_curl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer), "CURLOPT_ERRORBUFFER")
         if let max = request.maxBodyBytes {
             // Refuses at once a response whose Content-Length is over the limit.
@@ -128,10 +142,11 @@ final class EasyTransfer {
         try check(sift_curl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, context), "CURLOPT_HEADERDATA")
         try check(sift_curl_easy_setopt_prereq_callback(easy, prereqCallback), "CURLOPT_PREREQFUNCTION")
         try check(sift_curl_easy_setopt_pointer(easy, CURLOPT_PREREQDATA, context), "CURLOPT_PREREQDATA")
-        if request.guardsPrivateAddresses {
-            try check(sift_curl_easy_setopt_opensocket_callback(easy, openSocketCallback), "CURLOPT_OPENSOCKETFUNCTION")
-            try check(sift_curl_easy_setopt_pointer(easy, CURLOPT_OPENSOCKETDATA, context), "CURLOPT_OPENSOCKETDATA")
-        }
+        // Both mark the end of the wait for a connection; the socket callback also guards addresses.
+        try check(sift_curl_easy_setopt_opensocket_callback(easy, openSocketCallback), "CURLOPT_OPENSOCKETFUNCTION")
+        try check(sift_curl_easy_setopt_pointer(easy, CURLOPT_OPENSOCKETDATA, context), "CURLOPT_OPENSOCKETDATA")
+        try check(sift_curl_easy_setopt_resolver_start_callback(easy, resolverStartCallback), "CURLOPT_RESOLVER_START_FUNCTION")
+        try check(sift_curl_easy_setopt_pointer(easy, CURLOPT_RESOLVER_START_DATA, context), "CURLOPT_RESOLVER_START_DATA")
     }
 
     private func set(_ option: CURLoption, _ value: Int) throws(HTTPClientError) {
@@ -259,7 +274,42 @@ final class EasyTransfer {
         }
     }
 
+    // MARK: the wait for a connection
+
+    /// The transfer stopped waiting for a connection (first call only): reports the wait.
+    fileprivate func leftQueue() {
+        guard leftQueueAt == nil else { return }
+        let now = clock.now
+        leftQueueAt = now
+        if let observer = settings.observer, let addedAt {
+            observer.connectionWait(pool: settings.name, waited: addedAt.duration(to: now))
+        }
+    }
+
+    /// When a transfer still waiting for a connection must give up: its total timeout after
+    /// it was added. nil once it has left the wait.
+    var queueDeadline: ContinuousClock.Instant? {
+        guard leftQueueAt == nil, let addedAt else { return nil }
+        return addedAt.advanced(by: .milliseconds(Int64(request.totalTimeoutMilliseconds)))
+    }
+
+    /// The error for a transfer that never left the wait for a connection; reports it.
+    func queuedTooLong(now: ContinuousClock.Instant) -> HTTPClientError {
+        let waited = addedAt.map { milliseconds($0.duration(to: now)) } ?? 0
+        if let observer = settings.observer {
+            if let addedAt { observer.connectionWait(pool: settings.name, waited: addedAt.duration(to: now)) }
+            observer.queuedTooLong(pool: settings.name)
+        }
+        let perHost = settings.maxConnectionsPerHost == 0 ? "no per-host limit" : "at most \(settings.maxConnectionsPerHost) per host"
+        let total = settings.maxTotalConnections == 0 ? "" : ", \(settings.maxTotalConnections) in all"
+        return HTTPClientError(
+            .queuedTooLong,
+            "waited \(waited) ms for a connection to \(request.host) and gave up at the \(request.totalTimeoutMilliseconds) ms "
+                + "total timeout: the \(settings.name) pool's connections (\(perHost)\(total)) were all busy")
+    }
+
     fileprivate func prerequest(primaryIP: UnsafeMutablePointer<CChar>?) -> Int32 {
+        leftQueue()
         lastActivity = clock.now
         guard request.guardsPrivateAddresses, let primaryIP else { return Int32(sift_curl_prereqfunc_ok()) }
         // A reused connection never passes the opensocket callback: check its peer here.
@@ -270,6 +320,8 @@ final class EasyTransfer {
     }
 
     fileprivate func openSocket(_ purpose: curlsocktype, _ address: UnsafeMutablePointer<curl_sockaddr>) -> curl_socket_t {
+        leftQueue()
+        guard request.guardsPrivateAddresses else { return sift_curl_open_socket(address) }
         var raw = [UInt8](repeating: 0, count: 16)
         let family = raw.withUnsafeMutableBufferPointer { sift_curl_sockaddr_bytes(address, $0.baseAddress) }
         let parsed: IPAddress? =
@@ -319,6 +371,13 @@ final class EasyTransfer {
         if code == CURLE_OK {
             if !headDelivered, sawStatusLine { deliverHead() }
             return headDelivered ? nil : HTTPClientError(.transport, "\(request.host) sent no HTTP response")
+        }
+        if leftQueueAt == nil, code == CURLE_OPERATION_TIMEDOUT || code == CURLE_COULDNT_RESOLVE_HOST {
+            // libcurl failed it on leaving the wait with no time left (it words that as a
+            // resolve timeout): it never resolved, connected or sent anything.
+            var error = queuedTooLong(now: clock.now)
+            error.curlCode = Int(code.rawValue)
+            return error
         }
         let curlCode = Int(code.rawValue)
         let detail = errorBuffer.pointee != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
@@ -399,6 +458,12 @@ private let headerCallback: curl_write_callback = { buffer, size, count, context
 private let prereqCallback: curl_prereq_callback = { context, primaryIP, _, _, _ in
     guard let context else { return Int32(sift_curl_prereqfunc_abort()) }
     return Unmanaged<EasyTransfer>.fromOpaque(context).takeUnretainedValue().prerequest(primaryIP: primaryIP)
+}
+
+private let resolverStartCallback: sift_curl_resolver_start_callback = { _, _, context in
+    guard let context else { return 0 }
+    Unmanaged<EasyTransfer>.fromOpaque(context).takeUnretainedValue().leftQueue()
+    return 0
 }
 
 private let openSocketCallback: curl_opensocket_callback = { context, purpose, address in

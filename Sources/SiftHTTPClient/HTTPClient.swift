@@ -3,8 +3,10 @@ import Logging
 /// An async HTTP/1.1 and HTTP/2 client over libcurl's multi interface.
 ///
 /// One dedicated thread drives every transfer; connections are cached and reused
-/// across requests, at most `maxConnectionsPerHost` per host. Bodies stream with
-/// backpressure. Call `shutdown()` when done (or run the client as a `Service`).
+/// across requests, at most `maxConnectionsPerHost` per host. A client is one pool:
+/// siftd makes one per upstream kind (each API, the pages) so that a busy kind never
+/// queues behind another's cap. A request waits for a connection at most its total
+/// timeout, then fails with `.queuedTooLong`. Bodies stream with backpressure. Call `shutdown()` when done (or run the client as a `Service`).
 ///
 /// ```swift
 /// let client = try HTTPClient(logger: logger)
@@ -32,6 +34,17 @@ public final class HTTPClient: Sendable {
         public var resolve: [String] = []
         /// Body bytes held per transfer before it is paused until the consumer catches up.
         public var bodyBufferBytes: Int = 256 * 1024
+        /// libcurl's receive buffer per transfer (CURLOPT_BUFFERSIZE): the largest piece of body
+        /// one write callback hands over. Larger pieces mean fewer hand-offs to the consuming
+        /// task on big bodies; the buffer is allocated per transfer while it runs.
+        public var receiveBufferBytes: Int = 64 * 1024
+        /// The pool's name in metrics and messages (`brave`, `searxng`, `pages`, `llm`).
+        public var name: String = "http"
+        /// Told how long each request waited for a connection.
+        public var observer: (any HTTPClientObserver)? = nil
+        /// A PEM file of CA certificates to trust instead of the system's (CURLOPT_CAINFO), for
+        /// upstreams behind a private CA. nil: the system's store.
+        public var caFile: String? = nil
 
         /// The defaults.
         public init() {}
@@ -53,7 +66,11 @@ public final class HTTPClient: Sendable {
                 maxConnectionsPerHost: max(0, configuration.maxConnectionsPerHost),
                 maxTotalConnections: max(0, configuration.maxTotalConnections),
                 resolve: configuration.resolve,
-                policy: policy),
+                policy: policy,
+                name: configuration.name,
+                observer: configuration.observer,
+                caFile: configuration.caFile,
+                receiveBufferBytes: min(max(1024, configuration.receiveBufferBytes), 10 << 20)),
             logger: logger)
     }
 

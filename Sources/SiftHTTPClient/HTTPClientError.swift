@@ -13,6 +13,9 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         case connectFailed
         /// The connect timeout, the total timeout or the idle timeout passed.
         case timedOut
+        /// The total timeout passed while the request was still waiting for a free connection
+        /// (the pool's per-host or total cap): nothing was resolved, connected or sent.
+        case queuedTooLong
         /// More redirects than `HTTPRequest.maxRedirects`, or a redirect loop.
         case tooManyRedirects
         /// The SSRF guard refused a private, local or metadata address.
@@ -36,6 +39,7 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
             case .resolveFailed: "resolve failed"
             case .connectFailed: "connect failed"
             case .timedOut: "timed out"
+            case .queuedTooLong: "queued too long"
             case .tooManyRedirects: "too many redirects"
             case .blockedAddress: "blocked address"
             case .bodyTooLarge: "body too large"

@@ -5,6 +5,8 @@ struct PreparedRequest: Sendable {
     let url: String
     /// The URL's host, lowercased, without IPv6 brackets: for messages and the SSRF guard.
     let host: String
+    /// Whether the URL is https (the connection is TLS and may multiplex with HTTP/2).
+    let isTLS: Bool
     /// `Name: value` lines (`Name;` for an empty value, as libcurl wants it).
     let headerLines: [String]
     let body: [UInt8]?
@@ -39,6 +41,7 @@ struct PreparedRequest: Sendable {
         method = request.method
         url = request.url
         host = parts.host
+        isTLS = parts.scheme == "https"
         headerLines = lines
         body = request.body
         connectTimeoutMilliseconds = milliseconds(request.connectTimeout)

@@ -1,3 +1,9 @@
+/// Body bytes libcurl lends to one write callback: read during the call, never kept (so
+/// they may cross into the transfer's lock).
+struct LentBytes: @unchecked Sendable {
+    let buffer: UnsafeRawBufferPointer
+}
+
 /// The head of the final response, as the driver thread saw it.
 struct ResponseHead: Sendable, Equatable {
     var status: Int
@@ -11,6 +17,9 @@ struct ResponseHead: Sendable, Equatable {
 /// The state one transfer shares between the driver thread (producer of the head, the
 /// body chunks and the end) and the consuming task (waiting for the head, then for
 /// chunks), with no I/O: every method returns what its caller must do.
+///
+/// Pieces that arrive while the consumer is busy are joined into chunks of up to a quarter
+/// of `highWater`, so that a fast sender costs one hand-off per chunk, not per piece.
 ///
 /// Backpressure: a chunk is refused (`.pause`) when it would lift the buffered bytes
 /// above `highWater` (unless nothing is buffered, so that one oversized chunk cannot
@@ -44,8 +53,12 @@ struct TransferStateMachine<HeadWaiter, ChunkWaiter> {
     /// How many times a chunk was refused with `.pause`.
     private(set) var pauseCount = 0
 
+    /// The largest chunk pieces are joined into.
+    let joinLimit: Int
+
     init(highWater: Int) {
         self.highWater = max(1, highWater)
+        self.joinLimit = max(1, highWater / 4)
     }
 
     /// Whether the transfer completed, failed or was cancelled.
@@ -92,7 +105,8 @@ struct TransferStateMachine<HeadWaiter, ChunkWaiter> {
 
     /// What the driver's write callback must answer.
     enum BodyArrivalAction {
-        /// Taken (and handed to `waiter` when one was waiting).
+        /// Taken; handed to `waiter` as `chunk` when one was waiting (else `chunk` is empty
+        /// and the bytes are buffered).
         case accepted(deliverTo: ChunkWaiter?, chunk: [UInt8])
         /// Refused for now: return CURL_WRITEFUNC_PAUSE; libcurl offers it again later.
         case pause
@@ -100,23 +114,36 @@ struct TransferStateMachine<HeadWaiter, ChunkWaiter> {
         case abort
     }
 
-    /// The driver received body bytes.
-    mutating func bodyArrived(_ chunk: [UInt8]) -> BodyArrivalAction {
+    /// The driver received body bytes (copied only once accepted: a refused piece costs nothing).
+    mutating func bodyArrived(_ piece: LentBytes) -> BodyArrivalAction {
+        let bytes = piece.buffer
         guard end == nil else { return .abort }
-        if bufferedBytes > 0, bufferedBytes + chunk.count > highWater {
+        if bufferedBytes > 0, bufferedBytes + bytes.count > highWater {
             paused = true
             pauseCount += 1
             return .pause
         }
         if let waiter = chunkWaiter {
             chunkWaiter = nil
-            peakBufferedBytes = max(peakBufferedBytes, chunk.count)
-            return .accepted(deliverTo: waiter, chunk: chunk)
+            peakBufferedBytes = max(peakBufferedBytes, bytes.count)
+            return .accepted(deliverTo: waiter, chunk: [UInt8](bytes))
         }
-        chunks.append(chunk)
-        bufferedBytes += chunk.count
+        if let last = chunks.indices.last, chunks[last].count + bytes.count <= joinLimit {
+            chunks[last].append(contentsOf: bytes)
+        } else {
+            var chunk: [UInt8] = []
+            chunk.reserveCapacity(min(joinLimit, max(bytes.count, 4 * bytes.count)))
+            chunk.append(contentsOf: bytes)
+            chunks.append(chunk)
+        }
+        bufferedBytes += bytes.count
         peakBufferedBytes = max(peakBufferedBytes, bufferedBytes)
-        return .accepted(deliverTo: nil, chunk: chunk)
+        return .accepted(deliverTo: nil, chunk: [])
+    }
+
+    /// `bodyArrived` for bytes already in an array (tests).
+    mutating func bodyArrived(_ chunk: [UInt8]) -> BodyArrivalAction {
+        chunk.withUnsafeBytes { bodyArrived(LentBytes(buffer: $0)) }
     }
 
     /// What the consumer gets when it asks for the next chunk.
@@ -133,7 +160,7 @@ struct TransferStateMachine<HeadWaiter, ChunkWaiter> {
     /// The consumer asks for the next chunk without waiting.
     mutating func poll() -> Poll {
         if !chunks.isEmpty {
-            let chunk = chunks.removeFirst()
+            let chunk = chunks.count == 1 ? chunks.removeLast() : chunks.removeFirst()
             bufferedBytes -= chunk.count
             var unpause = false
             if paused, end == nil, bufferedBytes <= highWater / 2 {

@@ -105,11 +105,11 @@ final class Transfer: Sendable {
         case abort
     }
 
-    /// The driver received body bytes. (They are copied before the lock is taken: a
-    /// refused chunk costs one wasted copy, once per pause.)
+    /// The driver received body bytes: copied once, under the lock, into the waiting
+    /// consumer's chunk or onto the last buffered one; never when refused.
     func bodyArrived(_ bytes: UnsafeRawBufferPointer) -> BodyVerdict {
-        let chunk = [UInt8](bytes)
-        switch state.withLock({ $0.bodyArrived(chunk) }) {
+        let piece = LentBytes(buffer: bytes)
+        switch state.withLock({ $0.bodyArrived(piece) }) {
         case .accepted(let waiter, let chunk):
             waiter?.resume(returning: chunk)
             return .accepted

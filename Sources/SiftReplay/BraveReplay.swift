@@ -55,6 +55,8 @@ public final class BraveReplay: ReplayRoutes {
     public let requestLog: ReplayRequestLog
     /// Faults and latency to inject.
     public let scenarios: ReplayScenarios
+    /// The replay's own time per request (served at `GET /_replay/timings`).
+    public let timings = ReplayTimings()
 
     private let now: @Sendable () -> ReplayInstant
     private let limiters: Mutex<[String: BraveRateLimiter<ReplayInstant>]>
@@ -81,6 +83,17 @@ public final class BraveReplay: ReplayRoutes {
         router.get(RouterPath(prefix + Self.contextPath)) { request, _ in
             await self.respond(to: request, endpoint: .llmContext)
         }
+        router.get(RouterPath(prefix + "/_replay/timings")) { request, _ in
+            ReplayHTTP.response(
+                status: .ok, contentType: "application/json", body: ReplayHTTP.json(self.timings.summary),
+                compression: .never, request: request)
+        }
+        router.post(RouterPath(prefix + "/_replay/timings/reset")) { request, _ in
+            self.timings.reset()
+            return ReplayHTTP.response(
+                status: .ok, contentType: "application/json", body: ReplayHTTP.json(self.timings.summary),
+                compression: .never, request: request)
+        }
     }
 
     /// Searches counted against `key` this month.
@@ -96,13 +109,17 @@ public final class BraveReplay: ReplayRoutes {
 
     /// Answers one request to `endpoint`.
     func respond(to request: Request, endpoint: Endpoint) async -> Response {
+        let clock = ContinuousClock()
+        let start = clock.now
         let received = now()
         let parameters = ReplayHTTP.queryParameters(of: request)
         let response = answer(request, parameters: parameters, at: received, endpoint: endpoint)
+        let answered = clock.now
         let latency = scenarios.latency
         if latency > .zero {
             try? await Task.sleep(for: latency)
         }
+        timings.record(work: start.duration(to: answered), late: answered.duration(to: clock.now) - latency)
         requestLog.append(
             RecordedRequest(
                 method: request.method, path: request.uri.path, parameters: parameters, headers: request.headers,

@@ -183,11 +183,14 @@ public struct ReplayCorpus: Sendable {
 
     /// The built-in corpus: "capital of australia", "swift concurrency",
     /// "tcp congestion control", a few misspellings of them, the hostile corpus
-    /// under "xss", and generated results for everything else.
+    /// under "xss", the prompt-injection pages for any query holding "tallowmere",
+    /// and generated results for everything else.
     public static var standard: ReplayCorpus {
         var entries = standardEntries
         entries[hostileQuery] = hostileEntry
-        return ReplayCorpus(entries: entries, corrections: standardCorrections)
+        return ReplayCorpus(
+            entries: entries, wordEntries: [ReplayWordEntry(words: [injectionWord], entry: injectionEntry)],
+            corrections: standardCorrections)
     }
 
     /// Lower case, whitespace collapsed to single spaces, trimmed.

@@ -23,6 +23,8 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
     private let fetchBytes: Counter
     private let fetchDuration: DurationHistogram
     private let cacheLookups: [String: Counter]
+    private let connectionWait: [String: DurationHistogram]
+    private let queueTimeouts: [String: Counter]
     private let sessionsActive: Gauge
     private let queriesRetained: Gauge
     private let queriesRetainedBytes: Gauge
@@ -106,6 +108,20 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
             }
         }
         self.cacheLookups = lookups
+        let waitDescriptor = descriptor(
+            "http_connection_wait", "seconds",
+            "Time an outbound request waited for a free connection in its pool (brave, searxng, pages, llm), before resolving or connecting.")
+        self.connectionWait = Dictionary(
+            uniqueKeysWithValues: Self.httpPools.map {
+                ($0, registry.makeDurationHistogram(descriptor: waitDescriptor, labels: [("pool", $0)], buckets: Self.latencyBuckets))
+            })
+        let queueTimeoutDescriptor = descriptor(
+            "http_queue_timeouts", "total",
+            "Outbound requests that ran out of their timeout still waiting for a connection, by pool: the pool is too small for the load.")
+        self.queueTimeouts = Dictionary(
+            uniqueKeysWithValues: Self.httpPools.map {
+                ($0, registry.makeCounter(descriptor: queueTimeoutDescriptor, labels: [("pool", $0)]))
+            })
         self.sessionsActive = registry.makeGauge(
             descriptor: descriptor("sessions_active", "", "Sessions kept for follow-up questions."))
         self.queriesRetained = registry.makeGauge(
@@ -117,6 +133,21 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
             descriptor: descriptor("build", "info", "Build information; the value is always 1."),
             labels: [("version", version)]
         ).set(1.0)
+    }
+
+    /// The outbound connection pools siftd runs, one libcurl client each.
+    public static let httpPools = ["brave", "searxng", "pages", "llm"]
+
+    // MARK: outbound connection pools
+
+    /// An outbound request in `pool` waited `waited` for a connection.
+    public func recordConnectionWait(pool: String, waited: Duration) {
+        connectionWait[pool]?.record(waited)
+    }
+
+    /// An outbound request in `pool` gave up waiting for a connection.
+    public func recordQueueTimeout(pool: String) {
+        queueTimeouts[pool]?.increment()
     }
 
     // MARK: PipelineObserver

@@ -84,24 +84,8 @@ extension SiftRoutes {
     /// The id after which to send events: the `Last-Event-ID` header, else the `last_event_id` parameter, else 0.
     /// Either one empty or blank (spaces and tabs) counts as absent.
     static func lastEventID(_ request: Request) throws(QueryError) -> Int {
-        let text: String
-        if let header = request.headers[.lastEventID], !header.allSatisfy({ $0 == " " || $0 == "\t" }) {
-            text = header
-        } else if let bytes = QueryString.parameter("last_event_id", in: request.uri.query),
-            !bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
-        {
-            // Blank counts as absent, as for the header (schemathesis found `?last_event_id=%20` refused).
-            text = String(decoding: bytes, as: UTF8.self)
-        } else {
-            return 0
-        }
-        let trimmed = text.trimmingCharacters(in: " \t")
-        guard trimmed.utf8.count <= 18, trimmed.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let number = Int(trimmed)
-        else {
-            throw QueryError.badLastEventID(
-                "Last-Event-ID must be the id of an event this query sent (a whole number), not “\(text.prefix(40))”.")
-        }
-        return number
+        try LastEventID.parse(
+            header: request.headers[.lastEventID], parameter: QueryString.parameter("last_event_id", in: request.uri.query))
     }
 
     // MARK: DELETE /v1/queries/{id}

@@ -89,6 +89,15 @@ public enum ConfigKeys {
     public static let fetchAllowHosts = ConfigKey(
         name: "fetch_allow_hosts", environment: "SIFT_FETCH_ALLOW_HOSTS", defaultText: "empty",
         help: "Comma list of hosts and CIDRs exempt from the private-address guard on fetched pages (intranets, tests).")
+    public static let braveConnections = ConfigKey(
+        name: "brave_connections", environment: "SIFT_BRAVE_CONNECTIONS", defaultText: "64",
+        help: "Most connections open to Brave at once, its own pool: size it to the requests in flight the plan allows (rate × latency); more requests wait, at most their timeout.")
+    public static let searxngConnections = ConfigKey(
+        name: "searxng_connections", environment: "SIFT_SEARXNG_CONNECTIONS", defaultText: "64",
+        help: "Most connections open to SearXNG at once, its own pool; more requests wait, at most their timeout.")
+    public static let caFile = ConfigKey(
+        name: "ca_file", environment: "SIFT_CA_FILE", defaultText: "unset (the system's CA bundle)",
+        help: "PEM file of CA certificates trusted for the API upstreams (Brave, SearXNG, the LLM) in place of the system's bundle, for a private CA.")
     public static let maxPages = ConfigKey(
         name: "max_pages", environment: "SIFT_MAX_PAGES", defaultText: "5",
         help: "Web pages read per query (0 reads none: snippets only).")
@@ -171,7 +180,7 @@ public enum ConfigKeys {
     public static let all: [ConfigKey] = [
         config, listen, stateDir, cacheDir, dataDir, kbSources, log, logLevel, maxStreams, streamBuffer,
         heartbeatSeconds, maxSources, maxPassages, braveAPIKey, braveURL, braveMode, braveCountry, searxngURL, searchLanguage,
-        safeSearch, fetchAllowHosts, maxPages, fetchDeadlineMs, cache, cacheMaxMB, cacheTTLSeconds, llmURL, llmModel,
+        safeSearch, braveConnections, searxngConnections, caFile, fetchAllowHosts, maxPages, fetchDeadlineMs, cache, cacheMaxMB, cacheTTLSeconds, llmURL, llmModel,
         llmAPIKey, llmContextTokens, llmMaxTokens, llmTimeoutMs, llmMerge, llmDeltaWindowMs, llmAllowModels,
         sessionsMax, sessionTTLSeconds, queryRetentionSeconds, queriesMax, queriesMaxMB, databaseURL,
         queryLeaseSeconds, replicaID,
@@ -219,6 +228,12 @@ public struct WebConfiguration: Sendable, Equatable {
     /// `off`, `moderate` or `strict`.
     public var safeSearch = "moderate"
     public var fetchAllowHosts: [String] = []
+    /// Connections the Brave pool may hold open (its requests in flight, over HTTP/1.1).
+    public var braveConnections = 64
+    /// Connections the SearXNG pool may hold open.
+    public var searxngConnections = 64
+    /// CA certificates for the API upstreams; nil: the system's bundle.
+    public var caFile: String?
     public var maxPages = 5
     public var fetchDeadline: Duration = .seconds(5)
     public var cacheEnabled = true
@@ -416,6 +431,9 @@ public struct SiftdConfiguration: Sendable, Equatable {
         if let (text, _) = value(ConfigKeys.fetchAllowHosts) {
             web.fetchAllowHosts = text.split(separator: ",").map { $0.trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
         }
+        web.braveConnections = try integer(ConfigKeys.braveConnections, default: 64, range: 1...1024)
+        web.searxngConnections = try integer(ConfigKeys.searxngConnections, default: 64, range: 1...1024)
+        if let (text, _) = value(ConfigKeys.caFile) { web.caFile = expandHome(text, home: home) }
         web.maxPages = try integer(ConfigKeys.maxPages, default: 5, range: 0...20)
         web.fetchDeadline = .milliseconds(try integer(ConfigKeys.fetchDeadlineMs, default: 5000, range: 100...60_000))
         if let (text, origin) = value(ConfigKeys.cache) {

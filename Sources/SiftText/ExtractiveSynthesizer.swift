@@ -61,15 +61,17 @@ public struct ExtractiveSynthesizer: Synthesizer {
     public func synthesize(_ request: SynthesisRequest, into output: (SynthesisOutput) async throws -> Void) async throws {
         try Task.checkCancellation()
         let composed = compose(query: request.query, sources: request.sources, passages: request.passages)
-        for delta in Self.deltas(of: composed.text, wordsPerDelta: wordsPerDelta) {
+        let text = LinkFilter.disarm(composed.text, sourceURLs: request.sources.map(\.url))
+        for delta in Self.deltas(of: text, wordsPerDelta: wordsPerDelta) {
             try await output(.text(delta, model: nil))
         }
         try await output(.finished(SynthesisSummary(synthesizer: name, answered: composed.answered)))
     }
 
     /// The whole answer text; never empty.
+    /// Page text quoted in it links only to `sources` (``LinkFilter``).
     public func answer(query: AnalyzedQuery, sources: [Source], passages: [Passage]) -> String {
-        compose(query: query, sources: sources, passages: passages).text
+        LinkFilter.disarm(compose(query: query, sources: sources, passages: passages).text, sourceURLs: sources.map(\.url))
     }
 
     /// The answer text, and whether it answers the question (`false` when it says that the sources

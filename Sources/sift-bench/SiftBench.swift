@@ -64,6 +64,7 @@ struct Latency: AsyncParsableCommand {
         var report: [String: String] = [
             "requests": "\(results.count)", "concurrency": "\(target.concurrency)",
             "failures": "\(failures.count)", "seconds": format(seconds),
+            "without_source": "\(results.filter { $0.succeeded && $0.firstSource == nil && !$0.stoppedEarly }.count)",
             "answers_per_second": format(Double(results.count - failures.count) / seconds),
         ]
         for (name, values) in [
@@ -94,21 +95,29 @@ struct Hold: AsyncParsableCommand {
         let before = residentKilobytes(pid)
         var channels: [any Channel] = []
         var failures = 0
+        var firstEvents: [Double] = []
         // Open in batches so the listen backlog is never the bottleneck.
         var index = 0
         while index < target.concurrency {
             let batch = min(100, target.concurrency - index)
-            let opened = await withTaskGroup(of: (any Channel)?.self) { tasks in
+            let opened = await withTaskGroup(of: ((any Channel)?, Double).self) { tasks in
                 for offset in 0..<batch {
                     let path = paths[(index + offset) % paths.count]
-                    tasks.addTask { try? await client.open(path: path, waitForFirstEvent: true).channel }
+                    tasks.addTask {
+                        // Connect to the first event (the status), in milliseconds.
+                        let start = ContinuousClock.now
+                        let channel = try? await client.open(path: path, waitForFirstEvent: true).channel
+                        let elapsed = start.duration(to: .now)
+                        return (channel, Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15)
+                    }
                 }
-                var list: [(any Channel)?] = []
-                for await channel in tasks { list.append(channel) }
+                var list: [((any Channel)?, Double)] = []
+                for await opened in tasks { list.append(opened) }
                 return list
             }
-            channels += opened.compactMap { $0 }
-            failures += opened.filter { $0 == nil }.count
+            channels += opened.compactMap(\.0)
+            firstEvents += opened.filter { $0.0 != nil }.map(\.1)
+            failures += opened.filter { $0.0 == nil }.count
             index += batch
         }
         let during = residentKilobytes(pid)
@@ -122,6 +131,8 @@ struct Hold: AsyncParsableCommand {
             "streams": "\(channels.count)", "failures": "\(failures)",
             "rss_before_mb": format(Double(before) / 1024), "rss_open_mb": format(Double(during) / 1024),
             "per_stream_kb": format(channels.isEmpty ? 0 : Double(during - before) / Double(channels.count)),
+            "first_event_p50_ms": format(percentile(firstEvents, 0.50)),
+            "first_event_p99_ms": format(percentile(firstEvents, 0.99)),
         ])
     }
 }

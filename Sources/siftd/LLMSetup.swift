@@ -15,9 +15,12 @@ struct LLMSetup {
 
     /// The client of the LLM API, a `Service` to run for the whole process, so that a
     /// reload can turn LLM synthesis on or point it elsewhere. Idle, it is one thread.
-    static func makeClient(maxStreams: Int, logger: Logger) throws -> HTTPClient {
+    static func makeClient(maxStreams: Int, caFile: String?, metrics: SiftMetrics, logger: Logger) throws -> HTTPClient {
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.userAgent = "siftd/\(siftVersion)"
+        clientConfiguration.name = "llm"
+        clientConfiguration.caFile = caFile
+        clientConfiguration.observer = PoolMetrics(metrics: metrics)
         // Every open stream may have a model request per compare lane.
         clientConfiguration.maxConnectionsPerHost = maxStreams * LLMConfiguration.maxModels
         clientConfiguration.maxTotalConnections = clientConfiguration.maxConnectionsPerHost

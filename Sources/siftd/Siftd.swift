@@ -163,7 +163,8 @@ struct Siftd: AsyncParsableCommand {
             knowledgeBase: knowledgeBase, metrics: metrics,
             web: try WebTransport(
                 settings.web, cacheDirectory: settings.cacheDir, sharedCache: database, metrics: metrics, logger: logger),
-            llmClient: try LLMSetup.makeClient(maxStreams: settings.server.maxStreams, logger: logger),
+            llmClient: try LLMSetup.makeClient(
+                maxStreams: settings.server.maxStreams, caFile: settings.web.caFile, metrics: metrics, logger: logger),
             sessions: database
                 ?? SessionStore(limits: .init(maxSessions: settings.sessionsMax, idleTimeout: settings.sessionTTL)),
             analyzer: QueryAnalyzer(), debugDeltaDelay: debugDeltaDelay, logger: logger)
@@ -307,9 +308,11 @@ struct Siftd: AsyncParsableCommand {
         let watchdog = WatchdogService(notifier: notifier, logger: logger) { await health() }
         let status = StatusReporter(notifier: notifier, registry: registry, line: statusLine, logger: logger)
         // Shutdown runs in reverse: status (STOPPING=1), registry (streams and resumable queries end with
-        // done), server, query service, reloader, watchdog, and last the HTTP clients (the LLM's, the web's), which fail any transfer still open.
-        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: shared.web.client), .init(service: shared.llmClient), .init(service: watchdog),
+        // done), server, query service, reloader, watchdog, and last the HTTP clients (the LLM's, the APIs', the pages'), which fail any transfer still open.
+        let clients: [ServiceGroupConfiguration.ServiceConfiguration] =
+            (shared.web.clients + [shared.llmClient]).map { .init(service: $0) }
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = clients + [
+            .init(service: watchdog),
             .init(service: reloader),
         ] + (keyGate.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
             // Resumable queries: shut down after the server drained, so their readers end with `done`.

@@ -4,22 +4,41 @@ import SiftHTTPClient
 import SiftProviders
 import SiftServer
 
-/// The parts of the web side that live as long as the process: one libcurl client
-/// shared by every provider and the page reader, and the response cache. A reload
-/// keeps them (changing `fetch_allow_hosts` or the cache settings needs a restart).
+/// The parts of the web side that live as long as the process: the libcurl clients (one
+/// pool each: the pages, with the 4-per-host politeness cap, and each search API, sized to
+/// the requests its plan allows in flight) and the response cache. A reload keeps them
+/// (changing `fetch_allow_hosts`, the pool sizes, the CA file or the cache settings needs a restart).
 struct WebTransport {
+    /// Pages (the pipeline's reader and `sift_fetch`): at most 4 connections per host.
     let client: HTTPClient
+    /// Brave's pool.
+    let braveClient: HTTPClient
+    /// SearXNG's pool.
+    let searxngClient: HTTPClient
     let cache: (any ResponseCaching)?
+
+    /// Every client, for the service group.
+    var clients: [HTTPClient] { [client, braveClient, searxngClient] }
 
     /// `sharedCache` (the PostgreSQL store) replaces the SQLite file when the cache is on.
     init(
         _ settings: WebConfiguration, cacheDirectory: String, sharedCache: (any ResponseCaching)? = nil,
         metrics: SiftMetrics, logger: Logger
     ) throws {
+        let observer = PoolMetrics(metrics: metrics)
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.userAgent = "siftd/\(siftVersion)"
         clientConfiguration.allowedHosts = settings.fetchAllowHosts
+        clientConfiguration.name = "pages"
+        clientConfiguration.observer = observer
         client = try HTTPClient(configuration: clientConfiguration, logger: logger)
+        braveClient = try HTTPClient(
+            configuration: Self.apiPool("brave", connections: settings.braveConnections, caFile: settings.caFile, observer: observer),
+            logger: logger)
+        searxngClient = try HTTPClient(
+            configuration: Self.apiPool(
+                "searxng", connections: settings.searxngConnections, caFile: settings.caFile, observer: observer),
+            logger: logger)
 
         if settings.cacheEnabled, let sharedCache {
             cache = sharedCache
@@ -37,6 +56,34 @@ struct WebTransport {
         } else {
             cache = nil
         }
+    }
+
+    /// An API upstream's pool: `connections` to its one host, the private-address guard
+    /// off (the operator chose the URL), `caFile` trusted.
+    static func apiPool(
+        _ name: String, connections: Int, caFile: String?, observer: any HTTPClientObserver
+    ) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.userAgent = "siftd/\(siftVersion)"
+        configuration.name = name
+        configuration.maxConnectionsPerHost = connections
+        configuration.maxTotalConnections = connections
+        configuration.caFile = caFile
+        configuration.observer = observer
+        return configuration
+    }
+}
+
+/// Reports the pools' connection waits to the metrics.
+struct PoolMetrics: HTTPClientObserver {
+    let metrics: SiftMetrics
+
+    func connectionWait(pool: String, waited: Duration) {
+        metrics.recordConnectionWait(pool: pool, waited: waited)
+    }
+
+    func queuedTooLong(pool: String) {
+        metrics.recordQueueTimeout(pool: pool)
     }
 }
 
@@ -56,7 +103,6 @@ struct WebSetup {
 
     init(_ settings: WebConfiguration, transport: WebTransport, logger: Logger) {
         self.settings = settings
-        let client = transport.client
         let cache = transport.cache
         self.cache = cache
 
@@ -66,13 +112,15 @@ struct WebSetup {
                 apiKey: key, baseURL: settings.braveURL, country: settings.braveCountry,
                 searchLanguage: settings.searchLanguage, safeSearch: settings.safeSearch, cacheTTL: settings.cacheTTL,
                 mode: settings.braveMode)
-            providers.append(BraveSearchProvider(configuration: configuration, client: client, cache: cache, logger: logger))
+            providers.append(
+                BraveSearchProvider(configuration: configuration, client: transport.braveClient, cache: cache, logger: logger))
         }
         if let url = settings.searxngURL {
             let safeSearch = ["off": 0, "moderate": 1, "strict": 2][settings.safeSearch] ?? 1
             let configuration = SearXNGProvider.Configuration(
                 baseURL: url, language: settings.searchLanguage, safeSearch: safeSearch, cacheTTL: settings.cacheTTL)
-            providers.append(SearXNGProvider(configuration: configuration, client: client, cache: cache, logger: logger))
+            providers.append(
+                SearXNGProvider(configuration: configuration, client: transport.searxngClient, cache: cache, logger: logger))
         }
         self.providers = providers
         enoughProviderText =
@@ -81,7 +129,7 @@ struct WebSetup {
             fetcher = nil
         } else {
             fetcher = WebPageFetcher(
-                configuration: .init(cacheTTL: settings.cacheTTL), client: client, cache: cache, logger: logger)
+                configuration: .init(cacheTTL: settings.cacheTTL), client: transport.client, cache: cache, logger: logger)
         }
         logger.info(
             "web search",

@@ -32,7 +32,9 @@ import Testing
 
     @Test func wordEntriesAnswerAnyQueryHoldingTheirWords() throws {
         let corpus = try corpus()
-        #expect(corpus.wordEntries.count == 2)
+        // The file's two, after the built-in prompt-injection pages.
+        #expect(corpus.wordEntries.count == ReplayCorpus.standard.wordEntries.count + 2)
+        #expect(corpus.search("the Tallowmere Treaty", today: today).entry.documents.count == 3)
         let asked = corpus.search("What is the CAPITAL of Zembla?", today: today).entry
         #expect(asked.documents.map(\.title) == ["Zembla at a glance", "Travelling in Zembla"])
         #expect(asked.documents[0].published == CalendarDay(year: 2024, month: 5, day: 1))

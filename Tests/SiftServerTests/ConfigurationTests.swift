@@ -1,3 +1,4 @@
+import SiftCore
 import SiftProviders
 import Testing
 

@@ -59,6 +59,8 @@ struct MetricsGoldenTests {
         metrics.llmGenerationRate(model: "model", tokensPerSecond: 50)
         metrics.llmFailed(model: "model", kind: "connection")
         metrics.llmFellBack(reason: "connection")
+        metrics.recordConnectionWait(pool: "brave", waited: .milliseconds(1))
+        metrics.recordQueueTimeout(pool: "brave")
         let shape = Self.shape(of: String(decoding: metrics.render(), as: UTF8.self))
 
         if getenv("SIFT_UPDATE_GOLDEN") != nil {

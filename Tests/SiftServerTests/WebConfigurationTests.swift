@@ -30,6 +30,16 @@ struct WebConfigurationTests {
         #expect(!web.cacheEnabled && web.cacheMaxBytes == 16 << 20 && web.cacheTTL == .seconds(60))
     }
 
+    @Test func theAPIPoolsAndTheCAFileHaveDefaultsAndAreRead() throws {
+        let defaults = try resolve([:]).web
+        #expect(defaults.braveConnections == 64 && defaults.searxngConnections == 64 && defaults.caFile == nil)
+        let web = try resolve([
+            "SIFT_BRAVE_CONNECTIONS": "20", "SIFT_SEARXNG_CONNECTIONS": "8", "SIFT_CA_FILE": "~/ca.pem",
+        ]).web
+        #expect(web.braveConnections == 20 && web.searxngConnections == 8)
+        #expect(web.caFile?.hasSuffix("/ca.pem") == true && web.caFile?.hasPrefix("~") == false)
+    }
+
     @Test func theBraveKeyComesFromTheSystemdCredentialWhenNotSetOtherwise() throws {
         let files = ["/run/credentials/siftd.service/brave-api-key": "secret-key\n"]
         let fromCredential = try resolve(["CREDENTIALS_DIRECTORY": "/run/credentials/siftd.service"], files: files)
@@ -46,6 +56,7 @@ struct WebConfigurationTests {
         ("SIFT_BRAVE_URL", "api.search.brave.com"), ("SIFT_SEARXNG_URL", "ftp://x.example"),
         ("SIFT_SAFESEARCH", "on"), ("SIFT_BRAVE_COUNTRY", "usa"), ("SIFT_CACHE", "maybe"),
         ("SIFT_MAX_PAGES", "99"), ("SIFT_FETCH_DEADLINE_MS", "5"), ("SIFT_SEARCH_LANG", "e"),
+        ("SIFT_BRAVE_CONNECTIONS", "0"), ("SIFT_SEARXNG_CONNECTIONS", "many"),
     ])
     func refusesBadWebValuesNamingTheSetting(name: String, value: String) {
         do {

@@ -97,6 +97,16 @@ struct URLNormalizerTests {
         }
     }
 
+    @Test("a key read again is the same key (an empty port before the real one, found by fuzz/)", arguments: [
+        ("https://WWW.Example.COM::443/a/./b", "example.com/a/b"), ("https://example.com:/a", "example.com/a"),
+        ("http://example.com.:8080/x?b=1&a=2", "example.com:8080/x?a=2&b=1"),
+    ])
+    func keyIsAFixedPoint(_ url: String, _ expected: String) {
+        let key = URLNormalizer.fusionKey(url)
+        #expect(key == expected)
+        #expect(URLNormalizer.fusionKey("http://" + key) == key)
+    }
+
     @Test("host, site and scheme helpers")
     func helpers() {
         #expect(URLNormalizer.host(of: "https://WWW.Example.com:8443/path?q#f") == "www.example.com")

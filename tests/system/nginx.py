@@ -72,7 +72,9 @@ def site_config(sample_text, upstream_ports, listen_port, access_log):
 
 
 class Nginx:
-    def __init__(self, upstream_ports, port=None, sample=SAMPLE, timeout=15):
+    def __init__(self, upstream_ports, port=None, sample=SAMPLE, timeout=15, site=None, files=None):
+        """`site`, if given, is a function (prefix, port) -> the site configuration to run instead of the
+        sample's; `files` ({name: bytes}) are written into the prefix first (certificates, keys)."""
         if not os.access(NGINX, os.X_OK):
             raise RuntimeError(f"nginx is not installed at {NGINX} (package nginx; `scripts/install-deps.sh test`)")
         self.uid, self.gid, self.user = unprivileged_user()
@@ -83,8 +85,16 @@ class Nginx:
         self.sample = sample
         self.error_log = os.path.join(self.prefix, "error.log")
         self.access_log_path = os.path.join(self.prefix, "access.log")
-        with open(sample, encoding="utf-8") as f:
-            self.site = site_config(f.read(), self.upstream_ports, self.port, self.access_log_path)
+        for name, data in (files or {}).items():
+            path = os.path.join(self.prefix, name)
+            with open(path, "wb") as f:
+                f.write(data)
+            os.chown(path, self.uid, self.gid)
+        if site is None:
+            with open(sample, encoding="utf-8") as f:
+                self.site = site_config(f.read(), self.upstream_ports, self.port, self.access_log_path)
+        else:
+            self.site = site(self.prefix, self.port)
         self._write("sift.conf", self.site)
         self._write("nginx.conf", MAIN.format(prefix=self.prefix, sample=sample))
         os.makedirs(os.path.join(self.prefix, "tmp"), exist_ok=True)

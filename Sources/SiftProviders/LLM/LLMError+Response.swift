@@ -93,6 +93,9 @@ extension LLMError {
             return LLMError(.connection, "Could not resolve the host of \(server) (\(error.message)). \(advice)", isTransient: true)
         case .connectFailed:
             return LLMError(.connection, "Could not connect to \(server) (\(error.message)). \(advice)", isTransient: true)
+        case .queuedTooLong:
+            return LLMError(
+                .connection, "No connection to \(server) was free in time (\(error.message)).", isTransient: true)
         case .timedOut where !midStream:
             return LLMError(.connection, "Timed out reaching \(server) (\(error.message)). \(advice)", isTransient: true)
         case .tls:

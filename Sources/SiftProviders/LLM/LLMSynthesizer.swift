@@ -247,7 +247,7 @@ public struct LLMSynthesizer: Synthesizer {
         return try await stream(
             messages: prompt.messages, estimatedPromptTokens: prompt.estimatedTokens,
             shrunk: { factor in (try? prompt.shrunk(by: factor)).map { ($0.messages, $0.estimatedTokens) } }, model: model,
-            valid: Set(request.sources.map(\.n)), passages: request.passages, lane: nil, to: output)
+            sources: request.sources, passages: request.passages, lane: nil, to: output)
     }
 
     // MARK: One chat request
@@ -313,7 +313,7 @@ public struct LLMSynthesizer: Synthesizer {
         return try await stream(
             messages: prompt.messages, estimatedPromptTokens: prompt.estimatedTokens,
             shrunk: { factor in (try? prompt.shrunk(by: factor)).map { ($0.messages, $0.estimatedTokens) } }, model: model,
-            valid: Set(request.sources.map(\.n)), passages: request.passages, lane: lane, to: output)
+            sources: request.sources, passages: request.passages, lane: lane, to: output)
     }
 
     static func priorTurn(_ turn: ConversationTurn) -> PriorTurn {
@@ -330,6 +330,8 @@ public struct LLMSynthesizer: Synthesizer {
     /// One attempt's state, touched by the chat client's callback one event at a time.
     struct Attempt: Sendable {
         var filter: CitationFilter
+        /// After the citation filter: links only to the sources.
+        var links: LinkFilter
         var attributor: CitationAttributor
         var text = ""
         var pending = ""
@@ -341,8 +343,9 @@ public struct LLMSynthesizer: Synthesizer {
         var lastSent: ContinuousClock.Instant
         let deltaWindow: Duration
 
-        init(valid: Set<Int>, passages: [Passage], deltaWindow: Duration) {
-            filter = CitationFilter(validNumbers: valid)
+        init(sources: [Source], passages: [Passage], deltaWindow: Duration) {
+            filter = CitationFilter(validNumbers: Set(sources.map(\.n)))
+            links = LinkFilter(sourceURLs: sources.map(\.url))
             attributor = CitationAttributor(passages: passages)
             lastToken = start
             lastSent = start
@@ -365,12 +368,12 @@ public struct LLMSynthesizer: Synthesizer {
         }
     }
 
-    /// Streams one chat request's answer through the citation filter and attributor.
+    /// Streams one chat request's answer through the citation and link filters and the attributor.
     ///
     /// `estimatedPromptTokens` is counted when the server reports no usage.
     func stream(
         messages: [ChatMessage], estimatedPromptTokens: Int, shrunk: (Double) -> (messages: [ChatMessage], tokens: Int)?,
-        model: String, valid: Set<Int>, passages: [Passage], lane: String?, to output: Output
+        model: String, sources: [Source], passages: [Passage], lane: String?, to output: Output
     ) async throws -> LaneResult {
         let label = label(model)
         let observer = self.observer
@@ -378,7 +381,7 @@ public struct LLMSynthesizer: Synthesizer {
         var promptTokens = estimatedPromptTokens
         var retriedSmaller = false
         while true {
-            let attempt = Mutex(Attempt(valid: valid, passages: passages, deltaWindow: configuration.deltaWindow))
+            let attempt = Mutex(Attempt(sources: sources, passages: passages, deltaWindow: configuration.deltaWindow))
             /// Counts what the request cost, whatever its outcome.
             func countTokens() {
                 let (usage, tokens) = attempt.withLock { ($0.usage, $0.tokens) }
@@ -402,7 +405,7 @@ public struct LLMSynthesizer: Synthesizer {
                             }
                             state.lastToken = now
                             state.tokens += 1
-                            let filtered = state.attributor.feed(state.filter.feed(piece))
+                            let filtered = state.attributor.feed(state.links.feed(state.filter.feed(piece)))
                             return state.release(filtered, force: false)
                         case .usage(let reported):
                             state.usage = reported
@@ -415,7 +418,9 @@ public struct LLMSynthesizer: Synthesizer {
                 }
                 try Task.checkCancellation()
                 let rest = attempt.withLock { state -> String? in
-                    let rest = state.attributor.feed(state.filter.finish()) + state.attributor.finish()
+                    let rest =
+                        state.attributor.feed(state.links.feed(state.filter.finish()) + state.links.finish())
+                        + state.attributor.finish()
                     return state.release(rest, force: true)
                 }
                 if let rest { try await output.send(.text(rest, model: lane)) }

@@ -212,6 +212,11 @@ public struct BraveSearchProvider: SearchProvider {
             return (response.status, response.headers, body)
         } catch let error as HTTPClientError {
             await limiter.update([])
+            if error.kind == .queuedTooLong {
+                throw ProviderError(
+                    code: "timeout",
+                    message: "Brave was not asked: \(error.message); raise SIFT_BRAVE_CONNECTIONS if the plan allows more requests in flight")
+            }
             throw ProviderError(code: error.kind == .timedOut ? "timeout" : "unavailable", message: "Brave could not be reached: \(error.message)")
         } catch {
             await limiter.update([])

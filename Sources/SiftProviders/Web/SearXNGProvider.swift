@@ -95,6 +95,10 @@ public struct SearXNGProvider: SearchProvider {
             let response = try await client.execute(request)
             status = response.status
             body = try await response.body.collect(upTo: 4 << 20)
+        } catch let error as HTTPClientError where error.kind == .queuedTooLong {
+            throw ProviderError(
+                code: "timeout",
+                message: "SearXNG at \(configuration.baseURL) was not asked: \(error.message); raise SIFT_SEARXNG_CONNECTIONS to allow more requests in flight")
         } catch let error as HTTPClientError {
             throw ProviderError(
                 code: error.kind == .timedOut ? "timeout" : "unavailable",

@@ -159,6 +159,7 @@ public struct WebPageFetcher: PageFetcher {
         switch error.kind {
         case .blockedAddress: FetchFailure(code: "blocked", reason: error.message)
         case .timedOut: FetchFailure(code: "timeout", reason: "Timed out: \(error.message)")
+        case .queuedTooLong: FetchFailure(code: "timeout", reason: "Not fetched in time: \(error.message)")
         case .tooManyRedirects: FetchFailure(code: "redirects", reason: "Too many redirects")
         case .bodyTooLarge: FetchFailure(code: "too_large", reason: error.message)
         case .cancelled: FetchFailure(code: "cancelled", reason: "Stopped before the page arrived")
