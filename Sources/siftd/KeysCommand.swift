@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import SiftCore
 import SiftPostgres
 import SiftServer
 
