@@ -29,7 +29,7 @@ UPSTREAM_MS=${UPSTREAM_MS:-100}
 RPORT=18091
 PORT=18080
 $BIN/sift-replay --port $RPORT --service all --latency-ms $UPSTREAM_MS --brave-per-second 100000 \
-  --brave-monthly-quota 0 >"$out/replay.log" 2>&1 &
+  --brave-monthly-quota 1000000000 >"$out/replay.log" 2>&1 &
 replay_pid=$!
 wait_http "http://127.0.0.1:$((RPORT + 2))/plain"
 mkdir -p "$out/empty-kb"
@@ -50,16 +50,17 @@ stop_siftd() { kill $siftd_pid; wait $siftd_pid 2>/dev/null || true; }
 # 1. First source, one query at a time, Brave only; the replay's own time per request apart.
 start_siftd env "${BRAVE_ENV[@]}" SIFT_MAX_PAGES=0
 curl -s -X POST "http://127.0.0.1:$RPORT/_replay/timings/reset" >/dev/null
-first=$($BIN/sift-bench latency --port $PORT "${web_paths[@]}" --concurrency 1 --requests 1000 --stop-after source)
+first=$($BIN/sift-bench latency --port $PORT "${web_paths[@]}" --concurrency 1 --requests 500 --stop-after source)
 record web_first_source "$(merge "$first" upstream_ms=$UPSTREAM_MS replay="$(curl -s "http://127.0.0.1:$RPORT/_replay/timings")")"
 stop_siftd
 
 # 2. 50 concurrent clients, snippets only (Brave and SearXNG), with the pools' defaults, then
 #    with both capped at 4 connections: what one shared 4-per-host client allowed before.
 for variant in default cap4; do
-  extra=(); [[ $variant == cap4 ]] && extra=(SIFT_BRAVE_CONNECTIONS=4 SIFT_SEARXNG_CONNECTIONS=4)
+  extra=(); requests=4000
+  [[ $variant == cap4 ]] && { extra=(SIFT_BRAVE_CONNECTIONS=4 SIFT_SEARXNG_CONNECTIONS=4); requests=1000; }
   start_siftd env "${WEB_ENV[@]}" SIFT_MAX_PAGES=0 "${extra[@]}"
-  load=$($BIN/sift-bench latency --port $PORT "${web_paths[@]}" --concurrency 50 --requests 4000 --warmup 100)
+  load=$($BIN/sift-bench latency --port $PORT "${web_paths[@]}" --concurrency 50 --requests $requests --warmup 100)
   record "web_c50_snippets_$variant" "$(merge "$load" \
     queue_timeouts="$(metric sift_http_queue_timeouts_total 'pool="brave"')" \
     brave_waits="$(metric sift_http_connection_wait_seconds_count 'pool="brave"')" \

@@ -29,6 +29,7 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
         case rateLimited = "rate_limited"
         case tooManyStreams = "too_many_streams"
         case budgetExhausted = "budget_exhausted"
+        case bodyTooLarge = "body_too_large"
     }
 
     private let _code: Code
@@ -85,6 +86,11 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The query bytes are not valid UTF-8.
     public static let invalidEncoding = QueryError(
         .invalidEncoding, "The question is not valid UTF-8 text. Send it UTF-8 encoded.", stage: .analyzing)
+
+    /// The request body is larger than the server reads.
+    public static func bodyTooLarge(limit: Int) -> QueryError {
+        QueryError(.bodyTooLarge, "The request body is larger than \(limit) bytes.", stage: .accepting)
+    }
 
     /// A malformed request (missing parameter, bad JSON).
     public static func badRequest(_ message: String) -> QueryError {

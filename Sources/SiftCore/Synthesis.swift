@@ -116,6 +116,9 @@ public struct QueryContext: Sendable, Equatable {
     public var controls: SearchControls
     /// Whether the query is answered; false ends it after `ranked` (a search: the MCP tool `sift_search`).
     public var synthesize: Bool
+    /// Who asked (the request's client: `key:NAME` or `addr:IP`; empty when unknown): the owner of the
+    /// query's log and of the session turn it adds, for fair retention.
+    public var owner = ""
 
     public init(
         session: String? = nil, question: String? = nil, history: [ConversationTurn] = [], carriedTerms: String? = nil, models: [String]? = nil,

@@ -35,6 +35,7 @@ final class DriverLoop {
                 logger.error("curl_multi_perform failed", metadata: ["curlm": "\(performed.rawValue)"])
             }
             collectFinished()
+            flushBodies()
             let timeout = enforceIdleTimeouts()
             curl_multi_poll(multi, nil, 0, timeout, nil)
         }
@@ -79,6 +80,15 @@ final class DriverLoop {
             if let error = easy.unpause(now: clock.now) {
                 finish(easy, error)
             }
+        }
+    }
+
+    /// Wakes the consumers waiting for body bytes that arrived this round: one hand-off per
+    /// transfer per round, however many pieces libcurl delivered.
+    private func flushBodies() {
+        for easy in byEasy.values where easy.needsFlush {
+            easy.needsFlush = false
+            easy.transfer.flush()
         }
     }
 

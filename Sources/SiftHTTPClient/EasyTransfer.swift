@@ -38,6 +38,8 @@ final class EasyTransfer {
     /// The last time a byte arrived, or the request went onto a connection; nil before
     /// that (the connect timeout covers the wait for a connection).
     private(set) var lastActivity: ContinuousClock.Instant?
+    /// Body bytes were buffered for a waiting consumer: the driver flushes at the end of its round.
+    var needsFlush = false
     /// Whether the write callback paused the transfer (backpressure).
     private(set) var isPaused = false
     private let clock = ContinuousClock()
@@ -263,8 +265,9 @@ final class EasyTransfer {
             return 0
         }
         switch transfer.bodyArrived(bytes) {
-        case .accepted:
+        case .accepted(let flush):
             bodyBytes += bytes.count
+            if flush { needsFlush = true }
             return bytes.count
         case .pause:
             isPaused = true

@@ -18,8 +18,9 @@ struct ResponseHead: Sendable, Equatable {
 /// body chunks and the end) and the consuming task (waiting for the head, then for
 /// chunks), with no I/O: every method returns what its caller must do.
 ///
-/// Pieces that arrive while the consumer is busy are joined into chunks of up to a quarter
-/// of `highWater`, so that a fast sender costs one hand-off per chunk, not per piece.
+/// Pieces are buffered, joined into chunks of up to a quarter of `highWater`; a waiting
+/// consumer is handed the first chunk when the driver's round ends (`flush()`) and takes
+/// the rest without waiting, so a fast sender costs about one hand-off per round, not per piece.
 ///
 /// Backpressure: a chunk is refused (`.pause`) when it would lift the buffered bytes
 /// above `highWater` (unless nothing is buffered, so that one oversized chunk cannot
@@ -105,9 +106,9 @@ struct TransferStateMachine<HeadWaiter, ChunkWaiter> {
 
     /// What the driver's write callback must answer.
     enum BodyArrivalAction {
-        /// Taken; handed to `waiter` as `chunk` when one was waiting (else `chunk` is empty
-        /// and the bytes are buffered).
-        case accepted(deliverTo: ChunkWaiter?, chunk: [UInt8])
+        /// Taken into the buffer; `flush`: a consumer is waiting, so the driver must call
+        /// `flush()` at the end of its round (one hand-off for all the pieces of the round).
+        case accepted(flush: Bool)
         /// Refused for now: return CURL_WRITEFUNC_PAUSE; libcurl offers it again later.
         case pause
         /// The transfer has ended (cancelled): abort it.
@@ -123,11 +124,6 @@ struct TransferStateMachine<HeadWaiter, ChunkWaiter> {
             pauseCount += 1
             return .pause
         }
-        if let waiter = chunkWaiter {
-            chunkWaiter = nil
-            peakBufferedBytes = max(peakBufferedBytes, bytes.count)
-            return .accepted(deliverTo: waiter, chunk: [UInt8](bytes))
-        }
         if let last = chunks.indices.last, chunks[last].count + bytes.count <= joinLimit {
             chunks[last].append(contentsOf: bytes)
         } else {
@@ -138,7 +134,15 @@ struct TransferStateMachine<HeadWaiter, ChunkWaiter> {
         }
         bufferedBytes += bytes.count
         peakBufferedBytes = max(peakBufferedBytes, bufferedBytes)
-        return .accepted(deliverTo: nil, chunk: [])
+        return .accepted(flush: chunkWaiter != nil)
+    }
+
+    /// The driver's round is over: hands the first buffered chunk to the waiting consumer,
+    /// if both exist (`unpause` as for `poll()`). The consumer takes the rest without waiting.
+    mutating func flush() -> (waiter: ChunkWaiter, chunk: [UInt8], unpause: Bool)? {
+        guard let waiter = chunkWaiter, case .chunk(let chunk, let unpause) = poll() else { return nil }
+        chunkWaiter = nil
+        return (waiter, chunk, unpause)
     }
 
     /// `bodyArrived` for bytes already in an array (tests).
@@ -223,7 +227,12 @@ struct TransferStateMachine<HeadWaiter, ChunkWaiter> {
         }
         if let waiter = chunkWaiter {
             chunkWaiter = nil
-            action.chunk = (waiter, error.map { .failure($0) } ?? .success(nil))
+            // Pieces of the last round not yet flushed come first; the end is seen after them.
+            if case .chunk(let chunk, _) = poll() {
+                action.chunk = (waiter, .success(chunk))
+            } else {
+                action.chunk = (waiter, error.map { .failure($0) } ?? .success(nil))
+            }
         }
         return action
     }

@@ -100,24 +100,31 @@ final class Transfer: Sendable {
 
     /// What the write callback answers libcurl.
     enum BodyVerdict {
-        case accepted
+        /// Taken; `flush`: call `flush()` once the driver's round is over.
+        case accepted(flush: Bool)
         case pause
         case abort
     }
 
-    /// The driver received body bytes: copied once, under the lock, into the waiting
-    /// consumer's chunk or onto the last buffered one; never when refused.
+    /// The driver received body bytes: copied once, under the lock, onto the buffer (never
+    /// when refused).
     func bodyArrived(_ bytes: UnsafeRawBufferPointer) -> BodyVerdict {
         let piece = LentBytes(buffer: bytes)
         switch state.withLock({ $0.bodyArrived(piece) }) {
-        case .accepted(let waiter, let chunk):
-            waiter?.resume(returning: chunk)
-            return .accepted
+        case .accepted(let flush):
+            return .accepted(flush: flush)
         case .pause:
             return .pause
         case .abort:
             return .abort
         }
+    }
+
+    /// The driver's round is over: wakes a consumer waiting for body bytes that arrived.
+    func flush() {
+        guard let (waiter, chunk, unpause) = state.withLock({ $0.flush() }) else { return }
+        if unpause { _ = driver.submit(.unpause(self)) }
+        waiter.resume(returning: chunk)
     }
 
     /// The driver finished the transfer (nil: complete).

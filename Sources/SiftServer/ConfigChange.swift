@@ -13,6 +13,10 @@ public enum ConfigChange {
         ConfigKeys.queryRetentionSeconds.name, ConfigKeys.queriesMax.name, ConfigKeys.queriesMaxMB.name,
         ConfigKeys.databaseURL.name, ConfigKeys.queryLeaseSeconds.name, ConfigKeys.replicaID.name,
         ConfigKeys.auth.name,
+        // The HTTP server and its guards are built once, at start.
+        ConfigKeys.headerTimeoutSeconds.name, ConfigKeys.bodyTimeoutSeconds.name, ConfigKeys.idleTimeoutSeconds.name,
+        ConfigKeys.maxConnections.name, ConfigKeys.shutdownTimeoutSeconds.name, ConfigKeys.allowedHosts.name,
+        ConfigKeys.allowedOrigins.name,
     ]
 
     /// Every key whose resolved value differs (keys only: never a value, since keys may be secrets).
@@ -54,6 +58,13 @@ public enum ConfigChange {
             (ConfigKeys.queryLeaseSeconds, { "\($0.queryLease)" }),
             (ConfigKeys.replicaID, { $0.replicaID ?? "" }),
             (ConfigKeys.auth, { $0.auth?.rawValue ?? "" }),
+            (ConfigKeys.headerTimeoutSeconds, { "\($0.server.connections.headerTimeout)" }),
+            (ConfigKeys.bodyTimeoutSeconds, { "\($0.server.connections.bodyTimeout)" }),
+            (ConfigKeys.idleTimeoutSeconds, { "\($0.server.connections.idleTimeout)" }),
+            (ConfigKeys.maxConnections, { "\($0.server.connections.maxConnections)" }),
+            (ConfigKeys.shutdownTimeoutSeconds, { "\($0.shutdownTimeout)" }),
+            (ConfigKeys.allowedHosts, { $0.server.allowedHosts?.joined(separator: ",") ?? "*" }),
+            (ConfigKeys.allowedOrigins, { $0.server.allowedOrigins.joined(separator: ",") }),
         ]
         return fields.compactMap { key, value in value(old) == value(new) ? nil : key.name }
     }
@@ -84,6 +95,10 @@ public enum ConfigChange {
         kept.queryLease = old.queryLease
         kept.replicaID = old.replicaID
         kept.auth = old.auth
+        kept.server.connections = old.server.connections
+        kept.shutdownTimeout = old.shutdownTimeout
+        kept.server.allowedHosts = old.server.allowedHosts
+        kept.server.allowedOrigins = old.server.allowedOrigins
         return kept
     }
 }

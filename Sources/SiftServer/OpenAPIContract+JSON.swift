@@ -10,7 +10,7 @@ extension OpenAPIContract {
     "title": "Sift (siftd) HTTP API",
     "version": "1.0.0",
     "summary": "Answers questions with citations and streams every step over Server-Sent Events.",
-    "description": "The contract of siftd's HTTP API, v1. docs/api.md explains it in prose, with examples. Every response carries `X-Request-Id`. Errors are JSON `{\"error\": {code, message, stage, retryable}}` (`ErrorBody`); 429 and 503 add `Retry-After`. The streams' event vocabulary is under `components/schemas`: `ServerSentEvent` (one frame) and one `<Type>Event` schema per event type. Not part of the API: `POST /debug/wedge`, which exists only with `SIFT_DEBUG_WEDGE=1` (watchdog tests)."
+    "description": "The contract of siftd's HTTP API, v1. docs/api.md explains it in prose, with examples. Every response carries `X-Request-Id`. Errors are JSON `{\"error\": {code, message, stage, retryable}}` (`ErrorBody`); 429 and 503 add `Retry-After`. The streams' event vocabulary is under `components/schemas`: `ServerSentEvent` (one frame) and one `<Type>Event` schema per event type. Not part of the API: `POST /debug/wedge`, which exists only with `SIFT_DEBUG_WEDGE=1` (watchdog tests). Connection-level refusals (a head or body too slow: 408 `request_timeout`; a malformed request: 400 `malformed_request`; too large a head: 431 `headers_too_large`; over `SIFT_MAX_CONNECTIONS`: 503 `connection_limit`) come in the same envelope, on any path, and close the connection. HEAD is answered wherever GET is (the event-stream routes answer their head without starting or reading a query)."
   },
   "servers": [
     {
@@ -245,6 +245,9 @@ extension OpenAPIContract {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       },
@@ -273,6 +276,9 @@ extension OpenAPIContract {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       },
@@ -341,6 +347,9 @@ extension OpenAPIContract {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -368,6 +377,9 @@ extension OpenAPIContract {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -426,6 +438,9 @@ extension OpenAPIContract {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -520,6 +535,9 @@ extension OpenAPIContract {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -563,6 +581,9 @@ extension OpenAPIContract {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -632,11 +653,17 @@ extension OpenAPIContract {
           "400": {
             "$ref": "#/components/responses/BadRequest"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "404": {
             "$ref": "#/components/responses/NotFound"
           },
           "410": {
             "$ref": "#/components/responses/Gone"
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           },
           "429": {
             "$ref": "#/components/responses/Overloaded"
@@ -713,6 +740,9 @@ extension OpenAPIContract {
           "400": {
             "$ref": "#/components/responses/BadRequest"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "404": {
             "description": "`session_not_found` (an error body), or `no_sources` (the answer document with `error`).",
             "headers": {
@@ -737,6 +767,15 @@ extension OpenAPIContract {
           },
           "410": {
             "$ref": "#/components/responses/Gone"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           },
           "429": {
             "description": "`overloaded`: refused before the query started (an error body with `Retry-After`), or stopped because the events kept for every query reached `SIFT_QUERIES_MAX_MB` (the answer document with `error`).",
@@ -934,11 +973,20 @@ extension OpenAPIContract {
           "400": {
             "$ref": "#/components/responses/BadRequest"
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "404": {
             "$ref": "#/components/responses/NotFound"
           },
           "410": {
             "$ref": "#/components/responses/Gone"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           },
           "429": {
             "$ref": "#/components/responses/Overloaded"
@@ -1010,6 +1058,9 @@ extension OpenAPIContract {
           "410": {
             "$ref": "#/components/responses/Gone"
           },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
+          },
           "503": {
             "$ref": "#/components/responses/Unavailable"
           }
@@ -1038,11 +1089,17 @@ extension OpenAPIContract {
               }
             }
           },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
           "404": {
             "$ref": "#/components/responses/NotFound"
           },
           "410": {
             "$ref": "#/components/responses/Gone"
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
@@ -1103,6 +1160,18 @@ extension OpenAPIContract {
                 }
               }
             }
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "413": {
+            "$ref": "#/components/responses/ContentTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           },
           "429": {
             "description": "`rate_limit_error`: Sift is answering SIFT_MAX_STREAMS questions already.",
@@ -1181,6 +1250,9 @@ extension OpenAPIContract {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -1241,7 +1313,15 @@ extension OpenAPIContract {
           "too_many_streams",
           "budget_exhausted",
           "not_found",
-          "method_not_allowed"
+          "method_not_allowed",
+          "body_too_large",
+          "host_not_allowed",
+          "origin_not_allowed",
+          "unsupported_media_type",
+          "headers_too_large",
+          "malformed_request",
+          "request_timeout",
+          "connection_limit"
         ],
         "description": "A stable machine-readable error code; docs/api.md lists what each means and its HTTP status."
       },
@@ -3541,6 +3621,66 @@ extension OpenAPIContract {
           },
           "Retry-After": {
             "$ref": "#/components/headers/RetryAfter"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/ErrorBody"
+            }
+          }
+        }
+      },
+      "Forbidden": {
+        "description": "`origin_not_allowed`: a browser request from a page of another origin (its `Origin` is not this siftd's own, nor in `SIFT_ALLOWED_ORIGINS`; or `Sec-Fetch-Site: cross-site` without an `Origin`). docs/security.md.",
+        "headers": {
+          "X-Request-Id": {
+            "$ref": "#/components/headers/RequestId"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/ErrorBody"
+            }
+          }
+        }
+      },
+      "ContentTooLarge": {
+        "description": "`body_too_large`: the body is larger than siftd reads (64 KiB; 1 MiB for `/v1/chat/completions`). The connection closes after the answer (`Connection: close`).",
+        "headers": {
+          "X-Request-Id": {
+            "$ref": "#/components/headers/RequestId"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/ErrorBody"
+            }
+          }
+        }
+      },
+      "UnsupportedMediaType": {
+        "description": "`unsupported_media_type`: the body is not declared JSON (`Content-Type: application/json`); a form or text body is what a cross-site form would send.",
+        "headers": {
+          "X-Request-Id": {
+            "$ref": "#/components/headers/RequestId"
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/ErrorBody"
+            }
+          }
+        }
+      },
+      "MisdirectedRequest": {
+        "description": "`host_not_allowed`: the `Host` is not one siftd answers (`SIFT_ALLOWED_HOSTS`; loopback names by default): the guard against DNS rebinding. `/healthz` and `/readyz` answer any Host.",
+        "headers": {
+          "X-Request-Id": {
+            "$ref": "#/components/headers/RequestId"
           }
         },
         "content": {

@@ -46,6 +46,19 @@ final class RouteTable: Sendable {
         return Set(found).sorted().compactMap { HTTPRequest.Method($0) }
     }
 
+    /// The pattern of the route serving `method` at `path` (`/v1/queries/:id/events`), if any.
+    func route(of method: HTTPRequest.Method, at path: String) -> String? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        return routes.withLock { routes in
+            routes.first { route in
+                route.method == method && route.path.count == segments.count
+                    && zip(route.path, segments).allSatisfy { pattern, segment in
+                        (pattern.hasPrefix("{") && pattern.hasSuffix("}")) || pattern.hasPrefix(":") || pattern == segment
+                    }
+            }.map { "/" + $0.path.joined(separator: "/") }
+        }
+    }
+
     /// The answer to a request no route matched.
     func unmatched(_ request: Request, id: QueryID) -> Response {
         let allowed = methods(at: request.uri.path)
@@ -55,7 +68,8 @@ final class RouteTable: Sendable {
                 stage: "accepting", retryable: false)
             return .json(["error": error], status: .notFound, id: id)
         }
-        let names = allowed.map(\.rawValue).joined(separator: ", ")
+        // HEAD is answered wherever GET is (``RequestMiddleware``).
+        let names = (allowed.contains(.get) ? allowed + [.head] : allowed).map(\.rawValue).joined(separator: ", ")
         let error = APIErrorBody.Inner(
             code: "method_not_allowed",
             message: "\(request.uri.path.prefix(200)) does not answer \(request.method.rawValue.prefix(20)); it answers \(names).",

@@ -110,6 +110,9 @@ final class QueryLog: Sendable {
     let session: String?
     /// The name of the API key that asked, when keys are required: only it (or an `admin` key) may read or cancel the query.
     let apiKey: String?
+    /// Who asked (`SiftRequestContext.client`; empty when unknown): the store evicts the finished queries of
+    /// the owner holding the most first.
+    let owner: String
     /// Whether the query runs to its end without readers (`POST /v1/queries`).
     let resumable: Bool
     /// How many events a reader of a query that is not resumable may fall behind before it is dropped.
@@ -136,10 +139,11 @@ final class QueryLog: Sendable {
     init(
         id: QueryID, session: String?, maxBytes: Int, store: QueryStore?, resumable: Bool = true,
         slowReaderLimit: Int? = nil, replicated: Bool = false, clock: ServerClock = .continuous, apiKey: String? = nil,
-        onEnded: (@Sendable () -> Void)? = nil
+        onEnded: (@Sendable () -> Void)? = nil, owner: String = ""
     ) {
         self.id = id
         self.apiKey = apiKey
+        self.owner = owner
         self.onEnded = onEnded
         self.replicated = replicated
         self.session = session

@@ -67,13 +67,18 @@ public final class QueryService: Service, Sendable {
     /// Admits query `id` (`overloaded`, `shutting_down`) and hands it to ``run()``; its events
     /// go to the log returned. A query that is not `resumable` is cancelled when its last
     /// reader leaves, and its readers are dropped beyond `slowReaderLimit` events behind.
+    /// `owner` is who asked (`SiftRequestContext.client`), kept on the log and the session turn.
     ///
     /// With a `caller` (keys required): its daily budgets must not be spent (`budget_exhausted`), its
     /// session must be its own (else `session_not_found`), and it must run fewer queries than its
     /// limit (`too_many_streams`); the query is the caller's, and its spending counts toward its budgets.
-    func admit(id: QueryID, prepared: PreparedQuery, resumable: Bool, caller: APIKeyRecord? = nil) async throws(QueryError)
+    func admit(
+        id: QueryID, prepared: PreparedQuery, resumable: Bool, owner: String = "", caller: APIKeyRecord? = nil
+    ) async throws(QueryError)
         -> QueryLog
     {
+        var prepared = prepared
+        prepared.context.owner = owner
         var hold: KeyGate.StreamHold?
         var meter: (any SpendingMeter)?
         if let caller, let keyGate {
@@ -87,7 +92,8 @@ public final class QueryService: Service, Sendable {
             owners.withLock { $0.remember(caller.name, for: id, capacity: capacity) }
         }
         do {
-            return try await admit(id: id, prepared: prepared, resumable: resumable, apiKey: caller?.name, hold: hold, meter: meter)
+            return try await admit(
+                id: id, prepared: prepared, resumable: resumable, owner: owner, apiKey: caller?.name, hold: hold, meter: meter)
         } catch {
             hold?.end()
             throw error
@@ -95,7 +101,7 @@ public final class QueryService: Service, Sendable {
     }
 
     private func admit(
-        id: QueryID, prepared: PreparedQuery, resumable: Bool, apiKey: String?, hold: KeyGate.StreamHold?,
+        id: QueryID, prepared: PreparedQuery, resumable: Bool, owner: String, apiKey: String?, hold: KeyGate.StreamHold?,
         meter: (any SpendingMeter)?
     ) async throws(QueryError) -> QueryLog {
         let log = QueryLog(
@@ -105,7 +111,7 @@ public final class QueryService: Service, Sendable {
             onEnded: { [registry] in
                 registry.unregister(id)
                 hold?.end()
-            })
+            }, owner: owner)
         try registry.register(id) { _ in log.stop(.shutdown) }
         do {
             try store.admit(log)

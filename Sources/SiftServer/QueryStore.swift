@@ -4,9 +4,11 @@ import SiftCore
 /// Keeps the logs of resumable queries: bounded in number and in bytes, and each
 /// finished one only for a retention time after its `done`.
 ///
-/// Running queries are never evicted; finished ones go oldest-finished first, when
-/// their retention ends, when the number of queries would pass `maxQueries`, or when
-/// the bytes of all logs would pass `maxBytes`. A query that ended is remembered
+/// Running queries are never evicted; finished ones go when their retention ends (oldest
+/// first), and when the number of queries would pass `maxQueries` or the bytes of all logs
+/// `maxBytes`: then the oldest finished query of the owner (``QueryLog/owner``, who asked)
+/// holding the most finished queries goes first, so that one client asking a lot evicts its
+/// own queries before anyone else's (fair retention). A query that ended is remembered
 /// (bounded) so that a late reader hears "expired" rather than "never existed".
 /// A reader already attached to an evicted log keeps reading it to its `done`; the
 /// memory goes when that reader does. Every operation is O(1) amortized.
@@ -46,8 +48,10 @@ final class QueryStore: Sendable {
 
     private struct State: Sendable {
         var entries: [QueryID: Entry] = [:]
-        /// Finished queries in the order they finished, with the time; the head goes first.
-        var finished = CircularBuffer<(id: QueryID, at: ServerClock.Instant)>()
+        /// Finished queries in the order they finished, with the time and owner; the head expires first.
+        var finished = CircularBuffer<(id: QueryID, at: ServerClock.Instant, owner: String)>()
+        /// Finished queries kept, by owner.
+        var finishedByOwner: [String: Int] = [:]
         var bytes = 0
         var endings = RememberedEndings<QueryID, Ending>()
     }
@@ -118,9 +122,10 @@ final class QueryStore: Sendable {
     func finished(_ id: QueryID) {
         let now = clock.now
         withSweep { state in
-            guard state.entries[id]?.finished == false else { return }
+            guard let entry = state.entries[id], !entry.finished else { return }
             state.entries[id]?.finished = true
-            state.finished.append((id, now))
+            state.finished.append((id, now, entry.log.owner))
+            state.finishedByOwner[entry.log.owner, default: 0] += 1
         }
     }
 
@@ -130,7 +135,7 @@ final class QueryStore: Sendable {
             guard let entry = state.entries.removeValue(forKey: id) else { return }
             state.bytes -= entry.bytes
             if entry.finished, let index = state.finished.firstIndex(where: { $0.id == id }) {
-                state.finished.remove(at: index)
+                Self.uncount(state.finished.remove(at: index).owner, in: &state)
             }
         }
     }
@@ -149,6 +154,7 @@ final class QueryStore: Sendable {
         return state.withLock { state in
             while let first = state.finished.first, first.at.duration(to: now) > limits.retention {
                 state.finished.removeFirst()
+                Self.uncount(first.owner, in: &state)
                 Self.end(first.id, .expired, in: &state, limits: limits)
             }
             let result = body(&state)
@@ -157,11 +163,21 @@ final class QueryStore: Sendable {
         }
     }
 
-    /// Removes the query that finished first; false when every query is running.
+    /// Removes the oldest finished query of the owner with the most finished queries; false when every
+    /// query is running. O(finished queries) in the worst case, for the search of that owner's oldest.
     private static func evictOldest(_ state: inout State, limits: Limits) -> Bool {
-        guard let first = state.finished.popFirst() else { return false }
-        end(first.id, .evicted, in: &state, limits: limits)
+        guard let heaviest = state.finishedByOwner.max(by: { $0.value < $1.value })?.key,
+            let index = state.finished.firstIndex(where: { $0.owner == heaviest })
+        else { return false }
+        let evicted = state.finished.remove(at: index)
+        uncount(evicted.owner, in: &state)
+        end(evicted.id, .evicted, in: &state, limits: limits)
         return true
+    }
+
+    private static func uncount(_ owner: String, in state: inout State) {
+        let left = (state.finishedByOwner[owner] ?? 1) - 1
+        state.finishedByOwner[owner] = left > 0 ? left : nil
     }
 
     private static func end(_ id: QueryID, _ ending: Ending, in state: inout State, limits: Limits) {

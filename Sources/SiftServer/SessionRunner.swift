@@ -76,7 +76,7 @@ public struct SessionRunner: QueryRunning {
                 let turn = ConversationTurn(
                     question: prepared.context.question ?? prepared.query.original, answer: document.answer,
                     sources: document.sources, passages: document.passages)
-                await store.append(turn, to: session)
+                await store.append(turn, to: session, owner: prepared.context.owner)
             }
             await emit(event)
         }

@@ -53,6 +53,8 @@ public final class SessionStore: Sendable {
         var lastUsed: ServerClock.Instant
         /// The stamp of its newest entry in `State.order`; older entries are stale.
         var stamp: UInt64 = 0
+        /// Who started it (`SiftRequestContext.client`; empty when unknown).
+        var owner = ""
     }
 
     private enum Ending: Sendable {
@@ -67,6 +69,8 @@ public final class SessionStore: Sendable {
         var order = CircularBuffer<(id: String, stamp: UInt64)>()
         var nextStamp: UInt64 = 0
         var endings = RememberedEndings<String, Ending>()
+        /// Sessions kept, by owner.
+        var byOwner: [String: Int] = [:]
     }
 
     public let limits: Limits
@@ -123,14 +127,24 @@ public final class SessionStore: Sendable {
     /// Adds a finished turn to session `id`, trimmed to the limits, starting the session
     /// (or reviving it, if it ended while the turn was being answered).
     public func append(_ turn: ConversationTurn, to id: String) {
+        append(turn, to: id, owner: "")
+    }
+
+    /// Adds a finished turn to session `id` as ``append(_:to:)``; a session `owner` starts is counted as
+    /// theirs. When the store is full, the least recently used session of the owner holding the most
+    /// sessions goes first (fair retention): one client cannot push out everyone else's sessions.
+    public func append(_ turn: ConversationTurn, to id: String, owner: String) {
         let trimmed = trim(turn)
         let size = Self.size(of: trimmed)
         let now = clock.now
         let limits = self.limits
         state.withLock { state in
             Self.sweep(&state, now: now, limits: limits)
-            var session = state.sessions[id] ?? Session(lastUsed: now)
-            if state.sessions[id] == nil { state.endings.forget(id) }
+            var session = state.sessions[id] ?? Session(lastUsed: now, owner: owner)
+            if state.sessions[id] == nil {
+                state.endings.forget(id)
+                state.byOwner[owner, default: 0] += 1
+            }
             session.turns.append(trimmed)
             session.bytes += size
             state.bytes += size
@@ -201,17 +215,23 @@ public final class SessionStore: Sendable {
         }
     }
 
-    /// Removes the least recently used session (not `sparing`); false when there is none.
+    /// Removes the least recently used session (not `sparing`) of the owner holding the most sessions;
+    /// false when there is none. O(sessions) in the worst case, for the search of that owner's oldest.
     private static func evictOldest(_ state: inout State, limits: Limits, sparing: String) -> Bool {
-        while let first = state.order.first {
-            guard let session = state.sessions[first.id], session.stamp == first.stamp else {
-                state.order.removeFirst()
-                continue
+        // Owners by sessions held, most first; the first with a session other than `sparing` loses it.
+        for (owner, _) in state.byOwner.sorted(by: { $0.value > $1.value }) {
+            var index = state.order.startIndex
+            while index < state.order.endIndex {
+                let entry = state.order[index]
+                if let session = state.sessions[entry.id], session.stamp == entry.stamp, session.owner == owner,
+                    entry.id != sparing
+                {
+                    state.order.remove(at: index)
+                    end(entry.id, session, .evicted, in: &state, limits: limits)
+                    return true
+                }
+                index = state.order.index(after: index)
             }
-            if first.id == sparing { return false }
-            state.order.removeFirst()
-            end(first.id, session, .evicted, in: &state, limits: limits)
-            return true
         }
         return false
     }
@@ -232,6 +252,8 @@ public final class SessionStore: Sendable {
     private static func end(_ id: String, _ session: Session, _ ending: Ending, in state: inout State, limits: Limits) {
         state.sessions[id] = nil
         state.bytes -= session.bytes
+        let left = (state.byOwner[session.owner] ?? 1) - 1
+        state.byOwner[session.owner] = left > 0 ? left : nil
         state.endings.remember(ending, for: id, capacity: limits.rememberedEndings)
     }
 

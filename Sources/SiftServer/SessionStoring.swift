@@ -15,8 +15,17 @@ public protocol SessionStoring: Sendable {
     func history(of session: String) async throws(QueryError) -> [ConversationTurn]
     /// Keeps a completed turn in `session` (trimmed to the store's bounds).
     func append(_ turn: ConversationTurn, to session: String) async
+    /// Keeps a completed turn in `session` for `owner` (who asked): a store that is full evicts the sessions
+    /// of the owner holding the most first. A store that does not keep owners appends as above.
+    func append(_ turn: ConversationTurn, to session: String, owner: String) async
     /// Sessions kept now.
     var count: Int { get async }
+}
+
+extension SessionStoring {
+    public func append(_ turn: ConversationTurn, to session: String, owner: String) async {
+        await append(turn, to: session)
+    }
 }
 
 extension SessionStore: SessionStoring {}

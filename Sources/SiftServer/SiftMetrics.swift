@@ -28,6 +28,8 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
     private let sessionsActive: Gauge
     private let queriesRetained: Gauge
     private let queriesRetainedBytes: Gauge
+    private let connectionsOpen: Gauge
+    private let rejections: [Rejection: Counter]
 
     static let latencyBuckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
@@ -129,6 +131,15 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
                 "queries_retained", "", "Query event logs kept, running and finished (every route: streams, answers, POST /v1/queries)."))
         self.queriesRetainedBytes = registry.makeGauge(
             descriptor: descriptor("queries_retained", "bytes", "Bytes of the query event logs kept."))
+        self.connectionsOpen = registry.makeGauge(
+            descriptor: descriptor("http_connections_open", "", "HTTP connections open now."))
+        let rejectionsDescriptor = descriptor(
+            "http_rejections", "total",
+            "Requests and connections refused or closed at the connection level, by reason (docs/security.md).")
+        self.rejections = Dictionary(
+            uniqueKeysWithValues: Rejection.allCases.map {
+                ($0, registry.makeCounter(descriptor: rejectionsDescriptor, labels: [("reason", $0.rawValue)]))
+            })
         registry.makeGauge(
             descriptor: descriptor("build", "info", "Build information; the value is always 1."),
             labels: [("version", version)]
@@ -341,6 +352,49 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
     public func recordStreamDropped(reason: String, undelivered: Int) {
         streamsDropped[reason]?.increment()
         if undelivered > 0 { eventsDropped.increment(by: Int64(undelivered)) }
+    }
+
+    /// Why a request or connection was refused, or closed by the server (`sift_http_rejections_total`).
+    public enum Rejection: String, Sendable, CaseIterable {
+        /// Accepted over `SIFT_MAX_CONNECTIONS`, answered 503 and closed.
+        case connectionLimit = "connection_limit"
+        /// A request head did not complete within `SIFT_HEADER_TIMEOUT_SECONDS`.
+        case headerTimeout = "header_timeout"
+        /// A request body did not complete within `SIFT_BODY_TIMEOUT_SECONDS`.
+        case bodyTimeout = "body_timeout"
+        /// A keep-alive connection idle for `SIFT_IDLE_TIMEOUT_SECONDS` was closed.
+        case idleTimeout = "idle_timeout"
+        /// At `SIFT_MAX_CONNECTIONS`, the connection idle longest was closed to make room for a new one.
+        case idleEvicted = "idle_evicted"
+        /// The HTTP parser refused the request (400).
+        case malformedRequest = "malformed_request"
+        /// The request head was over the size or field cap (431).
+        case headersTooLarge = "headers_too_large"
+        /// The request body was over the cap (413).
+        case bodyTooLarge = "body_too_large"
+        /// The Host is not in `SIFT_ALLOWED_HOSTS` (421).
+        case hostNotAllowed = "host_not_allowed"
+        /// A browser request from a foreign origin (403).
+        case originNotAllowed = "origin_not_allowed"
+        /// A JSON route sent a form or text body (415).
+        case unsupportedMediaType = "unsupported_media_type"
+    }
+
+    /// Counts one rejection.
+    public func recordRejection(_ reason: Rejection) { rejections[reason]?.increment() }
+
+    /// Publishes the most connections open at once (`SIFT_MAX_CONNECTIONS`, as lowered to the open-file limit).
+    public func recordConnectionCapacity(_ capacity: Int) {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "http_connections_max", unitName: "",
+                helpText: "Most HTTP connections open at once (SIFT_MAX_CONNECTIONS, lowered to fit the open-file limit); more get 503.")
+        ).set(Double(capacity))
+    }
+
+    /// A connection opened (+1) or closed (-1).
+    public func recordConnectionDelta(_ delta: Int) {
+        if delta > 0 { connectionsOpen.increment(by: Double(delta)) } else { connectionsOpen.decrement(by: Double(-delta)) }
     }
 
     /// An HTTP request finished; `route` is the matched route pattern.

@@ -26,22 +26,57 @@ public struct SiftRequestContext: RequestContext {
 /// query's id), counts requests by route and status, and answers a request no route matched with a typed
 /// JSON error: 405 `method_not_allowed` with `Allow` when the path is served with other methods, else 404
 /// `not_found` (Hummingbird's own answer is a bare 404 in both cases).
+///
+/// Before routing, the ``RequestGuard`` refuses a Host not allowed (421), a foreign browser origin (403),
+/// a form or text body on a JSON route (415) and a declared body over the cap (413). HEAD is answered
+/// wherever GET is: by the router, as GET without the body (`RouterOptions.autoGenerateHeadEndpoints`),
+/// and here on the event-stream routes with the stream's head alone (no query is started or read).
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = SiftRequestContext
     let metrics: SiftMetrics
     let routes: RouteTable
+    var requestGuard: RequestGuard
+
+    /// Whether GET `route` answers with an event stream: HEAD gets its head without a query.
+    static func isStreamRoute(_ route: String) -> Bool {
+        route == "/v1/answer/stream" || (route.hasPrefix("/v1/queries/") && route.hasSuffix("/events"))
+    }
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         do {
+            try requestGuard.check(request)
+        } catch {
+            metrics.recordRejection(error.reason)
+            var response = Response.connectionError(
+                status: error.status, code: error.code, message: error.message, id: context.requestID.rawValue)
+            // An unread body (413) is not worth reading: the connection closes after the answer.
+            if error.status == .contentTooLarge { response.headers[.connection] = "close" }
+            metrics.recordHTTPRequest(route: "refused", status: Int(error.status.code))
+            return response
+        }
+        // HEAD: the router answers it from GET (`autoGenerateHeadEndpoints`), except on the event-stream
+        // routes, whose head is answered here without starting or reading a query.
+        if request.method == .head, let route = context.endpointPath, Self.isStreamRoute(route) {
+            metrics.recordHTTPRequest(route: route, status: 200)
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache",
+                    .requestID: context.requestID.rawValue,
+                ])
+        }
+        do {
             var response = try await next(request, context)
             if response.headers[.requestID] == nil { response.headers[.requestID] = context.requestID.rawValue }
+            if response.status == .contentTooLarge { response.headers[.connection] = "close" }
             metrics.recordHTTPRequest(route: context.endpointPath ?? "unmatched", status: Int(response.status.code))
             return response
         } catch let error as HTTPError where error.status == .notFound && context.endpointPath == "NotFound" {
-            let response = routes.unmatched(request, id: context.requestID)
+            var response = routes.unmatched(request, id: context.requestID)
             metrics.recordHTTPRequest(route: context.endpointPath ?? "unmatched", status: Int(response.status.code))
+            if request.method == .head { Self.dropBody(&response) }
             return response
         } catch let error as any HTTPResponseError {
             metrics.recordHTTPRequest(route: context.endpointPath ?? "unmatched", status: Int(error.status.code))
@@ -50,5 +85,12 @@ struct RequestMiddleware: RouterMiddleware {
             metrics.recordHTTPRequest(route: context.endpointPath ?? "unmatched", status: 500)
             throw error
         }
+    }
+
+    /// A HEAD answer: the GET answer's head, its `Content-Length` kept when known, and no body.
+    private static func dropBody(_ response: inout Response) {
+        let length = response.body.contentLength
+        response.body = ResponseBody()
+        if let length { response.headers[.contentLength] = "\(length)" }
     }
 }

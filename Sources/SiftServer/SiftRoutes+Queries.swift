@@ -40,7 +40,7 @@ extension SiftRoutes {
             let asked = try await readQueryRequest(request, acceptsForm: true)
             if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) }
             let prepared = try await runner.prepare(asked)
-            log = try await queries.admit(id: id, prepared: prepared, resumable: true, caller: context.apiKey)
+            log = try await queries.admit(id: id, prepared: prepared, resumable: true, owner: context.client, caller: context.apiKey)
         } catch {
             return .error(error, id: id)
         }
@@ -69,10 +69,20 @@ extension SiftRoutes {
             // The reader has every event, `done` included. 204 also tells EventSource to stop reconnecting.
             return Response(status: .noContent, headers: [.requestID: log.id.rawValue])
         }
+        // Readers are streams too (SIFT_MAX_STREAMS, sift_streams_active): a running query and its first reader
+        // share the query's slot; every other reader (another on the same query, or one of a finished query)
+        // takes its own, so that readers cannot pile up past the cap.
+        let slot: ReaderSlot?
+        do throws(QueryError) {
+            slot = log.isEnded || log.readerCount > 0 ? try ReaderSlot(registry: registry, id: context.requestID) : nil
+        } catch {
+            return .error(error, id: context.requestID)
+        }
         let stream = QueryLogReader(
             log: log, lastEventID: lastEventID, metrics: metrics, heartbeat: configuration.heartbeat,
             logger: context.logger, clock: queries.store.clock)
         let body = ResponseBody { writer in
+            defer { withExtendedLifetime(slot) {} }
             try await request.body.consumeWithCancellationOnInboundClose { _ in
                 try await stream.write(to: &writer)
             }

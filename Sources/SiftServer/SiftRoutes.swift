@@ -63,9 +63,10 @@ public struct SiftRoutes: Sendable {
 
     /// The router with every route and middleware.
     public func router() -> Router<SiftRequestContext> {
-        let router = Router(context: SiftRequestContext.self)
+        let router = Router(context: SiftRequestContext.self, options: .autoGenerateHeadEndpoints)
         let table = RouteTable()
-        router.middlewares.add(RequestMiddleware(metrics: metrics, routes: table))
+        router.middlewares.add(
+            RequestMiddleware(metrics: metrics, routes: table, requestGuard: RequestGuard(configuration: configuration)))
         if let keyGate { router.middlewares.add(KeyAuthMiddleware(gate: keyGate)) }
         BrowserClient.addRoutes(to: router)
         router.get("/healthz") { _, context in
@@ -114,7 +115,7 @@ public struct SiftRoutes: Sendable {
                 QueryRequest(
                     bytes: bytes, session: options.session, models: options.models, merge: options.merge,
                     controls: options.controls))
-            log = try await queries.admit(id: id, prepared: prepared, resumable: false, caller: context.apiKey)
+            log = try await queries.admit(id: id, prepared: prepared, resumable: false, owner: context.client, caller: context.apiKey)
         } catch {
             // EventSource cannot read an error body, so a rejected question reaches it as events; other
             // clients, and every client refused for capacity or shutdown, get the status and JSON.
@@ -137,6 +138,9 @@ public struct SiftRoutes: Sendable {
         var headers: HTTPFields = [
             .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .accelBuffering: "no",
             .requestID: id.rawValue,
+            // Watching for the reader's hang-up reads the connection, so a request pipelined after the stream
+            // could not be answered: the connection closes when the stream ends (SiftHTTPServer).
+            .connection: "close",
         ]
         if let session { headers[.siftSession] = session }
         return Response(status: .ok, headers: headers, body: body)
@@ -219,7 +223,7 @@ public struct SiftRoutes: Sendable {
             do {
                 body = try await request.body.collect(upTo: configuration.maxBodyBytes)
             } catch {
-                throw .badRequest("The request body is larger than \(configuration.maxBodyBytes) bytes.")
+                throw .bodyTooLarge(limit: configuration.maxBodyBytes)
             }
             let raw = Array(body.readableBytesView)
             guard let text = String(validating: raw, as: UTF8.self) else { throw .invalidEncoding }
@@ -272,7 +276,7 @@ public struct SiftRoutes: Sendable {
         let log: QueryLog
         do throws(QueryError) {
             if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) }
-            log = try await queries.admit(id: id, prepared: try await runner.prepare(asked), resumable: false, caller: context.apiKey)
+            log = try await queries.admit(id: id, prepared: try await runner.prepare(asked), resumable: false, owner: context.client, caller: context.apiKey)
         } catch {
             return .error(error, id: id)
         }

@@ -27,6 +27,12 @@ public struct SiftServerConfiguration: Sendable, Equatable {
     /// With a shared store: how often a reader of another replica's query looks without a notification,
     /// and leases are renewed at least.
     public var storePollInterval: Duration = .seconds(1)
+    /// Timeouts, the connection cap and the header size cap of the HTTP server.
+    public var connections = ConnectionLimits()
+    /// The `Host` names answered (lowercase; IPv6 in brackets); nil answers any (`SIFT_ALLOWED_HOSTS`).
+    public var allowedHosts: [String]? = HostPolicy.defaultNames(listenHost: "127.0.0.1")
+    /// Browser origins allowed besides siftd's own (`scheme://host[:port]`, lowercase; `SIFT_ALLOWED_ORIGINS`).
+    public var allowedOrigins: [String] = []
     /// With a shared store: how long it may fail before the queries that need it end with `store_unavailable`.
     public var storeGrace: Duration = .seconds(3)
 

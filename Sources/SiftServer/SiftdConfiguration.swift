@@ -175,6 +175,30 @@ public enum ConfigKeys {
     public static let auth = ConfigKey(
         name: "auth", environment: "SIFT_AUTH", defaultText: "required on a non-loopback listen address, else off",
         help: "API keys: `required` (every API route needs Authorization: Bearer KEY; issue keys with `siftd keys add`) or `off`.")
+    // The connection level (docs/security.md).
+    public static let headerTimeoutSeconds = ConfigKey(
+        name: "header_timeout_seconds", environment: "SIFT_HEADER_TIMEOUT_SECONDS", defaultText: "10",
+        help: "Seconds a request head may take from its first byte; a slower one gets 408 and the connection closes.")
+    public static let bodyTimeoutSeconds = ConfigKey(
+        name: "body_timeout_seconds", environment: "SIFT_BODY_TIMEOUT_SECONDS", defaultText: "30",
+        help: "Seconds a request body may take after its head; a slower one gets 408 and the connection closes.")
+    public static let idleTimeoutSeconds = ConfigKey(
+        name: "idle_timeout_seconds", environment: "SIFT_IDLE_TIMEOUT_SECONDS", defaultText: "75",
+        help: "Seconds a keep-alive connection may wait for its next request; streams being written are not idle.")
+    public static let maxConnections = ConfigKey(
+        name: "max_connections", environment: "SIFT_MAX_CONNECTIONS",
+        defaultText: "4096, lowered to fit the open-file limit",
+        help: "Most HTTP connections open at once; one more is answered 503 connection_limit and closed.")
+    public static let shutdownTimeoutSeconds = ConfigKey(
+        name: "shutdown_timeout_seconds", environment: "SIFT_SHUTDOWN_TIMEOUT_SECONDS", defaultText: "20",
+        help: "Seconds a graceful shutdown (SIGTERM) may take before what is left is cancelled; keep it below the unit's TimeoutStopSec.")
+    public static let allowedHosts = ConfigKey(
+        name: "allowed_hosts", environment: "SIFT_ALLOWED_HOSTS",
+        defaultText: "localhost,127.0.0.1,[::1] and the listen host unless it is a wildcard",
+        help: "Comma list of Host names siftd answers (DNS-rebinding guard); * answers any. Others get 421 host_not_allowed.")
+    public static let allowedOrigins = ConfigKey(
+        name: "allowed_origins", environment: "SIFT_ALLOWED_ORIGINS", defaultText: "none (same origin only)",
+        help: "Comma list of browser origins (https://app.example) allowed to ask besides siftd's own; others get 403 origin_not_allowed.")
 
     /// All keys, in `--help` order.
     public static let all: [ConfigKey] = [
@@ -184,7 +208,9 @@ public enum ConfigKeys {
         llmAPIKey, llmContextTokens, llmMaxTokens, llmTimeoutMs, llmMerge, llmDeltaWindowMs, llmAllowModels,
         sessionsMax, sessionTTLSeconds, queryRetentionSeconds, queriesMax, queriesMaxMB, databaseURL,
         queryLeaseSeconds, replicaID,
-        openAIStatusEvents, auth,
+        openAIStatusEvents,
+        headerTimeoutSeconds, bodyTimeoutSeconds, idleTimeoutSeconds, maxConnections, shutdownTimeoutSeconds,
+        allowedHosts, allowedOrigins, auth,
     ]
 }
 
@@ -291,6 +317,8 @@ public struct SiftdConfiguration: Sendable, Equatable {
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { part in UInt8(part) != nil }
     }
+    /// How long a graceful shutdown may take before what is left is cancelled (`SIFT_SHUTDOWN_TIMEOUT_SECONDS`).
+    public var shutdownTimeout: Duration = .seconds(20)
 
     /// Resolves every key from `flags` (by key name), `environment`, and the config file read with `readFile`.
     ///
@@ -540,6 +568,34 @@ public struct SiftdConfiguration: Sendable, Equatable {
                 throw ConfigurationError("\(origin) = “\(text.prefix(40))”: expected required or off.")
             }
             configuration.auth = mode
+        }
+
+        // The connection level.
+        configuration.server.connections.headerTimeout = .seconds(
+            try integer(ConfigKeys.headerTimeoutSeconds, default: 10, range: 1...600))
+        configuration.server.connections.bodyTimeout = .seconds(
+            try integer(ConfigKeys.bodyTimeoutSeconds, default: 30, range: 1...3600))
+        configuration.server.connections.idleTimeout = .seconds(
+            try integer(ConfigKeys.idleTimeoutSeconds, default: 75, range: 1...3600))
+        configuration.server.connections.maxConnections = try integer(
+            ConfigKeys.maxConnections, default: 4096, range: 8...1_000_000)
+        configuration.shutdownTimeout = .seconds(try integer(ConfigKeys.shutdownTimeoutSeconds, default: 20, range: 1...3600))
+        if let (text, origin) = value(ConfigKeys.allowedHosts) {
+            let names = text.split(separator: ",").map { $0.trimmingCharacters(in: " ").lowercased() }.filter { !$0.isEmpty }
+            guard !names.isEmpty else { throw ConfigurationError("\(origin) is empty: list host names, or * for any.") }
+            configuration.server.allowedHosts = names.contains("*") ? nil : names
+        } else {
+            configuration.server.allowedHosts = HostPolicy.defaultNames(listenHost: configuration.listenHost)
+        }
+        if let (text, origin) = value(ConfigKeys.allowedOrigins) {
+            var origins: [String] = []
+            for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: " ") }) where !item.isEmpty {
+                guard let normalized = OriginPolicy.normalize(origin: item) else {
+                    throw ConfigurationError("\(origin): “\(item.prefix(60))” is not an origin like https://app.example or http://host:8080.")
+                }
+                origins.append(normalized)
+            }
+            configuration.server.allowedOrigins = origins
         }
         return configuration
     }

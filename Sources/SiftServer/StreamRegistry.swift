@@ -43,10 +43,13 @@ public final class StreamRegistry: Service, Sendable {
     /// Streams opened since start.
     public var startedCount: Int { state.withLock { $0.started } }
 
-    /// Admits a stream, or throws `overloaded` / `shuttingDown`.
-    func register(_ id: QueryID, stop: @escaping @Sendable (StopReason) -> Void) throws(QueryError) {
+    /// Admits a stream, or throws `overloaded` / `shuttingDown` (not for a reader, `duringShutdown`: the
+    /// ending of a query is still read while siftd stops).
+    func register(
+        _ id: QueryID, duringShutdown: Bool = false, stop: @escaping @Sendable (StopReason) -> Void
+    ) throws(QueryError) {
         let admitted: QueryError? = state.withLock { state in
-            if state.shuttingDown { return QueryError.shuttingDown }
+            if state.shuttingDown && !duringShutdown { return QueryError.shuttingDown }
             if state.streams.count >= capacity { return QueryError.overloaded(limit: capacity) }
             state.streams[id] = Entry(stop: stop)
             state.started += 1
@@ -79,4 +82,21 @@ public final class StreamRegistry: Service, Sendable {
         }
         for entry in entries { entry.stop(reason) }
     }
+}
+
+/// A stream slot held by a reader of a resumable query (`GET /v1/queries/{id}/events`): taken when the
+/// reader is admitted, given back when the response body that holds it goes away, whatever ended it.
+final class ReaderSlot: Sendable {
+    private let registry: StreamRegistry
+    private let id: QueryID
+
+    /// Takes a slot for the reader with request id `id`, or throws `overloaded`. A reader ends with its
+    /// query (shutdown ends the queries), so there is nothing to stop, and it may read during shutdown.
+    init(registry: StreamRegistry, id: QueryID) throws(QueryError) {
+        self.registry = registry
+        self.id = id
+        try registry.register(id, duringShutdown: true, stop: { _ in })
+    }
+
+    deinit { registry.unregister(id) }
 }

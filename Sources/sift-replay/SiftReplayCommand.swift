@@ -18,6 +18,8 @@ struct SiftReplayCommand: AsyncParsableCommand {
         discussion: """
             One service listens on --port. With --service all, each service has its own port:
               brave    on PORT      GET /res/v1/web/search and /res/v1/llm/context  (header X-Subscription-Token: a --brave-key)
+                                    GET /_replay/timings: the replay's own time per request (answer built, sleep late), p50/p99 ms;
+                                    POST /_replay/timings/reset
               searxng  on PORT + 1  GET|POST /search?q=...&format=json, / redirects there
               pages    on PORT + 2  the result pages, at /{host}/{path}, and the misbehaving test pages
             With --service all, result URLs point at the page server unless --pages-base says otherwise.

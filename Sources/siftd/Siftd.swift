@@ -277,15 +277,9 @@ struct Siftd: AsyncParsableCommand {
                 printError("siftd: serving http://\(serving.value)/ (Ctrl-C to stop)")
             }
         }
-        let server: any Service
+        let binding: SiftHTTPServer.Binding
         if activation.isEmpty {
-            server = Application(
-                router: router,
-                configuration: .init(
-                    address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "siftd"),
-                onServerRunning: onServerRunning,
-                eventLoopGroupProvider: .shared(eventLoops),
-                logger: logger)
+            binding = .hostPort(settings.listenHost, settings.listenPort)
         } else {
             guard
                 let socket = SystemdSockets.listeningStreamSocket(in: activation, named: "http")
@@ -298,10 +292,11 @@ struct Siftd: AsyncParsableCommand {
             }
             logger.info(
                 "socket activated", metadata: ["fd": "\(socket)", "names": "\(activation.map(\.name).joined(separator: ","))"])
-            server = ListeningSocketServer(
-                socket: socket, router: router, serverName: "siftd", eventLoopGroup: eventLoops,
-                onServerRunning: onServerRunning, logger: logger)
+            binding = .socket(socket)
         }
+        let server = SiftHTTPServer(
+            binding: binding, router: router, serverName: "siftd", limits: settings.server.connections, metrics: metrics,
+            eventLoopGroup: eventLoops, onServerRunning: onServerRunning, logger: logger)
 
         let probe = PipelineProbe { (try? knowledgeBase.search(terms: ["system"], limit: 1)) != nil }
         let health = HealthCheck(eventLoops: eventLoops, probe: probe, logger: logger)
@@ -319,10 +314,12 @@ struct Siftd: AsyncParsableCommand {
             .init(service: routes.queries),
             .init(service: server), .init(service: registry), .init(service: status),
         ]
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Whatever clients do (a body that never ends, a stream that will not), shutdown ends within this,
+        // below TimeoutStopSec (30 s in systemd/siftd.service): what is left then is cancelled.
+        groupConfiguration.maximumGracefulShutdownDuration = settings.shutdownTimeout
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
         knowledgeBase.close()
         logger.notice("stopped")
@@ -370,6 +367,10 @@ struct Siftd: AsyncParsableCommand {
         store:         \(settings.databaseURL.map { "postgres, \($0) (sslmode \($0.tls.rawValue)), lease \(settings.queryLease)" } ?? "memory")
         replica:       \(settings.replicaID ?? "hostname:port")
         auth:          \(settings.authMode.rawValue)\(settings.auth == nil ? " (by the listen address)" : "")
+        connections:   at most \(settings.server.connections.maxConnections), timeouts header \(settings.server.connections.headerTimeout), body \(settings.server.connections.bodyTimeout), idle \(settings.server.connections.idleTimeout)
+        hosts:         \(settings.server.allowedHosts?.joined(separator: ",") ?? "any")
+        origins:       \(settings.server.allowedOrigins.isEmpty ? "same origin only" : settings.server.allowedOrigins.joined(separator: ","))
+        shutdown:      within \(settings.shutdownTimeout)
         """
     }
 }

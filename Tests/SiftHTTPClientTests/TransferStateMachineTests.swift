@@ -54,12 +54,27 @@ import Testing
         #expect(machine.peakBufferedBytes == 30)
     }
 
-    @Test func aWaitingConsumerGetsTheNextChunkDirectly() {
+    @Test func aWaitingConsumerGetsTheRoundsPiecesAtTheFlush() {
         var machine = Machine(highWater: 100)
         guard case .suspended = machine.suspend(3) else { Issue.record("should suspend"); return }
-        guard case .accepted(deliverTo: 3, let chunk) = arrive(&machine, 5) else { Issue.record("deliver"); return }
-        #expect(chunk.count == 5)
+        #expect(machine.flush() == nil, "nothing arrived yet")
+        guard case .accepted(flush: true) = arrive(&machine, 5, byte: 1) else { Issue.record("flush asked"); return }
+        guard case .accepted(flush: true) = arrive(&machine, 6, byte: 2) else { Issue.record("flush asked"); return }
+        let flushed = machine.flush()
+        #expect(flushed?.waiter == 3)
+        #expect(flushed?.chunk == [UInt8](repeating: 1, count: 5) + [UInt8](repeating: 2, count: 6), "small pieces joined")
         #expect(machine.bufferedBytes == 0)
+        #expect(machine.flush() == nil, "the waiter is resumed once")
+    }
+
+    @Test func theEndAfterUnflushedPiecesDeliversThePiecesFirst() {
+        var machine = Machine(highWater: 100)
+        guard case .suspended = machine.suspend(4) else { Issue.record("should suspend"); return }
+        _ = arrive(&machine, 7)
+        let action = machine.finished(nil)
+        guard case (4, .success(let chunk?))? = action.chunk else { Issue.record("the chunk first"); return }
+        #expect(chunk.count == 7)
+        guard case .end = machine.poll() else { Issue.record("then the end"); return }
     }
 
     @Test func aChunkOverTheHighWaterPausesAndDrainingToHalfUnpauses() {

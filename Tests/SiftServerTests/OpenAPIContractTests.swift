@@ -147,8 +147,12 @@ struct OpenAPIContractTests {
         let codes = Set(Self.schema("ErrorCode")?["enum"]?.strings ?? [])
         let missing = Set(QueryError.allCodes).subtracting(codes)
         #expect(missing.isEmpty, "error codes missing from ErrorCode in docs/openapi.json: \(missing.sorted())")
-        // The routing errors are not QueryErrors.
-        #expect(codes.subtracting(QueryError.allCodes) == ["not_found", "method_not_allowed"])
+        // The routing and connection-level errors are not QueryErrors.
+        #expect(
+            codes.subtracting(QueryError.allCodes) == [
+                "not_found", "method_not_allowed", "host_not_allowed", "origin_not_allowed", "unsupported_media_type",
+                "headers_too_large", "malformed_request", "request_timeout", "connection_limit",
+            ])
     }
 
     // MARK: Serving it, and the answers to unmatched requests
@@ -183,7 +187,7 @@ struct OpenAPIContractTests {
             }
             try await client.execute(uri: "/v1/queries/abc/events", method: .post) { response in
                 #expect(response.status == .methodNotAllowed)
-                #expect(response.headers[.allow] == "GET")
+                #expect(response.headers[.allow] == "GET, HEAD")
             }
         }
     }

@@ -165,7 +165,7 @@ struct HealthCheckTests {
 }
 
 @Suite("Serving on a socket passed by systemd")
-struct ListeningSocketServerTests {
+struct SocketActivatedServerTests {
     /// A bound, listening loopback TCP socket, as systemd passes it, and its port.
     func listeningSocket() throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -184,30 +184,12 @@ struct ListeningSocketServerTests {
         return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
-    /// One HTTP/1.1 request over a plain socket; returns the whole response.
-    func request(port: Int, path: String) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        #expect(connected)
-        let text = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8)
-        _ = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            response += buffer[0..<count]
-        }
-        return String(decoding: response, as: UTF8.self)
+    /// One HTTP/1.1 request over a plain socket; returns the whole response. (The read blocks, so it runs on
+    /// a Dispatch thread, not the concurrency pool the server's tasks need: ``RawConnection``.)
+    func request(port: Int, path: String) async throws -> String {
+        let connection = try RawConnection(port: port)
+        connection.send("GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        return await connection.readToEnd()
     }
 
     @Test func answersOnThePassedSocketAndStopsGracefully() async throws {
@@ -215,19 +197,19 @@ struct ListeningSocketServerTests {
         let router = Router(context: SiftRequestContext.self)
         router.get("/hello") { _, _ in "hello from a passed socket" }
         let running = AsyncStream<Void>.makeStream()
-        let server = ListeningSocketServer(
-            socket: fd, router: router, serverName: "siftd",
+        let server = SiftHTTPServer(
+            binding: .socket(fd), router: router, serverName: "siftd",
             onServerRunning: { _ in running.continuation.yield() }, logger: Logger(label: "test"))
         let group = ServiceGroup(services: [server], logger: Logger(label: "test"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             for await _ in running.stream { break }
-            let response = try request(port: port, path: "/hello")
+            let response = try await request(port: port, path: "/hello")
             #expect(response.hasPrefix("HTTP/1.1 200 OK"))
             #expect(response.contains("Server: siftd"))
             #expect(response.contains("Date: "))
             #expect(response.hasSuffix("hello from a passed socket"))
-            #expect(try request(port: port, path: "/missing").hasPrefix("HTTP/1.1 404"))
+            #expect(try await request(port: port, path: "/missing").hasPrefix("HTTP/1.1 404"))
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }

@@ -449,7 +449,8 @@ def test_a_non_loopback_address_requires_keys_and_refuses_to_start_without_one(t
 
     # With a key it starts, and asks for it; the probes stay open for load balancers.
     key = add_key(state, "edge")
-    daemon = Daemon(tmp_path, {**listen}, port=port)
+    # Any Host, so that the request by the machine's own address reaches the key check.
+    daemon = Daemon(tmp_path, {**listen, "SIFT_ALLOWED_HOSTS": "*"}, port=port)
     try:
         assert request(daemon, "/healthz")[0] == 200
         assert request(daemon, "/v1/models")[0] == 401
@@ -592,7 +593,7 @@ def test_prometheus_scrapes_metrics_with_its_key(tmp_path):
         prom = start_prometheus([f"127.0.0.1:{daemon.port}"], tmp_path / "prom", rules=(), bearer_token=scrape)
         proms.append(prom)
         prom.wait_targets_up()
-        assert prom.query('sift_key_requests_total{key="prometheus"}')
+        prom._poll("the key's own series", lambda: prom.query('sift_key_requests_total{key="prometheus"}'), 60)
 
         # Without it, the target is down with siftd's 401.
         keyless = start_prometheus([f"127.0.0.1:{daemon.port}"], tmp_path / "prom-keyless", rules=(), bearer_token=None)
