@@ -10,6 +10,8 @@
 // last event it applied; the server sends exactly the events after it. Events are handed
 // on in order, each id once: anything at or below the last id applied is dropped.
 
+import { apiFetch } from "./auth.js";
+
 export const EVENT_TYPES = new Set([
   "status", "query", "source", "fetch", "ranked", "delta", "lane", "warning", "metrics", "error", "done",
 ]);
@@ -42,7 +44,7 @@ export class QueryStream {
     let response;
     let body = null;
     try {
-      response = await fetch("/v1/queries", {
+      response = await apiFetch("/v1/queries", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify(request),
@@ -118,7 +120,7 @@ export class QueryStream {
     const headers = { Accept: "text/event-stream" };
     if (this.lastId > 0) headers["Last-Event-ID"] = String(this.lastId);
     try {
-      const response = await fetch(this.eventsURL, { headers, cache: "no-store", signal: controller.signal });
+      const response = await apiFetch(this.eventsURL, { headers, cache: "no-store", signal: controller.signal });
       if (response.status === 404 || response.status === 410) {
         const body = await response.json().catch(() => null);
         return { gone: body?.error?.code ?? (response.status === 410 ? "query_expired" : "query_not_found") };
@@ -196,7 +198,7 @@ export class QueryStream {
 
   delete() {
     if (this.id === null) return;
-    fetch("/v1/queries/" + encodeURIComponent(this.id), { method: "DELETE" }).catch(() => {});
+    apiFetch("/v1/queries/" + encodeURIComponent(this.id), { method: "DELETE" }).catch(() => {});
   }
 
   /** Cancels the query; its `done` (outcome cancelled) still arrives on the stream. */

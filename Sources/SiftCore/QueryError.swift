@@ -23,6 +23,12 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
         case queryLogFull = "query_log_full"
         case storeUnavailable = "store_unavailable"
         case replicaLost = "replica_lost"
+        case unauthorized = "unauthorized"
+        case forbidden = "forbidden"
+        case keyInURL = "key_in_url"
+        case rateLimited = "rate_limited"
+        case tooManyStreams = "too_many_streams"
+        case budgetExhausted = "budget_exhausted"
         case bodyTooLarge = "body_too_large"
     }
 
@@ -31,11 +37,14 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     public let message: String
     /// The pipeline stage the error belongs to.
     public let stage: Stage
+    /// Seconds after which asking again may succeed, when the error knows (a key's limits); else nil.
+    public let retryAfter: Int?
 
-    private init(_ code: Code, _ message: String, stage: Stage) {
+    private init(_ code: Code, _ message: String, stage: Stage, retryAfter: Int? = nil) {
         self._code = code
         self.message = message
         self.stage = stage
+        self.retryAfter = retryAfter
     }
 
     /// Stable machine-readable code, e.g. `query_too_long`.
@@ -47,7 +56,8 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Whether the same request may succeed later.
     public var retryable: Bool {
         switch _code {
-        case .providersFailed, .slowClient, .overloaded, .shuttingDown, .internalError, .storeUnavailable, .replicaLost:
+        case .providersFailed, .slowClient, .overloaded, .shuttingDown, .internalError, .storeUnavailable, .replicaLost,
+            .rateLimited, .tooManyStreams, .budgetExhausted:
             true
         default: false
         }
@@ -109,6 +119,51 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let slowClient = QueryError(
         .slowClient, "The connection was too slow to keep up with the stream, so it was closed. Ask again.",
         stage: .streaming)
+
+    /// No API key, or one siftd does not know (revoked, mistyped); `detail` says which.
+    public static func unauthorized(_ detail: String) -> QueryError {
+        QueryError(.unauthorized, detail, stage: .accepting)
+    }
+
+    /// The key lacks the scope this route needs.
+    public static func forbidden(key: String, scope: String) -> QueryError {
+        QueryError(
+            .forbidden, "The key “\(key)” lacks the scope “\(scope)” this needs; issue one with `siftd keys add NAME --scopes \(scope)`.",
+            stage: .accepting)
+    }
+
+    /// A key was sent in the URL (`parameter`), where logs, proxies and browser history keep it.
+    public static func keyInURL(_ parameter: String) -> QueryError {
+        QueryError(
+            .keyInURL,
+            "An API key in the URL (“\(parameter.prefix(40))”) is refused: URLs end up in logs, proxies and browser history. Send it as the header Authorization: Bearer KEY, and revoke this key if it was real.",
+            stage: .accepting)
+    }
+
+    /// The key's requests-per-minute bucket is empty.
+    public static func rateLimited(key: String, perMinute: Int, retryAfter: Int) -> QueryError {
+        QueryError(
+            .rateLimited,
+            "The key “\(key)” is limited to \(perMinute) requests a minute (limit: rpm); try again in \(retryAfter) s.",
+            stage: .accepting, retryAfter: retryAfter)
+    }
+
+    /// The key runs as many queries at once as it may.
+    public static func tooManyStreams(key: String, limit: Int) -> QueryError {
+        QueryError(
+            .tooManyStreams,
+            "The key “\(key)” may run \(limit) queries at once (limit: streams), and does; wait for one to end.",
+            stage: .accepting, retryAfter: 2)
+    }
+
+    /// The key spent its daily `budget` (`upstream` or `tokens`); it resets at `resetsAt`, `retryAfter` seconds from now.
+    public static func budgetExhausted(key: String, budget: String, limit: Int, resetsAt: String, retryAfter: Int) -> QueryError {
+        let what = budget == "tokens" ? "LLM tokens" : "upstream search requests"
+        return QueryError(
+            .budgetExhausted,
+            "The key “\(key)” spent its daily budget of \(limit) \(what) (limit: daily_\(budget)); it resets at \(resetsAt) (midnight UTC).",
+            stage: .accepting, retryAfter: retryAfter)
+    }
 
     /// Too many queries are running.
     public static func overloaded(limit: Int) -> QueryError {

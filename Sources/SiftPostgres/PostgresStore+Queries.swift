@@ -17,12 +17,17 @@ extension PostgresStore {
     private var leaseSeconds: Double { Double(leaseDuration.components.seconds) }
 
     public func create(id: QueryID, session: String?, resumable: Bool) async throws(StoreFailure) {
+        try await create(id: id, session: session, resumable: resumable, apiKey: nil)
+    }
+
+    public func create(id: QueryID, session: String?, resumable: Bool, apiKey: String?) async throws(StoreFailure) {
         let (client, replica, lease, logger) = (client, replica, leaseSeconds, logger)
         try await operation("create") {
             _ = try await client.query(
                 """
-                INSERT INTO sift_queries (id, owner, state, session, resumable, lease_until)
-                VALUES (\(id.rawValue), \(replica), 'running', \(session), \(resumable), now() + \(lease) * interval '1 second')
+                INSERT INTO sift_queries (id, owner, state, session, resumable, lease_until, api_key)
+                VALUES (\(id.rawValue), \(replica), 'running', \(session), \(resumable), now() + \(lease) * interval '1 second',
+                    \(apiKey))
                 """, logger: logger
             ).collect()
         }
@@ -66,12 +71,14 @@ extension PostgresStore {
         let (client, logger) = (client, logger)
         return try await operation("query") {
             let rows = try await client.query(
-                "SELECT state, session, resumable, owner, event_count FROM sift_queries WHERE id = \(id.rawValue)",
+                "SELECT state, session, resumable, owner, event_count, api_key FROM sift_queries WHERE id = \(id.rawValue)",
                 logger: logger)
-            for try await (state, session, resumable, owner, count) in rows.decode((String, String?, Bool, String, Int).self) {
+            for try await (state, session, resumable, owner, count, apiKey) in rows.decode(
+                (String, String?, Bool, String, Int, String?).self)
+            {
                 return StoredQuery(
                     state: StoredQuery.State(rawValue: state) ?? .expired, session: session, resumable: resumable,
-                    owner: owner, eventCount: count)
+                    owner: owner, eventCount: count, apiKey: apiKey)
             }
             return nil
         }

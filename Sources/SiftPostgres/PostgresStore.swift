@@ -16,7 +16,7 @@ import Synchronization
 /// `/readyz` shows; siftd keeps serving what it can while the database is away and recovers by itself.
 public final class PostgresStore: SharedQueryStore, Sendable {
     /// The schema this siftd creates and understands (`sift_schema.version`).
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     public let replica: String
     public let leaseDuration: Duration
@@ -34,6 +34,7 @@ public final class PostgresStore: SharedQueryStore, Sendable {
     private let healthState: Mutex<StoreHealth>
     private let listeners = Mutex<[Int: AsyncStream<StoreNotification>.Continuation]>([:])
     private let nextListener = Atomic<Int>(0)
+    let keyListeners = Mutex<[Int: AsyncStream<Void>.Continuation]>([:])
 
     public init(
         url: DatabaseURL, replica: String, leaseDuration: Duration, sessionLimits: SessionStore.Limits,
@@ -237,7 +238,42 @@ public final class PostgresStore: SharedQueryStore, Sendable {
             )
             """,
             "CREATE INDEX sift_cache_stored ON sift_cache (stored_at)",
-        ]
+        ],
+        // 2: API keys (PostgresStore+Keys.swift): the keys, their daily spending, the owners of sessions,
+        // and the key that asked each query.
+        [
+            "ALTER TABLE sift_queries ADD COLUMN api_key text",
+            """
+            CREATE TABLE sift_keys (
+                name text PRIMARY KEY,
+                sha256 text NOT NULL UNIQUE,
+                scopes text NOT NULL,
+                rpm integer,
+                streams integer,
+                daily_upstream integer,
+                daily_tokens integer,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                last_used timestamptz
+            )
+            """,
+            """
+            CREATE TABLE sift_key_usage (
+                key_name text NOT NULL,
+                day integer NOT NULL,
+                upstream bigint NOT NULL DEFAULT 0,
+                tokens bigint NOT NULL DEFAULT 0,
+                PRIMARY KEY (key_name, day)
+            )
+            """,
+            """
+            CREATE TABLE sift_session_owners (
+                session text PRIMARY KEY,
+                key_name text NOT NULL,
+                claimed_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            "CREATE INDEX sift_session_owners_claimed ON sift_session_owners (claimed_at)",
+        ],
     ]
 
     /// Creates or upgrades the tables in one transaction, under an advisory lock so that replicas
@@ -303,18 +339,22 @@ public final class PostgresStore: SharedQueryStore, Sendable {
         for continuation in listeners.withLock({ Array($0.values) }) { continuation.yield(note) }
     }
 
-    /// Holds one connection listening on `sift_events` and `sift_cancel`; reconnects after a failure
-    /// (the poll covers what is missed meanwhile).
+    /// Holds one connection listening on `sift_events`, `sift_cancel` and `sift_keys` (a key added or
+    /// revoked: PostgresStore+Keys.swift); reconnects after a failure (the polls cover what is missed meanwhile).
     private func listen() async {
         var backoff = Duration.milliseconds(200)
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
                     try await withThrowingTaskGroup(of: Void.self) { group in
-                        for channel in ["sift_events", "sift_cancel"] {
+                        for channel in ["sift_events", "sift_cancel", "sift_keys"] {
                             group.addTask {
                                 try await connection.listen(on: channel) { notifications in
                                     for try await notification in notifications {
+                                        if channel == "sift_keys" {
+                                            self.deliverKeyChange()
+                                            continue
+                                        }
                                         guard let id = QueryID(notification.payload) else { continue }
                                         self.deliver(channel == "sift_events" ? .events(id) : .cancel(id))
                                     }

@@ -34,7 +34,8 @@ extension Response {
     /// The typed JSON error response for `error`.
     static func error(_ error: QueryError, id: QueryID?) -> Response {
         var response = json(APIErrorBody(error), status: .init(code: error.httpStatus), id: id)
-        if error.httpStatus == 429 || error.httpStatus == 503 { response.headers[.retryAfter] = "2" }
+        if error.httpStatus == 429 || error.httpStatus == 503 { response.headers[.retryAfter] = String(error.retryAfter ?? 2) }
+        if error.httpStatus == 401 { response.headers[.wwwAuthenticate] = #"Bearer realm="sift""# }
         return response
     }
 }

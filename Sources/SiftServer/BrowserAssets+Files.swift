@@ -289,6 +289,14 @@ a.cite:hover { text-decoration: underline; }
   .step .time { grid-column: 2 / -1; }
 }
 
+/* The API-key form (auth.js), shown when siftd answers 401. */
+.key-dialog { max-width: 28rem; border: 1px solid var(--border); border-radius: 10px; background: var(--panel); color: inherit; }
+.key-dialog h2 { margin-top: 0; font-size: 1.1rem; }
+.key-dialog label { display: block; margin: .8rem 0; }
+.key-dialog input { width: 100%; font: inherit; padding: .4rem; margin-top: .3rem; box-sizing: border-box; }
+.key-dialog .key-problem { color: var(--error, #b00020); }
+.key-dialog button { margin-right: .5rem; }
+
 """#),
         BrowserAsset(
             name: "app.js", contentType: "text/javascript; charset=utf-8",
@@ -808,6 +816,119 @@ function markUnanswered() {
 
 """#),
         BrowserAsset(
+            name: "auth.js", contentType: "text/javascript; charset=utf-8",
+            text: #"""
+// API keys (SIFT_AUTH=required, docs/security.md). When the server answers 401, the page asks
+// for a key once, with a small form, keeps it in this browser's localStorage, and sends it as
+// `Authorization: Bearer KEY` on every API request. The key never goes into a URL: URLs end up
+// in logs, proxies and the browser's history, and siftd refuses a key found there.
+// With keys off (the loopback default) nothing here shows.
+
+import { el } from "./dom.js";
+
+const STORAGE = "sift.apiKey";
+let asking = null; // the form's pending answer, shared by every request that heard 401 meanwhile
+
+function storedKey() {
+  try {
+    return localStorage.getItem(STORAGE);
+  } catch {
+    return null;
+  }
+}
+
+/** `headers` with the stored key added, when there is one. */
+export function withKey(headers = {}) {
+  const key = storedKey();
+  return key ? { ...headers, Authorization: "Bearer " + key } : headers;
+}
+
+/**
+ * fetch() with the key. On 401 it asks for a key (once, whatever the number of requests waiting)
+ * and sends the request again with it; a key that is refused too is forgotten and asked for again
+ * at the next 401. `options.body` must be a string (it is sent twice).
+ */
+export async function apiFetch(url, options = {}) {
+  const sent = storedKey();
+  let response = await fetch(url, { ...options, headers: withKey(options.headers) });
+  if (response.status !== 401) return response;
+  const refused = await response.clone().json().catch(() => null);
+  if (storedKey() === sent) forget();
+  const key = await askForKey(sent ? "That key was refused: " + (refused?.error?.message ?? "it is not valid.") : null);
+  if (!key) return response;
+  response = await fetch(url, { ...options, headers: withKey(options.headers) });
+  return response;
+}
+
+function forget() {
+  try {
+    localStorage.removeItem(STORAGE);
+  } catch {
+    // Storage may be off (private mode): the key is then asked for again next time.
+  }
+}
+
+/** Shows the key form; resolves with the key entered, or null when dismissed. */
+function askForKey(problem) {
+  if (asking) return asking;
+  asking = new Promise((resolve) => {
+    const dialog = el("dialog", "key-dialog");
+    dialog.id = "key-dialog";
+    const form = el("form");
+    form.method = "dialog";
+    const title = el("h2", null, "This Sift needs an API key");
+    const help = el(
+      "p",
+      null,
+      "Ask its operator for one (they issue keys with “siftd keys add”). It is kept in this browser only.",
+    );
+    const label = el("label", null, "API key ");
+    const input = el("input");
+    input.type = "password";
+    input.name = "key";
+    input.id = "key-input";
+    input.autocomplete = "off";
+    input.required = true;
+    input.placeholder = "sift_…";
+    label.append(input);
+    const save = el("button", null, "Use this key");
+    save.type = "submit";
+    save.id = "key-save";
+    const dismiss = el("button", null, "Cancel");
+    dismiss.type = "button";
+    form.append(title, help);
+    if (problem) form.append(el("p", "key-problem", problem));
+    form.append(label, save, dismiss);
+    dialog.append(form);
+    document.body.append(dialog);
+
+    const finish = (key) => {
+      dialog.close();
+      dialog.remove();
+      asking = null;
+      resolve(key);
+    };
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const key = input.value.trim();
+      if (!key) return;
+      try {
+        localStorage.setItem(STORAGE, key);
+      } catch {
+        // Without storage the key still serves this request.
+      }
+      finish(key);
+    });
+    dismiss.addEventListener("click", () => finish(null));
+    dialog.addEventListener("cancel", () => finish(null));
+    dialog.showModal();
+    input.focus();
+  });
+  return asking;
+}
+
+"""#),
+        BrowserAsset(
             name: "citations.js", contentType: "text/javascript; charset=utf-8",
             text: #"""
 // Splits streamed answer text into plain text and [n] citations. A citation may be
@@ -947,6 +1068,7 @@ export class FrameScheduler {
 <title>Sift</title>
 <link rel="stylesheet" href="%ASSETS%/app.css">
 <link rel="modulepreload" href="%ASSETS%/address.js">
+<link rel="modulepreload" href="%ASSETS%/auth.js">
 <link rel="modulepreload" href="%ASSETS%/answer.js">
 <link rel="modulepreload" href="%ASSETS%/citations.js">
 <link rel="modulepreload" href="%ASSETS%/dom.js">
@@ -1429,6 +1551,8 @@ function fetchState(fetch) {
 // last event it applied; the server sends exactly the events after it. Events are handed
 // on in order, each id once: anything at or below the last id applied is dropped.
 
+import { apiFetch } from "./auth.js";
+
 export const EVENT_TYPES = new Set([
   "status", "query", "source", "fetch", "ranked", "delta", "lane", "warning", "metrics", "error", "done",
 ]);
@@ -1461,7 +1585,7 @@ export class QueryStream {
     let response;
     let body = null;
     try {
-      response = await fetch("/v1/queries", {
+      response = await apiFetch("/v1/queries", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify(request),
@@ -1537,7 +1661,7 @@ export class QueryStream {
     const headers = { Accept: "text/event-stream" };
     if (this.lastId > 0) headers["Last-Event-ID"] = String(this.lastId);
     try {
-      const response = await fetch(this.eventsURL, { headers, cache: "no-store", signal: controller.signal });
+      const response = await apiFetch(this.eventsURL, { headers, cache: "no-store", signal: controller.signal });
       if (response.status === 404 || response.status === 410) {
         const body = await response.json().catch(() => null);
         return { gone: body?.error?.code ?? (response.status === 410 ? "query_expired" : "query_not_found") };
@@ -1615,7 +1739,7 @@ export class QueryStream {
 
   delete() {
     if (this.id === null) return;
-    fetch("/v1/queries/" + encodeURIComponent(this.id), { method: "DELETE" }).catch(() => {});
+    apiFetch("/v1/queries/" + encodeURIComponent(this.id), { method: "DELETE" }).catch(() => {});
   }
 
   /** Cancels the query; its `done` (outcome cancelled) still arrives on the stream. */

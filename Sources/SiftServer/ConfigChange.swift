@@ -12,6 +12,7 @@ public enum ConfigChange {
         ConfigKeys.cacheMaxMB.name, ConfigKeys.sessionsMax.name, ConfigKeys.sessionTTLSeconds.name,
         ConfigKeys.queryRetentionSeconds.name, ConfigKeys.queriesMax.name, ConfigKeys.queriesMaxMB.name,
         ConfigKeys.databaseURL.name, ConfigKeys.queryLeaseSeconds.name, ConfigKeys.replicaID.name,
+        ConfigKeys.auth.name,
         // The HTTP server and its guards are built once, at start.
         ConfigKeys.headerTimeoutSeconds.name, ConfigKeys.bodyTimeoutSeconds.name, ConfigKeys.idleTimeoutSeconds.name,
         ConfigKeys.maxConnections.name, ConfigKeys.shutdownTimeoutSeconds.name, ConfigKeys.allowedHosts.name,
@@ -56,6 +57,7 @@ public enum ConfigChange {
             (ConfigKeys.databaseURL, { "\($0.databaseURL.map { "\($0)|\($0.password ?? "")" } ?? "")" }),
             (ConfigKeys.queryLeaseSeconds, { "\($0.queryLease)" }),
             (ConfigKeys.replicaID, { $0.replicaID ?? "" }),
+            (ConfigKeys.auth, { $0.auth?.rawValue ?? "" }),
             (ConfigKeys.headerTimeoutSeconds, { "\($0.server.connections.headerTimeout)" }),
             (ConfigKeys.bodyTimeoutSeconds, { "\($0.server.connections.bodyTimeout)" }),
             (ConfigKeys.idleTimeoutSeconds, { "\($0.server.connections.idleTimeout)" }),
@@ -92,6 +94,7 @@ public enum ConfigChange {
         kept.databaseURL = old.databaseURL
         kept.queryLease = old.queryLease
         kept.replicaID = old.replicaID
+        kept.auth = old.auth
         kept.server.connections = old.server.connections
         kept.shutdownTimeout = old.shutdownTimeout
         kept.server.allowedHosts = old.server.allowedHosts

@@ -40,6 +40,12 @@ extension OpenAPIContract {
       "description": "The OpenAI-compatible surface for chat UIs and the openai SDKs."
     }
   ],
+  "security": [
+    {},
+    {
+      "apiKey": []
+    }
+  ],
   "paths": {
     "/mcp": {
       "post": {
@@ -1300,6 +1306,12 @@ extension OpenAPIContract {
           "query_log_full",
           "store_unavailable",
           "replica_lost",
+          "unauthorized",
+          "forbidden",
+          "key_in_url",
+          "rate_limited",
+          "too_many_streams",
+          "budget_exhausted",
           "not_found",
           "method_not_allowed",
           "body_too_large",
@@ -3904,6 +3916,13 @@ extension OpenAPIContract {
         "schema": {
           "type": "string"
         }
+      }
+    },
+    "securitySchemes": {
+      "apiKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API key from `siftd keys add`, needed when siftd runs with SIFT_AUTH=required (the default on a non-loopback address): every route but /healthz, /readyz, /openapi.json and the browser page. Without it: 401 `unauthorized` with `WWW-Authenticate: Bearer`; a key lacking the route's scope: 403 `forbidden`; over its limits: 429 `rate_limited`, `too_many_streams` or `budget_exhausted` (docs/api.md, \"API keys\"). A key in the query string is refused with 400 `key_in_url`."
       }
     }
   }

@@ -6,13 +6,15 @@ enum HTTPStatusMapping {
     static func status(ofCode code: String) -> Int {
         switch code {
         case "empty_query", "query_too_long", "invalid_characters", "invalid_encoding", "bad_request",
-            "bad_last_event_id":
+            "bad_last_event_id", "key_in_url":
             400
+        case "unauthorized": 401
+        case "forbidden": 403
         case "no_sources", "session_not_found", "query_not_found": 404
         case "session_expired", "query_expired": 410
         case "query_log_full": 507
         case "body_too_large": 413
-        case "overloaded": 429
+        case "overloaded", "rate_limited", "too_many_streams", "budget_exhausted": 429
         case "providers_failed": 502
         case "shutting_down", "store_unavailable", "replica_lost": 503
         default: 500

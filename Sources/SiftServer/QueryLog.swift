@@ -108,6 +108,8 @@ final class QueryLog: Sendable {
     let id: QueryID
     /// The session the query belongs to, when it has one.
     let session: String?
+    /// The name of the API key that asked, when keys are required: only it (or an `admin` key) may read or cancel the query.
+    let apiKey: String?
     /// Who asked (`SiftRequestContext.client`; empty when unknown): the store evicts the finished queries of
     /// the owner holding the most first.
     let owner: String
@@ -136,10 +138,11 @@ final class QueryLog: Sendable {
     /// A log for query `id`; `maxBytes` bounds its frames, `store` (when given) the frames of all queries.
     init(
         id: QueryID, session: String?, maxBytes: Int, store: QueryStore?, resumable: Bool = true,
-        slowReaderLimit: Int? = nil, replicated: Bool = false, clock: ServerClock = .continuous,
+        slowReaderLimit: Int? = nil, replicated: Bool = false, clock: ServerClock = .continuous, apiKey: String? = nil,
         onEnded: (@Sendable () -> Void)? = nil, owner: String = ""
     ) {
         self.id = id
+        self.apiKey = apiKey
         self.owner = owner
         self.onEnded = onEnded
         self.replicated = replicated

@@ -56,10 +56,10 @@ final class QueryReplication: Sendable {
     // MARK: Storing
 
     /// Records query `id` as this replica's; `store_unavailable` when the store cannot be reached.
-    func create(id: QueryID, session: String?, resumable: Bool) async throws(QueryError) {
+    func create(id: QueryID, session: String?, resumable: Bool, apiKey: String? = nil) async throws(QueryError) {
         guard store.health.healthy else { throw QueryError.storeUnavailable(store.health.detail) }
         do {
-            try await store.create(id: id, session: session, resumable: resumable)
+            try await store.create(id: id, session: session, resumable: resumable, apiKey: apiKey)
         } catch {
             throw QueryError.storeUnavailable(error.description)
         }
@@ -128,7 +128,7 @@ final class QueryReplication: Sendable {
                 id.rawValue, detail: "ended more than \(queries.limits.retention.components.seconds) seconds ago")
         }
         let log = QueryLog(
-            id: id, session: info.session, maxBytes: .max, store: nil, resumable: true, clock: clock)
+            id: id, session: info.session, maxBytes: .max, store: nil, resumable: true, clock: clock, apiKey: info.apiKey)
         // The events so far, before any reader looks, so that a Last-Event-ID among them is known.
         try await fill(log, notified: nil)
         let (wakes, wake) = AsyncStream<Bool>.makeStream(bufferingPolicy: .bufferingNewest(1))

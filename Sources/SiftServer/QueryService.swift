@@ -21,6 +21,10 @@ public final class QueryService: Service, Sendable {
     struct Job: Sendable {
         var log: QueryLog
         var prepared: PreparedQuery
+        /// Where the query's spending goes, when a key with budgets asked.
+        var meter: (any SpendingMeter)?
+        /// The caller's running-query slot, when a key asked.
+        var hold: KeyGate.StreamHold?
     }
 
     let store: QueryStore
@@ -34,12 +38,18 @@ public final class QueryService: Service, Sendable {
 
     /// Events a reader of a query that is not resumable may fall behind (`SIFT_STREAM_BUFFER`).
     let slowReaderLimit: Int
+    /// The API keys, when they are required: a key's queries count toward its limits, and belong to it.
+    let keyGate: KeyGate?
+    /// The key of each query admitted here, kept after the query is gone (as long as the store remembers
+    /// that it ended), so that another key asking for an expired one hears "not found", not "expired".
+    private let owners = LockedValue(RememberedEndings<QueryID, String>())
 
     init(
         store: QueryStore, runner: any QueryRunning, registry: StreamRegistry, slowReaderLimit: Int, logger: Logger,
         shared: (any SharedQueryStore)? = nil, storeMetrics: StoreMetrics? = nil, storePollInterval: Duration = .seconds(1),
-        storeGrace: Duration = .seconds(3)
+        storeGrace: Duration = .seconds(3), keyGate: KeyGate? = nil
     ) {
+        self.keyGate = keyGate
         self.store = store
         self.replication = shared.map {
             QueryReplication(
@@ -58,15 +68,50 @@ public final class QueryService: Service, Sendable {
     /// go to the log returned. A query that is not `resumable` is cancelled when its last
     /// reader leaves, and its readers are dropped beyond `slowReaderLimit` events behind.
     /// `owner` is who asked (`SiftRequestContext.client`), kept on the log and the session turn.
-    func admit(id: QueryID, prepared: PreparedQuery, resumable: Bool, owner: String = "") async throws(QueryError)
+    ///
+    /// With a `caller` (keys required): its daily budgets must not be spent (`budget_exhausted`), its
+    /// session must be its own (else `session_not_found`), and it must run fewer queries than its
+    /// limit (`too_many_streams`); the query is the caller's, and its spending counts toward its budgets.
+    func admit(
+        id: QueryID, prepared: PreparedQuery, resumable: Bool, owner: String = "", caller: APIKeyRecord? = nil
+    ) async throws(QueryError)
         -> QueryLog
     {
         var prepared = prepared
         prepared.context.owner = owner
+        var hold: KeyGate.StreamHold?
+        var meter: (any SpendingMeter)?
+        if let caller, let keyGate {
+            try keyGate.checkBudget(caller)
+            if let session = prepared.context.session { try await keyGate.claimSession(session, by: caller) }
+            hold = try keyGate.acquireStream(caller)
+            meter = keyGate.meter(for: caller)
+        }
+        if let caller, keyGate != nil {
+            let capacity = store.limits.rememberedEndings + store.limits.maxQueries
+            owners.withLock { $0.remember(caller.name, for: id, capacity: capacity) }
+        }
+        do {
+            return try await admit(
+                id: id, prepared: prepared, resumable: resumable, owner: owner, apiKey: caller?.name, hold: hold, meter: meter)
+        } catch {
+            hold?.end()
+            throw error
+        }
+    }
+
+    private func admit(
+        id: QueryID, prepared: PreparedQuery, resumable: Bool, owner: String, apiKey: String?, hold: KeyGate.StreamHold?,
+        meter: (any SpendingMeter)?
+    ) async throws(QueryError) -> QueryLog {
         let log = QueryLog(
             id: id, session: prepared.context.session, maxBytes: store.limits.maxQueryBytes, store: store,
             resumable: resumable, slowReaderLimit: slowReaderLimit, replicated: replication != nil, clock: store.clock,
-            onEnded: { [registry] in registry.unregister(id) }, owner: owner)
+            apiKey: apiKey,
+            onEnded: { [registry] in
+                registry.unregister(id)
+                hold?.end()
+            }, owner: owner)
         try registry.register(id) { _ in log.stop(.shutdown) }
         do {
             try store.admit(log)
@@ -76,14 +121,14 @@ public final class QueryService: Service, Sendable {
         }
         if let replication {
             do {
-                try await replication.create(id: id, session: log.session, resumable: resumable)
+                try await replication.create(id: id, session: log.session, resumable: resumable, apiKey: apiKey)
             } catch {
                 store.remove(id)
                 registry.unregister(id)
                 throw error
             }
         }
-        if case .terminated = submit.yield(Job(log: log, prepared: prepared)) {
+        if case .terminated = submit.yield(Job(log: log, prepared: prepared, meter: meter, hold: hold)) {
             store.remove(id)
             registry.unregister(id)
             throw QueryError.shuttingDown
@@ -91,29 +136,58 @@ public final class QueryService: Service, Sendable {
         return log
     }
 
+    /// Whether `caller` may see query `log`: always with keys off; else when it asked it, or is `admin`.
+    /// A query of another key is `query_not_found`, as an unknown id is, so ids are not confirmed.
+    private func check(_ log: QueryLog, caller: APIKeyRecord?) throws(QueryError) {
+        guard let caller, keyGate != nil, !caller.allows(.admin), log.apiKey != caller.name else { return }
+        keyGate?.recordRejection(caller.name, reason: "not_owner")
+        throw QueryError.queryNotFound(log.id.rawValue)
+    }
+
     /// The log of query `id` (`query_not_found`, `query_expired`); with a shared store, a mirror of
     /// a query another replica runs or ran (or `store_unavailable`).
     /// A reader who resumes after event `lastEventID` gets a mirror that holds at least that much of what is stored.
-    func log(_ id: QueryID, through lastEventID: Int = 0) async throws(QueryError) -> QueryLog {
+    func log(_ id: QueryID, through lastEventID: Int = 0, caller: APIKeyRecord? = nil) async throws(QueryError) -> QueryLog {
+        let log: QueryLog
         do {
-            return try store.log(id)
+            log = try store.log(id)
         } catch {
-            guard let replication else { throw error }
-            return try await replication.follow(id, through: lastEventID)
+            guard let replication else { throw await hidingExpired(error, id: id, caller: caller) }
+            do {
+                log = try await replication.follow(id, through: lastEventID)
+            } catch {
+                throw await hidingExpired(error, id: id, caller: caller)
+            }
         }
+        try check(log, caller: caller)
+        return log
+    }
+
+    /// `error`, unless it says that another key's query expired: then `query_not_found`, as for an id
+    /// never issued, so that an id is not confirmed even after its query is gone.
+    private func hidingExpired(_ error: QueryError, id: QueryID, caller: APIKeyRecord?) async -> QueryError {
+        guard error.code == "query_expired", let caller, keyGate != nil, !caller.allows(.admin) else { return error }
+        var owner = owners.withLock { $0[id] }
+        if owner == nil, let replication, let stored = try? await replication.store.query(id) { owner = stored.apiKey }
+        return owner == caller.name ? error : QueryError.queryNotFound(id.rawValue)
     }
 
     /// Cancels query `id` if it is running, here or (with a shared store) on the replica that runs it;
     /// a query that already ended is left as it is.
-    func cancel(_ id: QueryID) async throws(QueryError) {
+    func cancel(_ id: QueryID, caller: APIKeyRecord? = nil) async throws(QueryError) {
         if let log = try? store.log(id) {
+            try check(log, caller: caller)
             if log.stop(.cancelled) {
                 logger.info("query cancelled by DELETE", metadata: ["query_id": "\(id)"])
             }
             return
         }
         guard let replication else {
-            _ = try store.log(id)  // throws not found or expired
+            do {
+                _ = try store.log(id)  // throws not found or expired
+            } catch {
+                throw await hidingExpired(error, id: id, caller: caller)
+            }
             return
         }
         let info: StoredQuery?
@@ -126,6 +200,9 @@ public final class QueryService: Service, Sendable {
             throw QueryError.storeUnavailable(error.description)
         }
         guard let info else { throw QueryError.queryNotFound(id.rawValue) }
+        if let caller, keyGate != nil, !caller.allows(.admin), info.apiKey != caller.name {
+            throw QueryError.queryNotFound(id.rawValue)
+        }
         if info.state == .expired {
             throw QueryError.queryExpired(id.rawValue, detail: "ended more than \(store.limits.retention.components.seconds) seconds ago")
         }
@@ -164,6 +241,19 @@ public final class QueryService: Service, Sendable {
         let runner = self.runner
         // With a shared store, the events go there as they come, and the query counts as ended once its `done` is stored.
         async let stored: Void? = replication?.persist(log)
+        await Spending.$meter.withValue(job.meter) {
+            await runQuery(job, runner: runner)
+        }
+        log.finish()
+        _ = await stored
+        store.finished(log.id)
+        registry.unregister(log.id)
+        job.hold?.end()
+    }
+
+    /// Runs the query until it ends or is asked to stop (in the task where its ``Spending/meter`` is set).
+    private func runQuery(_ job: Job, runner: any QueryRunning) async {
+        let log = job.log
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 _ = await runner.run(id: log.id, prepared: job.prepared) { event in log.record(event) }
@@ -175,9 +265,5 @@ public final class QueryService: Service, Sendable {
             _ = await group.next()
             group.cancelAll()
         }
-        log.finish()
-        _ = await stored
-        store.finished(log.id)
-        registry.unregister(log.id)
     }
 }

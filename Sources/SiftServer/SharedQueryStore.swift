@@ -31,13 +31,16 @@ public struct StoredQuery: Sendable, Equatable {
     public var owner: String
     /// Events stored so far.
     public var eventCount: Int
+    /// The name of the API key that asked, when keys are required.
+    public var apiKey: String?
 
-    public init(state: State, session: String?, resumable: Bool, owner: String, eventCount: Int) {
+    public init(state: State, session: String?, resumable: Bool, owner: String, eventCount: Int, apiKey: String? = nil) {
         self.state = state
         self.session = session
         self.resumable = resumable
         self.owner = owner
         self.eventCount = eventCount
+        self.apiKey = apiKey
     }
 }
 
@@ -91,6 +94,8 @@ public protocol SharedQueryStore: Sendable {
 
     /// Records a query this replica starts running; its lease starts now.
     func create(id: QueryID, session: String?, resumable: Bool) async throws(StoreFailure)
+    /// Records a query this replica starts running, asked with API key `apiKey`.
+    func create(id: QueryID, session: String?, resumable: Bool, apiKey: String?) async throws(StoreFailure)
     /// Appends `events` (numbered after those stored) to a query this replica owns; `ended` when the
     /// last one is its `done`. Throws ``StoreFailure/lostOwnership`` when another replica took it over.
     func append(id: QueryID, events: [StoredEvent], ended: Bool) async throws(StoreFailure)
@@ -115,6 +120,13 @@ public protocol SharedQueryStore: Sendable {
     func notifications() -> AsyncStream<StoreNotification>
     /// Whether the last operation reached the store; what it failed with otherwise.
     var health: StoreHealth { get }
+}
+
+extension SharedQueryStore {
+    /// A store that keeps no key: the query is recorded without one.
+    public func create(id: QueryID, session: String?, resumable: Bool, apiKey: String?) async throws(StoreFailure) {
+        try await create(id: id, session: session, resumable: resumable)
+    }
 }
 
 /// Whether a shared store answers.

@@ -444,6 +444,57 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
             helpText: "1 when the last configuration reload was applied (or none was tried), 0 when it was rejected.")
     }
 
+    // MARK: API keys
+
+    /// Creates `name`'s series at zero when the key set is read: the label values are the key names,
+    /// bounded by the key set, never by what a client sends.
+    public func registerKey(_ name: String) {
+        recordKeyRequest(name, count: 0)
+        recordKeyUpstream(name, count: 0)
+        recordKeyTokens(name, count: 0)
+    }
+
+    /// A request came with key `name`.
+    public func recordKeyRequest(_ name: String, count: Int = 1) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "key_requests", unitName: "total",
+                helpText: "Requests with a valid API key, by key name."),
+            labels: [("key", name)]
+        ).increment(by: Int64(count))
+    }
+
+    /// A request was refused for `reason` (`unauthorized`, `key_in_url`, `forbidden`, `rate_limited`,
+    /// `too_many_streams`, `budget_exhausted`, `not_owner`); `name` is empty when no valid key came.
+    public func recordKeyRejection(_ name: String, reason: String) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "key_rejections", unitName: "total",
+                helpText: "Requests refused by the API-key checks, by key name (empty without a valid key) and reason."),
+            labels: [("key", name), ("reason", reason)]
+        ).increment()
+    }
+
+    /// Queries asked with key `name` sent `count` requests to a search upstream (cache hits are not counted).
+    public func recordKeyUpstream(_ name: String, count: Int) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "key_upstream_requests", unitName: "total",
+                helpText: "Upstream search requests (Brave, SearXNG) made for queries asked with a key, by key name."),
+            labels: [("key", name)]
+        ).increment(by: Int64(count))
+    }
+
+    /// Queries asked with key `name` spent `count` LLM tokens.
+    public func recordKeyTokens(_ name: String, count: Int) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "key_llm_tokens", unitName: "total",
+                helpText: "LLM tokens (prompt and completion) spent on queries asked with a key, by key name."),
+            labels: [("key", name)]
+        ).increment(by: Int64(count))
+    }
+
     /// Renders the Prometheus text exposition, refreshing process metrics first.
     public func render() -> [UInt8] {
         process.refresh()

@@ -11,6 +11,8 @@ public struct SiftRequestContext: RequestContext {
     /// Who is asking, for fair shares and per-client bounds: `key:NAME` once a request's API key is
     /// checked, else `addr:IP` (the peer's address; behind a proxy, the proxy's).
     public var client: String
+    /// The API key the request came with, once checked (`SIFT_AUTH=required`); nil when keys are off.
+    public var apiKey: APIKeyRecord?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -48,7 +48,7 @@ extension SiftRoutes {
             // A cheap early refusal (a full registry is heard before a refused model); `admit` decides.
             if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) }
             let prepared = try await runner.prepare(asked.queryRequest)
-            log = try await queries.admit(id: id, prepared: prepared, resumable: false, owner: context.client)
+            log = try await queries.admit(id: id, prepared: prepared, resumable: false, owner: context.client, caller: context.apiKey)
         } catch {
             // A refused question is about `messages`; a refused search control (a provider not configured,
             // too many sources) about that field; a refused model (the runner's allow list) about `model`.

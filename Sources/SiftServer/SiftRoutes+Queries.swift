@@ -40,7 +40,7 @@ extension SiftRoutes {
             let asked = try await readQueryRequest(request, acceptsForm: true)
             if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) }
             let prepared = try await runner.prepare(asked)
-            log = try await queries.admit(id: id, prepared: prepared, resumable: true, owner: context.client)
+            log = try await queries.admit(id: id, prepared: prepared, resumable: true, owner: context.client, caller: context.apiKey)
         } catch {
             return .error(error, id: id)
         }
@@ -60,7 +60,7 @@ extension SiftRoutes {
         let lastEventID: Int
         do throws(QueryError) {
             lastEventID = try Self.lastEventID(request)
-            log = try await queries.log(try Self.queryID(context), through: lastEventID)
+            log = try await queries.log(try Self.queryID(context), through: lastEventID, caller: context.apiKey)
             try log.check(resumingAfter: lastEventID)
         } catch {
             return .error(error, id: context.requestID)
@@ -102,7 +102,7 @@ extension SiftRoutes {
 
     func cancelQuery(context: SiftRequestContext) async -> Response {
         do throws(QueryError) {
-            try await queries.cancel(try Self.queryID(context))
+            try await queries.cancel(try Self.queryID(context), caller: context.apiKey)
         } catch {
             return .error(error, id: context.requestID)
         }

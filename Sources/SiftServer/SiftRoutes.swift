@@ -20,6 +20,8 @@ public struct SiftRoutes: Sendable {
     public let queries: QueryService
     /// Reads the page of the MCP tool `sift_fetch`, under the private-address guard; nil makes that tool fail.
     public var pageReader: (any PageFetcher)?
+    /// The API keys when they are required (`SIFT_AUTH=required`); nil serves everyone, as before keys.
+    let keyGate: KeyGate?
 
     /// - Parameter clock: The time the query machine runs on (elapsed times, heartbeats, retention).
     public init(
@@ -27,7 +29,7 @@ public struct SiftRoutes: Sendable {
         configuration: SiftServerConfiguration, clock: ServerClock = .continuous,
         shared: (any SharedQueryStore)? = nil, storeMetrics: StoreMetrics? = nil,
         readiness: @escaping @Sendable () -> Readiness,
-        chatModels: (@Sendable () -> ChatModelCatalog)? = nil
+        chatModels: (@Sendable () -> ChatModelCatalog)? = nil, keyGate: KeyGate? = nil
     ) {
         let limits = QueryStore.Limits(
             // Every running query has a log, so the store holds at least as many as may run at once:
@@ -37,15 +39,16 @@ public struct SiftRoutes: Sendable {
         self.init(
             runner: runner, registry: registry, metrics: metrics, configuration: configuration,
             queryStore: QueryStore(limits: limits, metrics: metrics, clock: clock), shared: shared,
-            storeMetrics: storeMetrics, readiness: readiness, chatModels: chatModels)
+            storeMetrics: storeMetrics, readiness: readiness, chatModels: chatModels, keyGate: keyGate)
     }
 
     init(
         runner: any QueryRunning, registry: StreamRegistry, metrics: SiftMetrics,
         configuration: SiftServerConfiguration, queryStore: QueryStore, shared: (any SharedQueryStore)? = nil,
         storeMetrics: StoreMetrics? = nil, readiness: @escaping @Sendable () -> Readiness,
-        chatModels: (@Sendable () -> ChatModelCatalog)? = nil
+        chatModels: (@Sendable () -> ChatModelCatalog)? = nil, keyGate: KeyGate? = nil
     ) {
+        self.keyGate = keyGate
         self.chatModels = chatModels ?? { ChatModelCatalog(configuration) }
         self.runner = runner
         self.registry = registry
@@ -55,7 +58,7 @@ public struct SiftRoutes: Sendable {
         self.queries = QueryService(
             store: queryStore, runner: runner, registry: registry, slowReaderLimit: configuration.streamBuffer,
             logger: Logger(label: "siftd.queries"), shared: shared, storeMetrics: storeMetrics,
-            storePollInterval: configuration.storePollInterval, storeGrace: configuration.storeGrace)
+            storePollInterval: configuration.storePollInterval, storeGrace: configuration.storeGrace, keyGate: keyGate)
     }
 
     /// The router with every route and middleware.
@@ -64,6 +67,7 @@ public struct SiftRoutes: Sendable {
         let table = RouteTable()
         router.middlewares.add(
             RequestMiddleware(metrics: metrics, routes: table, requestGuard: RequestGuard(configuration: configuration)))
+        if let keyGate { router.middlewares.add(KeyAuthMiddleware(gate: keyGate)) }
         BrowserClient.addRoutes(to: router)
         router.get("/healthz") { _, context in
             Response.json(["status": "ok", "version": configuration.version], status: .ok, id: context.requestID)
@@ -111,7 +115,7 @@ public struct SiftRoutes: Sendable {
                 QueryRequest(
                     bytes: bytes, session: options.session, models: options.models, merge: options.merge,
                     controls: options.controls))
-            log = try await queries.admit(id: id, prepared: prepared, resumable: false, owner: context.client)
+            log = try await queries.admit(id: id, prepared: prepared, resumable: false, owner: context.client, caller: context.apiKey)
         } catch {
             // EventSource cannot read an error body, so a rejected question reaches it as events; other
             // clients, and every client refused for capacity or shutdown, get the status and JSON.
@@ -272,7 +276,7 @@ public struct SiftRoutes: Sendable {
         let log: QueryLog
         do throws(QueryError) {
             if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) }
-            log = try await queries.admit(id: id, prepared: try await runner.prepare(asked), resumable: false, owner: context.client)
+            log = try await queries.admit(id: id, prepared: try await runner.prepare(asked), resumable: false, owner: context.client, caller: context.apiKey)
         } catch {
             return .error(error, id: id)
         }

@@ -172,6 +172,9 @@ public enum ConfigKeys {
         name: "replica_id", environment: "SIFT_REPLICA_ID", defaultText: "hostname:port",
         help: "With a database: this replica's name in leases, logs and the replica label of its metrics.")
 
+    public static let auth = ConfigKey(
+        name: "auth", environment: "SIFT_AUTH", defaultText: "required on a non-loopback listen address, else off",
+        help: "API keys: `required` (every API route needs Authorization: Bearer KEY; issue keys with `siftd keys add`) or `off`.")
     // The connection level (docs/security.md).
     public static let headerTimeoutSeconds = ConfigKey(
         name: "header_timeout_seconds", environment: "SIFT_HEADER_TIMEOUT_SECONDS", defaultText: "10",
@@ -207,7 +210,7 @@ public enum ConfigKeys {
         queryLeaseSeconds, replicaID,
         openAIStatusEvents,
         headerTimeoutSeconds, bodyTimeoutSeconds, idleTimeoutSeconds, maxConnections, shutdownTimeoutSeconds,
-        allowedHosts, allowedOrigins,
+        allowedHosts, allowedOrigins, auth,
     ]
 }
 
@@ -300,6 +303,20 @@ public struct SiftdConfiguration: Sendable, Equatable {
     public var queryLease: Duration = .seconds(10)
     /// This replica's name; nil for `hostname:port`.
     public var replicaID: String?
+    /// `SIFT_AUTH` as set; nil: decided by the listen address (``authMode``).
+    public var auth: AuthMode?
+
+    /// Whether API keys are required: as `SIFT_AUTH` says, else `required` unless siftd listens on loopback.
+    public var authMode: AuthMode { auth ?? (Self.isLoopback(listenHost) ? .off : .required) }
+
+    /// Whether `host` names only this machine: `localhost`, 127.0.0.0/8 or ::1.
+    public static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased()
+        if host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" || host.hasSuffix(".localhost") { return true }
+        if host.hasPrefix("::ffff:") { return isLoopback(String(host.dropFirst(7))) }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { part in UInt8(part) != nil }
+    }
     /// How long a graceful shutdown may take before what is left is cancelled (`SIFT_SHUTDOWN_TIMEOUT_SECONDS`).
     public var shutdownTimeout: Duration = .seconds(20)
 
@@ -545,6 +562,12 @@ public struct SiftdConfiguration: Sendable, Equatable {
                 throw ConfigurationError("\(origin) = “\(text.prefix(40))”: expected 1–128 printable characters without spaces or quotes.")
             }
             configuration.replicaID = text
+        }
+        if let (text, origin) = value(ConfigKeys.auth) {
+            guard let mode = AuthMode(rawValue: text.lowercased()) else {
+                throw ConfigurationError("\(origin) = “\(text.prefix(40))”: expected required or off.")
+            }
+            configuration.auth = mode
         }
 
         // The connection level.

@@ -27,12 +27,15 @@ final class Reloader: Service, Sendable {
     private let status: @Sendable () -> String
     private let logger: Logger
     private let state: Mutex<(settings: SiftdConfiguration, runtime: QueryRuntime)>
+    /// The API keys, read again on each SIGHUP; nil when keys are off.
+    private let keys: KeyGate?
 
     init(
         settings: SiftdConfiguration, runtime: QueryRuntime, resolve: @escaping Resolve, shared: SharedParts,
         runner: ReloadableRunner, levels: LogLevelControl, notifier: SystemdNotifier,
-        status: @escaping @Sendable () -> String, logger: Logger
+        status: @escaping @Sendable () -> String, logger: Logger, keys: KeyGate? = nil
     ) {
+        self.keys = keys
         self.state = Mutex((settings, runtime))
         self.resolve = resolve
         self.shared = shared
@@ -53,6 +56,7 @@ final class Reloader: Service, Sendable {
         await cancelWhenGracefulShutdown {
             for await _ in signals {
                 self.reload()
+                await self.keys?.reload()
             }
         }
     }

@@ -25,7 +25,7 @@ struct Siftd: AsyncParsableCommand {
         discussion: """
             A flag beats its environment variable, which beats the config file, which beats the default.
             Serves http://127.0.0.1:8080 by default: the browser client at /, the API at /v1, /metrics, /healthz, /readyz.
-            See docs/configuration.md.
+            See docs/configuration.md. `siftd keys add|list|revoke` manages API keys (docs/security.md).
 
             """ + ConfigFlags.helpText(),
         version: siftVersion)
@@ -37,6 +37,16 @@ struct Siftd: AsyncParsableCommand {
     @Flag(name: .customLong("reindex"), help: "Rebuild the index even when it is up to date.") var reindex = false
     @Flag(name: .customLong("check-config"), help: "Resolve the configuration, print it, and exit (2 when it is bad).")
     var checkConfig = false
+
+    /// `siftd keys …` manages API keys; anything else is the daemon's flags, as before keys existed.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "keys" {
+            await KeysCommand.main(Array(arguments.dropFirst()))
+        } else {
+            await main(arguments)
+        }
+    }
 
     func run() async throws {
         let environment = ProcessEnvironment.current()
@@ -158,6 +168,48 @@ struct Siftd: AsyncParsableCommand {
             sessions: database
                 ?? SessionStore(limits: .init(maxSessions: settings.sessionsMax, idleTimeout: settings.sessionTTL)),
             analyzer: QueryAnalyzer(), debugDeltaDelay: debugDeltaDelay, logger: logger)
+        // API keys (SIFT_AUTH=required): from the database when there is one, else the state directory.
+        var keyGate: KeyGate?
+        // Under socket activation the address is the socket's, not `listen`'s.
+        var authMode = settings.authMode
+        var listenHost = settings.listenHost
+        if settings.auth == nil,
+            let socket = SystemdSockets.listeningStreamSocket(in: activation, named: "http")
+                ?? SystemdSockets.listeningStreamSocket(in: activation),
+            let host = Self.localHost(of: socket)
+        {
+            listenHost = host
+            authMode = SiftdConfiguration.isLoopback(host) ? .off : .required
+        }
+        if authMode == .required {
+            let keyStore: any KeyStoring
+            if let database { keyStore = database } else { keyStore = KeyFile(stateDirectory: settings.stateDir) }
+            let gate = KeyGate(
+                store: keyStore, metrics: metrics, logger: logger,
+                refreshInterval: database == nil ? .seconds(5) : .seconds(2))
+            do {
+                try await gate.load()
+            } catch {
+                logger.critical("cannot read the API keys: \(error)")
+                printError("siftd: cannot read the API keys: \(error)")
+                throw ExitCode(2)
+            }
+            guard gate.count > 0 else {
+                let why =
+                    settings.auth == .required
+                    ? "SIFT_AUTH=required" : "siftd listens on \(listenHost), not loopback, so API keys are required"
+                let message =
+                    "\(why), but no API key exists. Issue one with `siftd keys add NAME --scopes query` (it prints the key once), "
+                    + "or serve without keys with SIFT_AUTH=off (anyone who reaches the port may ask, and spend your Brave and LLM budget)."
+                logger.critical("\(message)")
+                printError("siftd: \(message)")
+                throw ExitCode(2)
+            }
+            logger.notice("API keys required", metadata: ["keys": "\(gate.count)"])
+            keyGate = gate
+        } else if !SiftdConfiguration.isLoopback(listenHost) {
+            logger.warning("SIFT_AUTH=off on \(listenHost): anyone who reaches the port may ask, read /metrics and spend the budget")
+        }
         let runtime = QueryRuntime(settings, shared: shared)
         let runner = ReloadableRunner(runtime.runner, allowedModels: settings.server.allowedModels)
 
@@ -175,7 +227,8 @@ struct Siftd: AsyncParsableCommand {
                 resolved.server.version = siftVersion
                 return resolved
             },
-            shared: shared, runner: runner, levels: levels, notifier: notifier, status: statusLine, logger: logger)
+            shared: shared, runner: runner, levels: levels, notifier: notifier, status: statusLine, logger: logger,
+            keys: keyGate)
 
         let memorySessions = shared.sessions as? SessionStore
         var routes = SiftRoutes(
@@ -198,7 +251,7 @@ struct Siftd: AsyncParsableCommand {
                 components["replica"] = database.replica
                 return Readiness(ready: open && health.healthy, components: components)
             },
-            chatModels: { ChatModelCatalog(reloader.settings.server) })
+            chatModels: { ChatModelCatalog(reloader.settings.server) }, keyGate: keyGate)
         // The MCP tool sift_fetch reads pages with the pipeline's client and guard, more of each page than a query keeps.
         routes.pageReader = WebPageFetcher(
             configuration: .init(timeout: .seconds(10), idleTimeout: .seconds(5), cacheTTL: settings.web.cacheTTL, maxPassages: 400),
@@ -256,6 +309,7 @@ struct Siftd: AsyncParsableCommand {
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = clients + [
             .init(service: watchdog),
             .init(service: reloader),
+        ] + (keyGate.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + [
             // Resumable queries: shut down after the server drained, so their readers end with `done`.
             .init(service: routes.queries),
             .init(service: server), .init(service: registry), .init(service: status),
@@ -269,6 +323,24 @@ struct Siftd: AsyncParsableCommand {
         try await group.run()
         knowledgeBase.close()
         logger.notice("stopped")
+    }
+
+    /// The address a listening socket is bound to (`0.0.0.0`, `::`, `127.0.0.1` …), or nil.
+    static func localHost(of socket: Int32) -> String? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let got = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
+        }
+        guard got == 0 else { return nil }
+        var text = [CChar](repeating: 0, count: 128)
+        let named = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getnameinfo($0, length, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST)
+            }
+        }
+        guard named == 0 else { return nil }
+        return String(cString: text)
     }
 
     func describe(_ settings: SiftdConfiguration) -> String {
@@ -294,6 +366,7 @@ struct Siftd: AsyncParsableCommand {
         resumable:     \(settings.server.queriesMax) queries, \(settings.server.queriesMaxBytes >> 20) MiB, kept \(settings.server.queryRetention)
         store:         \(settings.databaseURL.map { "postgres, \($0) (sslmode \($0.tls.rawValue)), lease \(settings.queryLease)" } ?? "memory")
         replica:       \(settings.replicaID ?? "hostname:port")
+        auth:          \(settings.authMode.rawValue)\(settings.auth == nil ? " (by the listen address)" : "")
         connections:   at most \(settings.server.connections.maxConnections), timeouts header \(settings.server.connections.headerTimeout), body \(settings.server.connections.bodyTimeout), idle \(settings.server.connections.idleTimeout)
         hosts:         \(settings.server.allowedHosts?.joined(separator: ",") ?? "any")
         origins:       \(settings.server.allowedOrigins.isEmpty ? "same origin only" : settings.server.allowedOrigins.joined(separator: ","))

@@ -155,11 +155,12 @@ class Prometheus:
 
 
 def start_prometheus(targets, workdir, netns_cmd_prefix=(), rules=(RULES,), job="siftd", scrape_interval="1s",
-                     port=None, binary=None):
+                     port=None, binary=None, bearer_token=None):
     """Starts Prometheus on 127.0.0.1 (in the network namespace `netns_cmd_prefix` enters, if any) with its own
     storage under `workdir`, scraping `targets` ("host:port") as job `job` every `scrape_interval` and
-    evaluating `rules` as often. Returns a ready `Prometheus`; its targets may not be scraped yet
-    (`wait_targets_up`)."""
+    evaluating `rules` as often; with `bearer_token` (a siftd key with the `metrics` scope, when siftd requires
+    keys) the scrape sends it as docs/operations.md shows. Returns a ready `Prometheus`; its targets may not be
+    scraped yet (`wait_targets_up`)."""
     binary = binary or shutil.which("prometheus") or "/usr/bin/prometheus"
     if not os.path.exists(binary):
         raise AssertionError("prometheus is missing: `scripts/install-deps.sh test` installs it")
@@ -172,6 +173,8 @@ def start_prometheus(targets, workdir, netns_cmd_prefix=(), rules=(RULES,), job=
         "rule_files": [os.path.abspath(r) for r in rules],
         "scrape_configs": [{"job_name": job, "static_configs": [{"targets": list(targets)}]}],
     }
+    if bearer_token:
+        config["scrape_configs"][0]["authorization"] = {"type": "Bearer", "credentials": bearer_token}
     config_path = os.path.join(workdir, "prometheus.yml")
     with open(config_path, "w") as f:
         json.dump(config, f, indent=2)  # JSON is YAML

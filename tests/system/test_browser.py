@@ -1017,3 +1017,43 @@ def test_after_a_restart_a_follow_up_is_asked_again_on_its_own(browser, tmp_path
         daemon.stop()
         if restarted:
             restarted.stop()
+
+
+def test_a_server_that_needs_a_key_asks_for_it_once_and_keeps_it_out_of_urls(tmp_path):
+    from test_security import add_key, state_dir
+    state = state_dir(tmp_path)
+    key = add_key(state, "browser")
+    watcher = add_key(state, "watcher", "--scopes", "metrics")
+    daemon = Daemon(tmp_path, {"SIFT_STATE_DIR": str(state), "SIFT_AUTH": "required"})
+    driver = start_chromium()  # a profile of its own: no key stored yet
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        page = Page(driver, daemon.base).open()
+        page.ask("what is photosynthesis")
+        # The 401 brings up the form, once.
+        page.wait(lambda: page.js("const d = document.getElementById('key-dialog'); return !!(d && d.open)"), "the key form")
+        assert page.js("return document.querySelectorAll('dialog.key-dialog').length") == 1
+        page.shot("browser-api-key", publish=False)
+        driver.find_element(By.ID, "key-input").send_keys(key)
+        driver.find_element(By.ID, "key-save").click()
+        assert page.wait_done() == "done"
+        assert page.answer()
+        assert page.js("return localStorage.getItem('sift.apiKey')") == key
+
+        # The next question goes with the stored key: no form.
+        page.ask("what do plants need from the air")
+        assert page.wait_done() == "done"
+        assert page.js("return document.querySelectorAll('dialog.key-dialog').length") == 0
+
+        # The key was in headers only: never in the page's address or a requested URL.
+        urls = page.js("return [location.href, ...performance.getEntriesByType('resource').map(e => e.name)]")
+        assert any("/v1/queries" in u for u in urls), urls
+        assert not any(key in u for u in urls), urls
+        page.healthy()
+        status, _, body = daemon.get("/metrics", headers={"Authorization": f"Bearer {watcher}"})
+        assert status == 200
+        requests = [line for line in body.decode().splitlines() if line.startswith('sift_key_requests_total{key="browser"}')]
+        assert requests and float(requests[0].rsplit(" ", 1)[1]) >= 4, requests
+    finally:
+        driver.quit()
+        daemon.stop()

@@ -387,6 +387,7 @@ public struct LLMSynthesizer: Synthesizer {
                 let (usage, tokens) = attempt.withLock { ($0.usage, $0.tokens) }
                 observer.llmTokens(
                     model: label, prompt: usage?.promptTokens ?? promptTokens, completion: usage?.completionTokens ?? tokens)
+                Spending.meter?.tokens((usage?.promptTokens ?? promptTokens) + (usage?.completionTokens ?? tokens))
             }
             do {
                 let request = ChatRequest(

@@ -205,6 +205,7 @@ public struct BraveSearchProvider: SearchProvider {
         request.totalTimeout = configuration.timeout
         request.connectTimeout = min(configuration.timeout, .seconds(3))
         do {
+            Spending.meter?.upstreamRequest(provider: "brave")
             let response = try await client.execute(request)
             await limiter.update(Self.windows(response.headers))
             let body = try await response.body.collect(upTo: 4 << 20)

@@ -91,6 +91,7 @@ public struct SearXNGProvider: SearchProvider {
         let status: Int
         let body: [UInt8]
         do {
+            Spending.meter?.upstreamRequest(provider: "searxng")
             let response = try await client.execute(request)
             status = response.status
             body = try await response.body.collect(upTo: 4 << 20)

@@ -8,15 +8,25 @@ final class MCPSession: Sendable {
     let id: String
     let server: Server
     let transport: MCPSessionTransport
+    /// The API key that started the session (keys required): only it may use the session.
+    var apiKey: String? { caller?.name }
+    let caller: APIKeyRecord?
 
-    private init(id: String, server: Server, transport: MCPSessionTransport) {
+    private init(id: String, server: Server, transport: MCPSessionTransport, caller: APIKeyRecord?) {
         self.id = id
+        self.caller = caller
         self.server = server
         self.transport = transport
     }
 
     /// Starts a session whose tools are `toolbox`'s.
-    static func start(toolbox: MCPToolbox, version: String, maxInFlight: Int, logger: Logger) async throws -> MCPSession {
+    /// With a `caller` (keys required), its queries are the caller's, under its limits and budgets.
+    static func start(
+        toolbox: MCPToolbox, version: String, maxInFlight: Int, logger: Logger, caller: APIKeyRecord? = nil
+    ) async throws -> MCPSession {
+        var configured = toolbox
+        configured.caller = caller
+        let toolbox = configured
         var generator = SystemRandomNumberGenerator()
         let id = (0..<2).map { _ in
             let hex = String(generator.next() as UInt64, radix: 16)
@@ -37,7 +47,7 @@ final class MCPSession: Sendable {
             try await toolbox.call(parameters, transport: transport)
         }
         try await server.start(transport: transport)
-        return MCPSession(id: id, server: server, transport: transport)
+        return MCPSession(id: id, server: server, transport: transport, caller: caller)
     }
 
     /// Ends the session: calls in flight are cancelled (their queries with them), then the server stops.

@@ -26,6 +26,8 @@ struct MCPToolbox: Sendable {
     /// Longest time between two progress notifications of a running tool (when the client asked for them).
     let progressInterval: Duration
     let logger: Logger
+    /// The API key of the session's requests (keys required); nil when keys are off.
+    var caller: APIKeyRecord? = nil
 
     /// Calls the tool `parameters` names. Cancelling the task (the client's `notifications/cancelled`,
     /// or its connection closing) cancels the query.
@@ -107,7 +109,7 @@ struct MCPToolbox: Sendable {
         do throws(QueryError) {
             let prepared = try await runner.prepare(
                 QueryRequest(bytes: Array(question.utf8), session: session, controls: controls))
-            log = try await queries.admit(id: QueryID(), prepared: prepared, resumable: false)
+            log = try await queries.admit(id: QueryID(), prepared: prepared, resumable: false, caller: caller)
         } catch {
             return Self.failure(error)
         }
@@ -130,7 +132,7 @@ struct MCPToolbox: Sendable {
             var prepared = try await runner.prepare(QueryRequest(bytes: Array(query.utf8), controls: controls))
             prepared.context.synthesize = false
             prepared.context.session = nil
-            log = try await queries.admit(id: QueryID(), prepared: prepared, resumable: false)
+            log = try await queries.admit(id: QueryID(), prepared: prepared, resumable: false, caller: caller)
         } catch {
             return Self.failure(error)
         }

@@ -19,7 +19,7 @@ extension SiftRoutes {
             version: configuration.version, maxBodyBytes: max(configuration.maxBodyBytes, 1 << 20), logger: logger)
         router.post("/mcp") { request, context in await endpoint.post(request, context: context) }
         router.get("/mcp") { _, _ in endpoint.get() }
-        router.delete("/mcp") { request, _ in await endpoint.delete(request) }
+        router.delete("/mcp") { request, context in await endpoint.delete(request, caller: context.apiKey) }
     }
 }
 
@@ -84,7 +84,7 @@ struct MCPEndpoint: Sendable {
             guard sessionHeader == nil else {
                 return Self.error(.badRequest, .invalidRequest("initialize starts a new session: send it without Mcp-Session-Id."))
             }
-            switch await startSession() {
+            switch await startSession(caller: context.apiKey) {
             case .success(let started): session = started
             case .failure(let refusal): return refusal.response
             }
@@ -94,7 +94,9 @@ struct MCPEndpoint: Sendable {
             }
             let found = sessions.use(sessionHeader)
             if let expired = found.expired { await expired.close() }
-            guard let found = found.session else {
+            // Another key's session is answered as one that does not exist, so ids are not confirmed.
+            guard let found = found.session, found.apiKey == context.apiKey?.name || context.apiKey?.allows(.admin) == true
+            else {
                 return Self.error(.notFound, .invalidRequest("Session \(sessionHeader) is not open (it ended or expired): initialize a new one."))
             }
             session = found
@@ -183,11 +185,11 @@ struct MCPEndpoint: Sendable {
         return HummingbirdCore.Response(status: .ok, headers: headers, body: body)
     }
 
-    private func startSession() async -> Result<MCPSession, ErrorResponse> {
+    private func startSession(caller: APIKeyRecord?) async -> Result<MCPSession, ErrorResponse> {
         let session: MCPSession
         do {
             session = try await MCPSession.start(
-                toolbox: toolbox, version: version, maxInFlight: sessions.limits.maxInFlight, logger: logger)
+                toolbox: toolbox, version: version, maxInFlight: sessions.limits.maxInFlight, logger: logger, caller: caller)
         } catch {
             return .failure(.init(response: Self.error(.internalServerError, .internalError("The session could not start: \(error)"))))
         }
@@ -216,10 +218,14 @@ struct MCPEndpoint: Sendable {
         return response
     }
 
-    func delete(_ request: HummingbirdCore.Request) async -> HummingbirdCore.Response {
+    func delete(_ request: HummingbirdCore.Request, caller: APIKeyRecord? = nil) async -> HummingbirdCore.Response {
         if let refusal = checkOrigin(request) { return refusal }
         guard let id = request.headers[.mcpSessionID] else {
             return Self.error(.badRequest, .invalidRequest("Missing Mcp-Session-Id."))
+        }
+        // Another key's session is answered as one that does not exist.
+        if let caller, !caller.allows(.admin), let open = sessions.use(id).session, open.apiKey != caller.name {
+            return Self.error(.notFound, .invalidRequest("Session \(id) is not open."))
         }
         guard let session = sessions.remove(id) else {
             return Self.error(.notFound, .invalidRequest("Session \(id) is not open."))
