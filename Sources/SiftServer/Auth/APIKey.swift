@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Crypto
 
 /// What a key may do. `admin` includes the other two.
 public enum APIScope: String, Sendable, CaseIterable, Codable, Comparable {
@@ -121,7 +122,16 @@ public enum APIKeys {
     }
 
     /// The hex SHA-256 that stands for `key` in the store.
-    public static func hash(_ key: String) -> String { SHA256.hex(key) }
+    public static func hash(_ key: String) -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in SHA256.hash(data: Array(key.utf8)) {
+            text.append(hex[Int(byte >> 4)])
+            text.append(hex[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
 
     /// Checks a key's name: 1–64 of letters, digits, `-`, `_` and `.` (it labels metrics and logs).
     public static func validate(name: String) throws(APIKeyError) {
