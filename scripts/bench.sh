@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || ulimit -n 8192
 out=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT
-BIN=.build/release
+BIN=${BENCH_BIN:-.build/release}  # BENCH_BIN: another directory holding siftd and sift-bench
 STATE=${SIFT_BENCH_STATE_DIR:-$PWD/.build/bench-state}
 mkdir -p "$STATE"
 results="$out/results.jsonl"
