@@ -19,7 +19,7 @@ help:
 	@echo "make test    install what is missing and run every test (unit, in-process, system)"
 	@echo "make check   unit and in-process tests only (the fast inner loop)"
 	@echo "make fuzz    each libFuzzer target (fuzz/) for FUZZ_SECONDS (60); findings go to .build-fuzz/crashes"
-	@echo "make sanitize the Swift suite under AddressSanitizer+LeakSanitizer, then ThreadSanitizer (CI runs it)"
+	@echo "make sanitize the Swift suite under AddressSanitizer+LeakSanitizer, then ThreadSanitizer (not yet in CI)"
 	@echo "make bench   benchmarks; results go to docs/benchmarks.md"
 	@echo "make eval    the quality benchmark (EVAL_LLM=1, EVAL_WEB=1 add paths); results go to docs/quality-results/"
 	@echo "make install install siftd, its systemd unit and config samples (PREFIX, DESTDIR, SYSCONFDIR, UNITDIR)"
