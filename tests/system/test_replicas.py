@@ -689,8 +689,11 @@ def test_a_browser_refresh_in_mid_answer_replays_it_from_another_replica_without
         # No second query: the page read the log again (from b); it did not ask again.
         # nginx logs a stream when it ends, so the first page's read (from a, cut by the
         # refresh) may be logged after b's: look for b's read, not at the last line.
-        reads = served_by(cluster, f"GET /v1/queries/{query}/events", at_least=2)
-        assert ["b"] in reads and all(r in (["a"], ["b"]) for r in reads), reads
+        # b's read ends with the stream's done; wait for nginx to log it.
+        path = f"GET /v1/queries/{query}/events"
+        wait_for(lambda: ["b"] in served_by(cluster, path), 10, "nginx to log b's read of the log")
+        reads = served_by(cluster, path)
+        assert all(r in (["a"], ["b"]) for r in reads), reads
         assert len(served_by(cluster, "POST /v1/queries")) == posts
     finally:
         lb.set_upstreams([r.port for r in cluster.replicas.values()])

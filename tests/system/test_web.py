@@ -17,20 +17,26 @@ REPLAY = os.path.abspath(os.environ.get("SIFT_REPLAY", os.path.join(ROOT, ".buil
 class Replay:
     """sift-replay --service all: Brave on port, SearXNG on port+1, pages on port+2."""
 
-    def __init__(self, tmp_path, *args):
-        self.port = free_port()
-        while any(_busy(p) for p in (self.port + 1, self.port + 2)):
+    def __init__(self, tmp_path, *args, attempts=3):
+        # Three ports in a row can be free when chosen and taken before sift-replay binds them
+        # (other tests' client sockets use the same range): then start again on other ports.
+        for attempt in range(attempts):
             self.port = free_port()
-        self.log_path = tmp_path / "replay.log"
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [REPLAY, "--port", str(self.port), "--service", "all", *args], stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if all(_busy(p) for p in (self.port, self.port + 1, self.port + 2)):
-                return
-            time.sleep(0.1)
-        raise AssertionError("sift-replay did not start:\n" + self.text())
+            while any(_busy(p) for p in (self.port + 1, self.port + 2)):
+                self.port = free_port()
+            self.log_path = tmp_path / f"replay-{attempt}.log"
+            self.log = open(self.log_path, "wb")
+            self.proc = subprocess.Popen(
+                [REPLAY, "--port", str(self.port), "--service", "all", *args], stdout=self.log, stderr=subprocess.STDOUT)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                if all(_busy(p) for p in (self.port, self.port + 1, self.port + 2)):
+                    return
+                time.sleep(0.1)
+            if attempt == attempts - 1:
+                raise AssertionError("sift-replay did not start:\n" + self.text())
+            terminate(self.proc, timeout=3)
+            self.log.close()
 
     def env(self, key="replay-key"):
         return {
