@@ -193,15 +193,20 @@ public final class QueryService: Service, Sendable {
         let info: StoredQuery?
         do {
             info = try await replication.store.query(id)
-            if info?.state == .running, try await replication.store.requestCancel(id) {
-                logger.info("query cancellation asked of its replica", metadata: ["query_id": "\(id)"])
-            }
         } catch {
             throw QueryError.storeUnavailable(error.description)
         }
         guard let info else { throw QueryError.queryNotFound(id.rawValue) }
+        // Another key's query is not found, and not cancelled: the owner is checked before asking.
         if let caller, keyGate != nil, !caller.allows(.admin), info.apiKey != caller.name {
             throw QueryError.queryNotFound(id.rawValue)
+        }
+        do {
+            if info.state == .running, try await replication.store.requestCancel(id) {
+                logger.info("query cancellation asked of its replica", metadata: ["query_id": "\(id)"])
+            }
+        } catch {
+            throw QueryError.storeUnavailable(error.description)
         }
         if info.state == .expired {
             throw QueryError.queryExpired(id.rawValue, detail: "ended more than \(store.limits.retention.components.seconds) seconds ago")

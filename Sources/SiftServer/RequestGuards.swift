@@ -118,7 +118,8 @@ struct RequestGuard: Sendable {
     }
 
     func check(_ request: Request) throws(Refusal) {
-        let path = request.uri.path
+        // As the router reads it: empty segments (`//`, a trailing `/`) name the same route.
+        let path = "/" + request.uri.path.split(separator: "/").joined(separator: "/")
         let host = request.head.authority
         if !Self.probes.contains(path), !HostPolicy.allows(host, names: allowedHosts) {
             throw Refusal(

@@ -7,15 +7,19 @@
 /// an answer whose target is not one of the answer's sources is disarmed:
 ///
 /// - a Markdown link or image target, `[text](target)` or `![alt](target)`, loses
-///   `(target)`: `[text]` stays as text;
+///   `(target)`: `[text]` stays as text; so does a target after a space
+///   (`[text]( target)`) and a reference definition's (`[1]: target`), when the
+///   word looks like an address (it holds `/`, `:` or a dot inside it);
 /// - a bare address, `https://evil.example/x`, `<https://evil.example/x>` or
-///   `www.evil.example/x`, is shown without its scheme, its `www.` and its angle
-///   brackets, `evil.example/x`, which no Markdown renderer makes a link.
+///   `www.evil.example/x`, after anything but a letter or digit, is shown without
+///   its scheme, its `www.` and its angle brackets, `evil.example/x`, which
+///   GitHub-flavoured Markdown does not link (a chat app's own linkifier may).
 ///
 /// A target is a source when its ``URLNormalizer/fusionKey(_:)`` is a source URL's
 /// (so `http://`, a trailing `/` or `www.` make no difference); such links pass as
-/// written. Text in code spans and fences (between matching runs of backticks) is
-/// never touched: renderers do not link there. Text without a link passes unchanged.
+/// written. Code spans are judged like other text: a backtick without its match is
+/// plain text to a renderer, so code cannot be told apart safely while streaming.
+/// Text without a link passes unchanged.
 ///
 /// Feed the deltas as they arrive, split anywhere. Text is held back only while it may
 /// still become a link: from a `]` (a `(target)` may follow), or from the start of what may
@@ -39,8 +43,8 @@ public struct LinkFilter: Sendable {
     private var holdsLink = false
     /// The last scalar released, for what may start a link after it; nil at the start.
     private var lastReleased: Unicode.Scalar?
-    /// The length of the backtick run that opened the code span we are in; 0 outside code.
-    private var codeFence = 0
+    /// The next word is a link target: it followed `](` and a space, or a reference definition's `]:`.
+    private var expectTarget = false
 
     /// A filter that lets links to `sourceURLs` through.
     public init<URLs: Sequence<String>>(sourceURLs: URLs) {
@@ -80,17 +84,18 @@ public struct LinkFilter: Sendable {
 
     /// Whether the held word (its last scalar just added) holds or may still become a link, or a backtick run.
     private mutating func mayBecomeLink() -> Bool {
-        if holdsLink { return true }
+        if holdsLink || expectTarget { return true }
         guard let last = word.last else { return false }
-        if last == "`" || last == "]" || last == "<" { return true }
-        if codeFence > 0 { return false }
+        if last == "]" || last == "<" { return true }
+        // `]` then `:` may open a reference definition, whose target is the next word.
+        if last == ":", word.count >= 2, word[word.count - 2] == "]" { return true }
         let previous = word.count >= 2 ? word[word.count - 2] : lastReleased
         if last == "(" && previous == "]" {
             holdsLink = true
             return true
         }
         // A scheme or `www.` begins at the start of the word or after a scalar that is not part of a name.
-        for start in word.indices where start == 0 ? !(lastReleased.map(Self.isNameScalar) ?? false) : !Self.isNameScalar(word[start - 1]) {
+        for start in word.indices where Self.mayStartAddress(after: start == 0 ? lastReleased : word[start - 1]) {
             let length = word.count - start
             for prefix in Self.linkedSchemes + ["www."] {
                 let expected = Array(prefix.unicodeScalars)
@@ -107,44 +112,41 @@ public struct LinkFilter: Sendable {
 
     private mutating func flush(into output: inout String.UnicodeScalarView) {
         guard !word.isEmpty else { return }
-        // Split the word where backtick runs open or close code, and judge the parts outside code.
         let scalars = word
         word = []
         holdsLink = false
-        var start = 0
-        var index = 0
-        while index < scalars.count {
-            guard scalars[index] == "`" else {
-                index += 1
-                continue
-            }
-            var end = index
-            while end < scalars.count, scalars[end] == "`" { end += 1 }
-            emit(scalars[start..<index], after: start > 0 ? scalars[start - 1] : lastReleased, into: &output)
-            output.append(contentsOf: scalars[index..<end])
-            let run = end - index
-            if codeFence == 0 {
-                codeFence = run
-            } else if codeFence == run {
-                codeFence = 0
-            }
-            start = end
-            index = end
+        // Code spans are judged too: an unmatched backtick is text to a Markdown renderer, and a
+        // link after it would be live.
+        if expectTarget {
+            expectTarget = false
+            output.append(contentsOf: judgeTarget(scalars))
+        } else if Self.mayHoldLink(scalars[...], after: lastReleased) {
+            output.append(contentsOf: judge(scalars, after: lastReleased))
+        } else {
+            output.append(contentsOf: scalars)
         }
-        emit(scalars[start..<scalars.count], after: start > 0 ? scalars[start - 1] : lastReleased, into: &output)
         lastReleased = scalars.last
+        // A word ending `](` (the target after a space) or `]:` (a reference definition): the next word is a target.
+        if scalars.count >= 2, scalars[scalars.count - 2] == "]", scalars.last == "(" || scalars.last == ":" {
+            expectTarget = true
+        }
     }
 
-    /// Writes `part`, which follows `previous`, judged unless it is code.
-    private mutating func emit(
-        _ part: ArraySlice<Unicode.Scalar>, after previous: Unicode.Scalar?, into output: inout String.UnicodeScalarView
-    ) {
-        guard !part.isEmpty else { return }
-        guard codeFence == 0, Self.mayHoldLink(part, after: previous) else {
-            output.append(contentsOf: part)
-            return
+    /// A whole word that stands where a link target goes: dropped (a `)` closing the link kept) unless it names
+    /// a source or does not look like an address at all (no `/`, `:` or dot inside it).
+    private mutating func judgeTarget(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var target = scalars
+        var closing: [Unicode.Scalar] = []
+        if target.last == ")" {
+            target.removeLast()
+            closing = [")"]
         }
-        output.append(contentsOf: judge(Array(part), after: previous))
+        var text = String(String.UnicodeScalarView(target))
+        if text.hasPrefix("<"), text.hasSuffix(">") { text = String(text.dropFirst().dropLast()) }
+        let internalDot = target.indices.contains { target[$0] == "." && $0 + 1 < target.count && target[$0 + 1] != "." }
+        guard target.contains(where: { $0 == "/" || $0 == ":" }) || internalDot, !isSource(text) else { return scalars }
+        disarmed.append(text)
+        return closing
     }
 
     /// A cheap test before the real scan: a `](`, `://` or `www.` somewhere.
@@ -195,7 +197,7 @@ public struct LinkFilter: Sendable {
                 continue
             }
             // A bare address, at the start of the word or after a character that is not part of a name.
-            if !(previous.map(Self.isNameScalar) ?? false), let length = Self.addressLength(part, at: index) {
+            if Self.mayStartAddress(after: previous), let length = Self.addressLength(part, at: index) {
                 let address = String(String.UnicodeScalarView(part[index..<(index + length)]))
                 let bracketed =
                     index > 0 && part[index - 1] == "<" && index + length < part.count && part[index + length] == ">"
@@ -277,7 +279,10 @@ public struct LinkFilter: Sendable {
         ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
     }
 
-    private static func isNameScalar(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-" || scalar == "."
+    /// Whether an address may start after `previous`: as GitHub's Markdown links one, after anything but an
+    /// ASCII letter or digit (a `_`, `-` or `.` before it does not keep it from being a link).
+    private static func mayStartAddress(after previous: Unicode.Scalar?) -> Bool {
+        guard let previous else { return true }
+        return !(isLetter(previous) || ("0"..."9").contains(previous))
     }
 }

@@ -112,7 +112,10 @@ struct ConnectionLevelTests {
     }
 
     func rejections(_ metrics: SiftMetrics, _ reason: SiftMetrics.Rejection) -> Bool {
-        String(decoding: metrics.render(), as: UTF8.self).contains("sift_http_rejections_total{reason=\"\(reason.rawValue)\"} 1")
+        let prefix = "sift_http_rejections_total{reason=\"\(reason.rawValue)\"} "
+        return String(decoding: metrics.render(), as: UTF8.self).split(separator: "\n").contains { line in
+            line.hasPrefix(prefix) && (Double(line.dropFirst(prefix.count)) ?? 0) >= 1
+        }
     }
 
     @Test func aMalformedRequestGetsATypedJSONErrorWithARequestID() async throws {
@@ -280,6 +283,15 @@ struct ConnectionLevelTests {
             let text = try await exchange(
                 "POST /v1/answer HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nq=x")
             #expect(text.hasPrefix("HTTP/1.1 415") && text.contains(#""code":"unsupported_media_type""#))
+            // Spellings of a path that the router reads as the same route get the same checks.
+            for path in ["//v1/answer/stream?q=x", "/v1/answer/stream/?q=x", "/v1//answer/stream?q=x"] {
+                let stream = try await exchange(
+                    "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\nConnection: close\r\n\r\n")
+                #expect(stream.hasPrefix("HTTP/1.1 403") && stream.contains(#""code":"origin_not_allowed""#), "\(path)")
+            }
+            let slashed = try await exchange(
+                "POST /v1/answer/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nq=x")
+            #expect(slashed.hasPrefix("HTTP/1.1 415"), "\(slashed)")
             let large = try await exchange(
                 "POST /v1/answer HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 999999\r\n\r\n{")
             #expect(large.hasPrefix("HTTP/1.1 413") && large.contains(#""code":"body_too_large""#))

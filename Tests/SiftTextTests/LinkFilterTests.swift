@@ -37,17 +37,31 @@ struct LinkFilterTests {
         #expect(Self.disarm("FTP:ftp://files.evil.example/x") == "FTP:files.evil.example/x")
     }
 
-    @Test("text without links, and code, pass unchanged")
+    @Test("text without links passes unchanged")
     func untouched() {
         for text in [
             "Canberra is the capital of Australia [1]. Its population is 460,000 (2021).",
-            "Use `curl https://evil.example/x` in a shell.",
-            "```\nwget http://evil.example/file\n```",
             "The www group and the e.g. abbreviation, ratio 3:2, and a path like /usr/bin//x.",
+            "See [the note]: below, and [1]: it.",
             "",
         ] {
             #expect(Self.disarm(text) == text)
         }
+    }
+
+    @Test("code is judged too: a stray backtick cannot switch the filter off")
+    func code() {
+        #expect(Self.disarm("Use `curl https://evil.example/x` in a shell.") == "Use `curl evil.example/x` in a shell.")
+        #expect(Self.disarm("costs 5` each. See [here](https://evil.example/x)") == "costs 5` each. See [here]")
+    }
+
+    @Test("what GitHub's Markdown links after punctuation, after a space in a target, or in a reference definition")
+    func renderersEdges() {
+        #expect(Self.disarm("_https://evil.example_ and -www.evil.example") == "_evil.example_ and -evil.example")
+        #expect(Self.disarm("[x]( //evil.example/p)") == "[x]( )")
+        #expect(Self.disarm("![a][1]\n\n[1]: //evil.example/p?d=1") == "![a][1]\n\n[1]: ")
+        #expect(Self.disarm("[1]: https://en.wikipedia.org/wiki/Canberra") == "[1]: https://en.wikipedia.org/wiki/Canberra")
+        #expect(Self.disarm("abchttps://evil.example") == "abchttps://evil.example", "not a link to GitHub's Markdown")
     }
 
     @Test("the output does not depend on how the answer is split, and what was disarmed is reported")
@@ -55,7 +69,7 @@ struct LinkFilterTests {
         let text = "The [official](https://evil.example/a) page at www.evil.example/b says `http://c.example` "
             + "and https://en.wikipedia.org/wiki/Canberra [1]; also <https://evil.example/d>."
         let whole = Self.disarm(text)
-        #expect(whole == "The [official] page at evil.example/b says `http://c.example` and https://en.wikipedia.org/wiki/Canberra [1]; also evil.example/d.")
+        #expect(whole == "The [official] page at evil.example/b says `c.example` and https://en.wikipedia.org/wiki/Canberra [1]; also evil.example/d.")
         let scalars = Array(text.unicodeScalars)
         for size in [1, 2, 3, 5, 8, 13] {
             var filter = LinkFilter(sourceURLs: Self.sources)
@@ -68,7 +82,7 @@ struct LinkFilterTests {
             }
             output += filter.finish()
             #expect(output == whole, "split every \(size)")
-            #expect(filter.disarmed == ["https://evil.example/a", "www.evil.example/b", "https://evil.example/d"])
+            #expect(filter.disarmed == ["https://evil.example/a", "www.evil.example/b", "http://c.example", "https://evil.example/d"])
         }
     }
 
