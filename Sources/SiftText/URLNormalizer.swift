@@ -133,17 +133,23 @@ private struct URLParts {
             while i < count, !isAuthorityEnd(bytes[i]) { i += 1 }
             var hostStart = authorityStart
             if let at = bytes[authorityStart..<i].lastIndex(of: UInt8(ascii: "@")) { hostStart = at + 1 }
-            var hostEnd = i
-            if hostStart < i, bytes[hostStart] == UInt8(ascii: "[") {
+            // Colons and dots that end the authority name no port (`a.com:035:`, `a.com:03.`, found by fuzz/):
+            // the port is before them, and the key read again must find the same one.
+            var authorityEnd = i
+            while authorityEnd > hostStart, bytes[authorityEnd - 1] == UInt8(ascii: ":") || bytes[authorityEnd - 1] == UInt8(ascii: ".") {
+                authorityEnd -= 1
+            }
+            var hostEnd = authorityEnd
+            if hostStart < authorityEnd, bytes[hostStart] == UInt8(ascii: "[") {
                 // An IPv6 literal: the port follows the `]`.
-                if let close = bytes[hostStart..<i].firstIndex(of: UInt8(ascii: "]")) {
+                if let close = bytes[hostStart..<authorityEnd].firstIndex(of: UInt8(ascii: "]")) {
                     hostEnd = close + 1
                 }
-            } else if let colon = bytes[hostStart..<i].lastIndex(of: UInt8(ascii: ":")) {
+            } else if let colon = bytes[hostStart..<authorityEnd].lastIndex(of: UInt8(ascii: ":")) {
                 hostEnd = colon
             }
-            if hostEnd < i, bytes[hostEnd] == UInt8(ascii: ":") {
-                let digits = bytes[(hostEnd + 1)..<i]
+            if hostEnd < authorityEnd, bytes[hostEnd] == UInt8(ascii: ":") {
+                let digits = bytes[(hostEnd + 1)..<authorityEnd]
                 if digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
                     if !digits.isEmpty {
                         // Leading zeros dropped; absurd lengths kept as written.
@@ -152,7 +158,7 @@ private struct URLParts {
                             : (trimmed.isEmpty ? "0" : String(decoding: trimmed, as: UTF8.self))
                     }
                 } else {
-                    hostEnd = i
+                    hostEnd = authorityEnd
                 }
             }
             host = bytes[hostStart..<hostEnd].map(asciiLowercase)

@@ -99,6 +99,8 @@ struct URLNormalizerTests {
 
     @Test("a key read again is the same key (an empty port before the real one, found by fuzz/)", arguments: [
         ("https://WWW.Example.COM::443/a/./b", "example.com/a/b"), ("https://example.com:/a", "example.com/a"),
+        ("HTTPS://WWW.Example.COM:035:/a", "example.com:35/a"), ("https://example.com:443::/a", "example.com/a"),
+        ("https://Example.com:03./a", "example.com:3/a"),
         ("http://example.com.:8080/x?b=1&a=2", "example.com:8080/x?a=2&b=1"),
     ])
     func keyIsAFixedPoint(_ url: String, _ expected: String) {
