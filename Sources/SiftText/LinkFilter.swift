@@ -82,7 +82,7 @@ public struct LinkFilter: Sendable {
 
     // MARK: Holding
 
-    /// Whether the held word (its last scalar just added) holds or may still become a link, or a backtick run.
+    /// Whether the held word (its last scalar just added) holds or may still become a link or a link target.
     private mutating func mayBecomeLink() -> Bool {
         if holdsLink || expectTarget { return true }
         guard let last = word.last else { return false }
