@@ -130,6 +130,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     private func answer(_ input: Input, context: QueryContext, run: inout Run, logger: Logger) async throws {
+        // The first status is out: now wait for a CPU slot, behind the queries already computing.
+        try await Admission.ticket?.enter(resuming: false)
         // Analyze, unless the caller already did.
         var stageStart = clock.now
         var analyzed: AnalyzedQuery
@@ -161,7 +163,16 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             // A follow-up starts from the sources the previous answer stood on.
             providers.append(EarlierTurnProvider(turn: previous))
         }
-        let gathered = try await gather(analyzed, providers: providers, run: &run, logger: logger)
+        let gathered: [GatheredSource]
+        if let ticket = Admission.ticket, providers.contains(where: \.isRemote) {
+            // Web searches and page reads wait on the network: out of the slot meanwhile, then back
+            // ahead of new queries. A failure ends the query without taking a slot again.
+            ticket.leave()
+            gathered = try await gather(analyzed, providers: providers, run: &run, logger: logger)
+            try await ticket.enter(resuming: true)
+        } else {
+            gathered = try await gather(analyzed, providers: providers, run: &run, logger: logger)
+        }
         let sources = gathered.map(\.source)
 
         // Rank.
@@ -188,6 +199,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         try Task.checkCancellation()
         stageStart = clock.now
         await run.send(.status(.init(stage: .synthesizing, message: "Writing the answer")))
+        // A model's stream is a wait on the network: the slot goes to the next query.
+        if synthesizer.isRemote { Admission.ticket?.leave() }
         let request = SynthesisRequest(
             question: context.question ?? analyzed.original, query: analyzed, sources: sources, passages: passages,
             history: context.history, models: context.models, merge: context.merge)

@@ -168,7 +168,16 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Too many queries are running.
     public static func overloaded(limit: Int) -> QueryError {
         QueryError(
-            .overloaded, "Sift is answering \(limit) questions already. Try again in a few seconds.", stage: .accepting)
+            .overloaded, "Sift is answering \(limit) questions already. Try again in a few seconds.", stage: .accepting,
+            retryAfter: 2)
+    }
+
+    /// The CPU queue is full: `waiting` queries already wait for a slot (`SIFT_QUERY_QUEUE`).
+    public static func queueFull(waiting: Int, retryAfter: Int) -> QueryError {
+        QueryError(
+            .overloaded,
+            "Sift is busy: \(waiting) questions are already waiting for a turn (limit: SIFT_QUERY_QUEUE). Try again in \(retryAfter) s.",
+            stage: .accepting, retryAfter: retryAfter)
     }
 
     /// The daemon is shutting down.

@@ -67,6 +67,13 @@ public protocol SearchProvider: Sendable {
     ///
     /// Throwing fails this provider only; the pipeline carries on with the others.
     func search(_ query: AnalyzedQuery, limit: Int) async throws -> SearchResults
+    /// Whether a search mostly waits on a remote upstream (a web search API) rather than computing here:
+    /// a query steps out of its CPU slot (``Admission``) while such providers answer. False by default.
+    var isRemote: Bool { get }
+}
+
+extension SearchProvider {
+    public var isRemote: Bool { false }
 }
 
 /// A provider failure that should reach the client as a `warning` with a code.

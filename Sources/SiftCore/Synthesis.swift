@@ -2,6 +2,9 @@
 public protocol Synthesizer: Sendable {
     /// Short name for logs and metrics (`extractive`, or `llm`).
     var name: String { get }
+    /// Whether writing mostly waits on a remote model (an LLM's stream) rather than computing here:
+    /// a query gives up its CPU slot (``Admission``) before such a synthesizer writes. False by default.
+    var isRemote: Bool { get }
     /// Writes the answer into `output`: text pieces (citations `[n]` refer to ``Source/n``),
     /// warnings when it degrades, and a closing ``SynthesisSummary``.
     ///
@@ -11,6 +14,10 @@ public protocol Synthesizer: Sendable {
     /// or the task is cancelled. A synthesizer that can fall back (an LLM to the extractive
     /// answer) does so itself and says so with a warning; throwing fails the query.
     func synthesize(_ request: SynthesisRequest, into output: (SynthesisOutput) async throws -> Void) async throws
+}
+
+extension Synthesizer {
+    public var isRemote: Bool { false }
 }
 
 /// What a synthesizer is asked to write an answer from.

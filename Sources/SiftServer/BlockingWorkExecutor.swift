@@ -32,6 +32,7 @@ public struct OffloadedSearchProvider: SearchProvider {
     }
 
     public var name: String { inner.name }
+    public var isRemote: Bool { inner.isRemote }
 
     public func search(_ query: AnalyzedQuery, limit: Int) async throws -> SearchResults {
         try await withTaskExecutorPreference(executor) { try await inner.search(query, limit: limit) }

@@ -14,9 +14,12 @@ struct ChatCompletionError: Error, Sendable, Equatable {
     var type: String
     var param: String?
     var code: String
+    /// Seconds for `Retry-After` on a 429 or 503 (2 when the error names none).
+    var retryAfter: Int?
 
-    init(status: Int, message: String, param: String? = nil, code: String) {
+    init(status: Int, message: String, param: String? = nil, code: String, retryAfter: Int? = nil) {
         self.status = status
+        self.retryAfter = retryAfter
         self.message = message
         self.param = param
         self.code = code
@@ -25,7 +28,7 @@ struct ChatCompletionError: Error, Sendable, Equatable {
 
     /// A query error as the chat surface reports it: `param` names the request field it is about.
     init(_ error: QueryError, param: String? = nil) {
-        self.init(status: error.httpStatus, message: error.message, param: param, code: error.code)
+        self.init(status: error.httpStatus, message: error.message, param: param, code: error.code, retryAfter: error.retryAfter)
     }
 
     /// An `error` event of a query's log.
@@ -74,7 +77,7 @@ struct ChatCompletionError: Error, Sendable, Equatable {
     /// The JSON response, with `Retry-After` on 429 and 503.
     func response(id: QueryID) -> Response {
         var response = Response.json(body, status: .init(code: status), id: id)
-        if status == 429 || status == 503 { response.headers[.retryAfter] = "2" }
+        if status == 429 || status == 503 { response.headers[.retryAfter] = String(retryAfter ?? 2) }
         return response
     }
 }

@@ -8,6 +8,7 @@ public enum ConfigChange {
     public static let needsRestart: Set<String> = [
         ConfigKeys.listen.name, ConfigKeys.stateDir.name, ConfigKeys.cacheDir.name, ConfigKeys.dataDir.name,
         ConfigKeys.kbSources.name, ConfigKeys.log.name, ConfigKeys.maxStreams.name, ConfigKeys.streamBuffer.name,
+        ConfigKeys.queryConcurrency.name, ConfigKeys.queryQueue.name, ConfigKeys.blockingThreads.name,
         ConfigKeys.heartbeatSeconds.name, ConfigKeys.fetchAllowHosts.name, ConfigKeys.cache.name,
         ConfigKeys.cacheMaxMB.name, ConfigKeys.sessionsMax.name, ConfigKeys.sessionTTLSeconds.name,
         ConfigKeys.queryRetentionSeconds.name, ConfigKeys.queriesMax.name, ConfigKeys.queriesMaxMB.name,
@@ -29,6 +30,9 @@ public enum ConfigChange {
             (ConfigKeys.log, { $0.logFormat }), (ConfigKeys.logLevel, { $0.logLevel.rawValue }),
             (ConfigKeys.maxStreams, { "\($0.server.maxStreams)" }),
             (ConfigKeys.streamBuffer, { "\($0.server.streamBuffer)" }),
+            (ConfigKeys.queryConcurrency, { "\($0.server.queryConcurrency)" }),
+            (ConfigKeys.queryQueue, { "\($0.server.queryQueue)" }),
+            (ConfigKeys.blockingThreads, { "\($0.blockingThreads)" }),
             (ConfigKeys.heartbeatSeconds, { "\($0.server.heartbeat)" }),
             (ConfigKeys.maxSources, { "\($0.maxSources)" }), (ConfigKeys.maxPassages, { "\($0.maxPassages)" }),
             (ConfigKeys.braveAPIKey, { $0.web.braveAPIKey ?? "" }), (ConfigKeys.braveURL, { $0.web.braveURL }),
@@ -81,6 +85,9 @@ public enum ConfigChange {
         kept.logFormat = old.logFormat
         kept.server.maxStreams = old.server.maxStreams
         kept.server.streamBuffer = old.server.streamBuffer
+        kept.server.queryConcurrency = old.server.queryConcurrency
+        kept.server.queryQueue = old.server.queryQueue
+        kept.blockingThreads = old.blockingThreads
         kept.server.heartbeat = old.server.heartbeat
         kept.server.maxBodyBytes = old.server.maxBodyBytes
         kept.server.queryRetention = old.server.queryRetention

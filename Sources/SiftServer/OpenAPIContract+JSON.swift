@@ -595,7 +595,7 @@ extension OpenAPIContract {
         ],
         "operationId": "streamAnswer",
         "summary": "Run a query and stream its events",
-        "description": "Server-Sent Events, compatible with the browser's `EventSource`. The query takes a `SIFT_MAX_STREAMS` slot before the response starts, so a refusal for capacity or shutdown is always a status (429, 503) with `Retry-After`. A question refused before it starts (400, 404, 410) gets its status and JSON body, except when the request has `Accept: text/event-stream` (as `EventSource` sends): then it is `200` with an `error` event and `done{failed}`. Closing the connection cancels the query (unless another reader follows it at `/v1/queries/{id}/events`, `id` being the `X-Request-Id`).",
+        "description": "Server-Sent Events, compatible with the browser's `EventSource`. The query takes a `SIFT_MAX_STREAMS` slot before the response starts, so a refusal for capacity or shutdown is always a status (503; 429 for an API key's own limits) with `Retry-After`. A question refused before it starts (400, 404, 410) gets its status and JSON body, except when the request has `Accept: text/event-stream` (as `EventSource` sends): then it is `200` with an `error` event and `done{failed}`. Closing the connection cancels the query (unless another reader follows it at `/v1/queries/{id}/events`, `id` being the `X-Request-Id`).",
         "parameters": [
           {
             "$ref": "#/components/parameters/Question"
@@ -666,7 +666,7 @@ extension OpenAPIContract {
             "$ref": "#/components/responses/MisdirectedRequest"
           },
           "429": {
-            "$ref": "#/components/responses/Overloaded"
+            "$ref": "#/components/responses/KeyLimited"
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
@@ -681,7 +681,7 @@ extension OpenAPIContract {
         ],
         "operationId": "answer",
         "summary": "Run a query and return one JSON document",
-        "description": "The same pipeline as the stream, folded into one document when the query ends. The question comes from `?q=` when present (the body is then not read), else from the JSON body (at most 64 KiB). Options in the body win over the URL's. The query takes a `SIFT_MAX_STREAMS` slot: a full siftd answers 429 `overloaded`. A query that fails inside the pipeline returns the document with `error` and the error's status (404 `no_sources`, 502 `providers_failed`, 500 `synthesis_failed`/`internal`, 503 `replica_lost`/`store_unavailable`).",
+        "description": "The same pipeline as the stream, folded into one document when the query ends. The question comes from `?q=` when present (the body is then not read), else from the JSON body (at most 64 KiB). Options in the body win over the URL's. The query takes a `SIFT_MAX_STREAMS` slot and a place in the CPU queue (`SIFT_QUERY_QUEUE`): a full siftd answers 503 `overloaded`. A query that fails inside the pipeline returns the document with `error` and the error's status (404 `no_sources`, 502 `providers_failed`, 500 `synthesis_failed`/`internal`, 503 `replica_lost`/`store_unavailable`).",
         "parameters": [
           {
             "$ref": "#/components/parameters/OptionalQuestion"
@@ -778,7 +778,7 @@ extension OpenAPIContract {
             "$ref": "#/components/responses/MisdirectedRequest"
           },
           "429": {
-            "description": "`overloaded`: refused before the query started (an error body with `Retry-After`), or stopped because the events kept for every query reached `SIFT_QUERIES_MAX_MB` (the answer document with `error`).",
+            "description": "An API key's own limit (`rate_limited`, `too_many_streams`, `budget_exhausted`): refused before the query started, an error body with `Retry-After`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/RequestId"
@@ -840,7 +840,7 @@ extension OpenAPIContract {
             }
           },
           "503": {
-            "description": "Refused with `shutting_down` or `store_unavailable` (an error body with `Retry-After`), or ended by `replica_lost`, `store_unavailable` or `shutting_down` (the answer document with `error`).",
+            "description": "Refused with `overloaded`, `shutting_down` or `store_unavailable` (an error body with `Retry-After`), or ended by `replica_lost`, `store_unavailable`, `shutting_down` or `overloaded` (the events kept for every query reached `SIFT_QUERIES_MAX_MB`) (the answer document with `error`).",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/RequestId"
@@ -989,7 +989,7 @@ extension OpenAPIContract {
             "$ref": "#/components/responses/MisdirectedRequest"
           },
           "429": {
-            "$ref": "#/components/responses/Overloaded"
+            "$ref": "#/components/responses/KeyLimited"
           },
           "503": {
             "$ref": "#/components/responses/Unavailable"
@@ -1174,7 +1174,7 @@ extension OpenAPIContract {
             "$ref": "#/components/responses/MisdirectedRequest"
           },
           "429": {
-            "description": "`rate_limit_error`: Sift is answering SIFT_MAX_STREAMS questions already.",
+            "description": "`rate_limit_error`: the API key's own limit (`rate_limited`, `too_many_streams`, `budget_exhausted`).",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/RequestId"
@@ -1207,7 +1207,7 @@ extension OpenAPIContract {
             }
           },
           "503": {
-            "description": "`shutting_down` or `store_unavailable`.",
+            "description": "`overloaded` (SIFT_MAX_STREAMS questions running, or SIFT_QUERY_QUEUE waiting for a turn), `shutting_down` or `store_unavailable`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/RequestId"
@@ -3595,8 +3595,8 @@ extension OpenAPIContract {
           }
         }
       },
-      "Overloaded": {
-        "description": "`overloaded`: `SIFT_MAX_STREAMS` queries are running, or every kept query still runs. Retry after `Retry-After` seconds.",
+      "KeyLimited": {
+        "description": "An API key's own limit: `rate_limited` (requests a minute), `too_many_streams` (queries at once) or `budget_exhausted` (a daily budget; docs/security.md). Retry after `Retry-After` seconds.",
         "headers": {
           "X-Request-Id": {
             "$ref": "#/components/headers/RequestId"
@@ -3614,7 +3614,7 @@ extension OpenAPIContract {
         }
       },
       "Unavailable": {
-        "description": "`shutting_down` (siftd is stopping) or `store_unavailable` (the shared PostgreSQL store cannot be reached). Retry after `Retry-After` seconds.",
+        "description": "`overloaded` (`SIFT_MAX_STREAMS` queries are running, every kept query still runs, or `SIFT_QUERY_QUEUE` queries already wait for a turn to compute), `shutting_down` (siftd is stopping) or `store_unavailable` (the shared PostgreSQL store cannot be reached). Retry after `Retry-After` seconds.",
         "headers": {
           "X-Request-Id": {
             "$ref": "#/components/headers/RequestId"

@@ -14,9 +14,9 @@ enum HTTPStatusMapping {
         case "session_expired", "query_expired": 410
         case "query_log_full": 507
         case "body_too_large": 413
-        case "overloaded", "rate_limited", "too_many_streams", "budget_exhausted": 429
+        case "rate_limited", "too_many_streams", "budget_exhausted": 429
         case "providers_failed": 502
-        case "shutting_down", "store_unavailable", "replica_lost": 503
+        case "overloaded", "shutting_down", "store_unavailable", "replica_lost": 503
         default: 500
         }
     }

@@ -25,6 +25,8 @@ public final class QueryService: Service, Sendable {
         var meter: (any SpendingMeter)?
         /// The caller's running-query slot, when a key asked.
         var hold: KeyGate.StreamHold?
+        /// The query's place in the CPU queue.
+        var ticket: AdmissionQueue.Ticket?
     }
 
     let store: QueryStore
@@ -40,6 +42,8 @@ public final class QueryService: Service, Sendable {
     let slowReaderLimit: Int
     /// The API keys, when they are required: a key's queries count toward its limits, and belong to it.
     let keyGate: KeyGate?
+    /// The CPU queue queries wait in after their first `status` (`SIFT_QUERY_CONCURRENCY`, `SIFT_QUERY_QUEUE`).
+    let admission: AdmissionQueue?
     /// The key of each query admitted here, kept after the query is gone (as long as the store remembers
     /// that it ended), so that another key asking for an expired one hears "not found", not "expired".
     private let owners = LockedValue(RememberedEndings<QueryID, String>())
@@ -47,9 +51,10 @@ public final class QueryService: Service, Sendable {
     init(
         store: QueryStore, runner: any QueryRunning, registry: StreamRegistry, slowReaderLimit: Int, logger: Logger,
         shared: (any SharedQueryStore)? = nil, storeMetrics: StoreMetrics? = nil, storePollInterval: Duration = .seconds(1),
-        storeGrace: Duration = .seconds(3), keyGate: KeyGate? = nil
+        storeGrace: Duration = .seconds(3), keyGate: KeyGate? = nil, admission: AdmissionQueue? = nil
     ) {
         self.keyGate = keyGate
+        self.admission = admission
         self.store = store
         self.replication = shared.map {
             QueryReplication(
@@ -64,7 +69,7 @@ public final class QueryService: Service, Sendable {
         (jobs, submit) = AsyncStream.makeStream()
     }
 
-    /// Admits query `id` (`overloaded`, `shutting_down`) and hands it to ``run()``; its events
+    /// Admits query `id` (`overloaded`: too many running, or the CPU queue full; `shutting_down`) and hands it to ``run()``; its events
     /// go to the log returned. A query that is not `resumable` is cancelled when its last
     /// reader leaves, and its readers are dropped beyond `slowReaderLimit` events behind.
     /// `owner` is who asked (`SiftRequestContext.client`), kept on the log and the session turn.
@@ -104,6 +109,22 @@ public final class QueryService: Service, Sendable {
         id: QueryID, prepared: PreparedQuery, resumable: Bool, owner: String, apiKey: String?, hold: KeyGate.StreamHold?,
         meter: (any SpendingMeter)?
     ) async throws(QueryError) -> QueryLog {
+        // A place in the CPU queue, or 503 overloaded while the response head is not yet written.
+        let ticket = try admission?.admit()
+        do {
+            return try await admit(
+                id: id, prepared: prepared, resumable: resumable, owner: owner, apiKey: apiKey, hold: hold, meter: meter,
+                ticket: ticket)
+        } catch {
+            ticket?.finish()
+            throw error
+        }
+    }
+
+    private func admit(
+        id: QueryID, prepared: PreparedQuery, resumable: Bool, owner: String, apiKey: String?, hold: KeyGate.StreamHold?,
+        meter: (any SpendingMeter)?, ticket: AdmissionQueue.Ticket?
+    ) async throws(QueryError) -> QueryLog {
         let log = QueryLog(
             id: id, session: prepared.context.session, maxBytes: store.limits.maxQueryBytes, store: store,
             resumable: resumable, slowReaderLimit: slowReaderLimit, replicated: replication != nil, clock: store.clock,
@@ -128,7 +149,7 @@ public final class QueryService: Service, Sendable {
                 throw error
             }
         }
-        if case .terminated = submit.yield(Job(log: log, prepared: prepared, meter: meter, hold: hold)) {
+        if case .terminated = submit.yield(Job(log: log, prepared: prepared, meter: meter, hold: hold, ticket: ticket)) {
             store.remove(id)
             registry.unregister(id)
             throw QueryError.shuttingDown
@@ -247,8 +268,11 @@ public final class QueryService: Service, Sendable {
         // With a shared store, the events go there as they come, and the query counts as ended once its `done` is stored.
         async let stored: Void? = replication?.persist(log)
         await Spending.$meter.withValue(job.meter) {
-            await runQuery(job, runner: runner)
+            await Admission.$ticket.withValue(job.ticket) {
+                await runQuery(job, runner: runner)
+            }
         }
+        job.ticket?.finish()
         log.finish()
         _ = await stored
         store.finished(log.id)

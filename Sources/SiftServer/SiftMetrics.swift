@@ -30,6 +30,10 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
     private let queriesRetainedBytes: Gauge
     private let connectionsOpen: Gauge
     private let rejections: [Rejection: Counter]
+    private let admissionRunning: Gauge
+    private let admissionWaiting: Gauge
+    private let admissionWait: DurationHistogram
+    private let queriesRefused: [String: Counter]
 
     static let latencyBuckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
@@ -140,11 +144,59 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
             uniqueKeysWithValues: Rejection.allCases.map {
                 ($0, registry.makeCounter(descriptor: rejectionsDescriptor, labels: [("reason", $0.rawValue)]))
             })
+        self.admissionRunning = registry.makeGauge(
+            descriptor: descriptor("query_queue_running", "", "Queries holding a CPU slot now (at most SIFT_QUERY_CONCURRENCY)."))
+        self.admissionWaiting = registry.makeGauge(
+            descriptor: descriptor(
+                "query_queue_depth", "", "Queries admitted and waiting for a CPU slot now; at SIFT_QUERY_QUEUE new ones get 503 overloaded."))
+        self.admissionWait = registry.makeDurationHistogram(
+            descriptor: descriptor(
+                "query_queue_wait", "seconds",
+                "Time a query waited for a CPU slot, each time it asked (at its start, and back from the network)."),
+            buckets: Self.latencyBuckets)
+        let refusedDescriptor = descriptor(
+            "queries_refused", "total",
+            "Queries refused with 503 overloaded, by reason: max_streams (SIFT_MAX_STREAMS running) or queue_full (SIFT_QUERY_QUEUE waiting).")
+        self.queriesRefused = Dictionary(
+            uniqueKeysWithValues: ["max_streams", "queue_full"].map {
+                ($0, registry.makeCounter(descriptor: refusedDescriptor, labels: [("reason", $0)]))
+            })
         registry.makeGauge(
             descriptor: descriptor("build", "info", "Build information; the value is always 1."),
             labels: [("version", version)]
         ).set(1.0)
     }
+
+    // MARK: the CPU queue
+
+    /// Publishes the queue's limits (`sift_query_queue_concurrency`, `sift_query_queue_capacity`).
+    public func recordAdmissionLimits(concurrency: Int, queue: Int) {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "query_queue_concurrency", unitName: "",
+                helpText: "Queries that may compute at once (SIFT_QUERY_CONCURRENCY).")
+        ).set(Double(concurrency))
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "sift", metricName: "query_queue_capacity", unitName: "",
+                helpText: "Queries that may wait for a CPU slot before new ones are refused (SIFT_QUERY_QUEUE).")
+        ).set(Double(queue))
+    }
+
+    /// The queries computing and waiting now.
+    public func recordAdmission(running: Int, waiting: Int) {
+        admissionRunning.set(Double(running))
+        admissionWaiting.set(Double(waiting))
+    }
+
+    /// A query waited `waited` for a CPU slot.
+    public func recordAdmissionWait(_ waited: Duration) { admissionWait.record(waited) }
+
+    /// A query was refused because the CPU queue was full.
+    public func recordAdmissionRefused() { queriesRefused["queue_full"]?.increment() }
+
+    /// A query was refused because `SIFT_MAX_STREAMS` were running.
+    public func recordStreamsRefused() { queriesRefused["max_streams"]?.increment() }
 
     /// The outbound connection pools siftd runs, one libcurl client each.
     public static let httpPools = ["brave", "searxng", "pages", "llm"]
@@ -340,7 +392,7 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
         registry.makeGauge(
             descriptor: MetricNameDescriptor(
                 namespace: "sift", metricName: "streams_max", unitName: "",
-                helpText: "Most event streams open at once (SIFT_MAX_STREAMS); more get HTTP 429.")
+                helpText: "Most event streams open at once (SIFT_MAX_STREAMS); more get HTTP 503 overloaded.")
         ).set(Double(capacity))
     }
 

@@ -24,12 +24,13 @@ public struct SiftRoutes: Sendable {
     let keyGate: KeyGate?
 
     /// - Parameter clock: The time the query machine runs on (elapsed times, heartbeats, retention).
+    /// - Parameter admission: The CPU queue; by default one sized by `configuration`.
     public init(
         runner: any QueryRunning, registry: StreamRegistry, metrics: SiftMetrics,
         configuration: SiftServerConfiguration, clock: ServerClock = .continuous,
         shared: (any SharedQueryStore)? = nil, storeMetrics: StoreMetrics? = nil,
         readiness: @escaping @Sendable () -> Readiness,
-        chatModels: (@Sendable () -> ChatModelCatalog)? = nil, keyGate: KeyGate? = nil
+        chatModels: (@Sendable () -> ChatModelCatalog)? = nil, keyGate: KeyGate? = nil, admission: AdmissionQueue? = nil
     ) {
         let limits = QueryStore.Limits(
             // Every running query has a log, so the store holds at least as many as may run at once:
@@ -39,14 +40,14 @@ public struct SiftRoutes: Sendable {
         self.init(
             runner: runner, registry: registry, metrics: metrics, configuration: configuration,
             queryStore: QueryStore(limits: limits, metrics: metrics, clock: clock), shared: shared,
-            storeMetrics: storeMetrics, readiness: readiness, chatModels: chatModels, keyGate: keyGate)
+            storeMetrics: storeMetrics, readiness: readiness, chatModels: chatModels, keyGate: keyGate, admission: admission)
     }
 
     init(
         runner: any QueryRunning, registry: StreamRegistry, metrics: SiftMetrics,
         configuration: SiftServerConfiguration, queryStore: QueryStore, shared: (any SharedQueryStore)? = nil,
         storeMetrics: StoreMetrics? = nil, readiness: @escaping @Sendable () -> Readiness,
-        chatModels: (@Sendable () -> ChatModelCatalog)? = nil, keyGate: KeyGate? = nil
+        chatModels: (@Sendable () -> ChatModelCatalog)? = nil, keyGate: KeyGate? = nil, admission: AdmissionQueue? = nil
     ) {
         self.keyGate = keyGate
         self.chatModels = chatModels ?? { ChatModelCatalog(configuration) }
@@ -58,7 +59,10 @@ public struct SiftRoutes: Sendable {
         self.queries = QueryService(
             store: queryStore, runner: runner, registry: registry, slowReaderLimit: configuration.streamBuffer,
             logger: Logger(label: "siftd.queries"), shared: shared, storeMetrics: storeMetrics,
-            storePollInterval: configuration.storePollInterval, storeGrace: configuration.storeGrace, keyGate: keyGate)
+            storePollInterval: configuration.storePollInterval, storeGrace: configuration.storeGrace, keyGate: keyGate,
+            admission: admission
+                ?? AdmissionQueue(
+                    concurrency: configuration.queryConcurrency, queueLimit: configuration.queryQueue, metrics: metrics))
     }
 
     /// The router with every route and middleware.

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Transport limits and timings of the HTTP server.
 public struct SiftServerConfiguration: Sendable, Equatable {
     /// Most queries running at once, whatever route admitted them (`SIFT_MAX_STREAMS`).
@@ -35,6 +37,13 @@ public struct SiftServerConfiguration: Sendable, Equatable {
     public var allowedOrigins: [String] = []
     /// With a shared store: how long it may fail before the queries that need it end with `store_unavailable`.
     public var storeGrace: Duration = .seconds(3)
+    /// Queries computing at once; the others wait for a slot (`SIFT_QUERY_CONCURRENCY`, one per core by default).
+    public var queryConcurrency: Int = defaultQueryConcurrency
+    /// Queries that may wait for a slot before new ones get `503 overloaded` (`SIFT_QUERY_QUEUE`).
+    public var queryQueue: Int = 256
+
+    /// One slot per core this process may run on.
+    public static var defaultQueryConcurrency: Int { max(1, System.coreCount) }
 
     public init(
         maxStreams: Int = 2048, streamBuffer: Int = 1024, heartbeat: Duration = .seconds(15),

@@ -50,7 +50,16 @@ public enum ConfigKeys {
         help: "Lowest level logged: trace, debug, info, notice, warning, error, critical.")
     public static let maxStreams = ConfigKey(
         name: "max_streams", environment: "SIFT_MAX_STREAMS", defaultText: "2048",
-        help: "Most queries running at once (streams, one-shot answers, resumable queries); more get HTTP 429.")
+        help: "Most queries running at once (streams, one-shot answers, resumable queries); more get HTTP 503 overloaded.")
+    public static let queryConcurrency = ConfigKey(
+        name: "query_concurrency", environment: "SIFT_QUERY_CONCURRENCY", defaultText: "one per core",
+        help: "Queries computing at once; the others wait their turn after their first status (web and LLM waits hold no turn).")
+    public static let queryQueue = ConfigKey(
+        name: "query_queue", environment: "SIFT_QUERY_QUEUE", defaultText: "256",
+        help: "Queries that may wait for a turn to compute; more get HTTP 503 overloaded with Retry-After.")
+    public static let blockingThreads = ConfigKey(
+        name: "blocking_threads", environment: "SIFT_BLOCKING_THREADS", defaultText: "one per core",
+        help: "Threads for work that blocks (knowledge-base searches, cache reads and writes), apart from the Swift concurrency pool.")
     public static let streamBuffer = ConfigKey(
         name: "stream_buffer", environment: "SIFT_STREAM_BUFFER", defaultText: "1024",
         help: "Events a stream reader may fall behind its query; a client further behind is dropped.")
@@ -202,7 +211,8 @@ public enum ConfigKeys {
 
     /// All keys, in `--help` order.
     public static let all: [ConfigKey] = [
-        config, listen, stateDir, cacheDir, dataDir, kbSources, log, logLevel, maxStreams, streamBuffer,
+        config, listen, stateDir, cacheDir, dataDir, kbSources, log, logLevel, maxStreams, queryConcurrency, queryQueue,
+        blockingThreads, streamBuffer,
         heartbeatSeconds, maxSources, maxPassages, braveAPIKey, braveURL, braveMode, braveCountry, searxngURL, searchLanguage,
         safeSearch, braveConnections, searxngConnections, caFile, fetchAllowHosts, maxPages, fetchDeadlineMs, cache, cacheMaxMB, cacheTTLSeconds, llmURL, llmModel,
         llmAPIKey, llmContextTokens, llmMaxTokens, llmTimeoutMs, llmMerge, llmDeltaWindowMs, llmAllowModels,
@@ -319,6 +329,8 @@ public struct SiftdConfiguration: Sendable, Equatable {
     }
     /// How long a graceful shutdown may take before what is left is cancelled (`SIFT_SHUTDOWN_TIMEOUT_SECONDS`).
     public var shutdownTimeout: Duration = .seconds(20)
+    /// Threads of the pool knowledge-base searches and cache reads and writes run on (`SIFT_BLOCKING_THREADS`).
+    public var blockingThreads = SiftServerConfiguration.defaultQueryConcurrency
 
     /// Resolves every key from `flags` (by key name), `environment`, and the config file read with `readFile`.
     ///
@@ -403,6 +415,11 @@ public struct SiftdConfiguration: Sendable, Equatable {
             configuration.logLevel = level
         }
         configuration.server.maxStreams = try integer(ConfigKeys.maxStreams, default: 2048, range: 1...100_000)
+        configuration.server.queryConcurrency = try integer(
+            ConfigKeys.queryConcurrency, default: SiftServerConfiguration.defaultQueryConcurrency, range: 1...4096)
+        configuration.server.queryQueue = try integer(ConfigKeys.queryQueue, default: 256, range: 1...100_000)
+        configuration.blockingThreads = try integer(
+            ConfigKeys.blockingThreads, default: SiftServerConfiguration.defaultQueryConcurrency, range: 1...1024)
         configuration.server.streamBuffer = try integer(ConfigKeys.streamBuffer, default: 1024, range: 16...1_000_000)
         configuration.server.heartbeat = .seconds(try integer(ConfigKeys.heartbeatSeconds, default: 15, range: 1...3600))
         configuration.maxSources = try integer(ConfigKeys.maxSources, default: 10, range: 1...50)

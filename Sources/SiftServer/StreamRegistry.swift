@@ -26,7 +26,7 @@ public final class StreamRegistry: Service, Sendable {
     }
 
     private let state = LockedValue(State())
-    /// Most streams open at once; more get `overloaded` (HTTP 429).
+    /// Most streams open at once; more get `overloaded` (HTTP 503).
     public let capacity: Int
     private let metrics: SiftMetrics?
     private let logger: Logger
@@ -55,7 +55,10 @@ public final class StreamRegistry: Service, Sendable {
             state.started += 1
             return nil
         }
-        if let admitted { throw admitted }
+        if let admitted {
+            if admitted.code == "overloaded" { metrics?.recordStreamsRefused() }
+            throw admitted
+        }
         metrics?.recordStreamDelta(1)
     }
 

@@ -14,6 +14,8 @@ struct SharedParts: Sendable {
     let llmClient: HTTPClient
     let sessions: any SessionStoring
     let analyzer: QueryAnalyzer
+    /// The thread pool SQLite work (index searches, cache reads and writes) runs on (`SIFT_BLOCKING_THREADS`).
+    let blocking: BlockingWorkExecutor
     let debugDeltaDelay: Duration?
     let logger: Logger
 }
@@ -27,8 +29,8 @@ struct QueryRuntime: Sendable {
     init(_ settings: SiftdConfiguration, shared: SharedParts) {
         let web = WebSetup(settings.web, transport: shared.web, logger: shared.logger)
         // SQLite (the index, the response cache) blocks its thread: those searches and fetches run on
-        // NIO's thread pool, not on the cooperative pool's few threads.
-        let blocking = BlockingWorkExecutor()
+        // a thread pool of their own (SIFT_BLOCKING_THREADS), not on the cooperative pool's few threads.
+        let blocking = shared.blocking
         let providers: [any SearchProvider] = ([KnowledgeBaseProvider(knowledgeBase: shared.knowledgeBase)] + web.providers)
             .map { OffloadedSearchProvider($0, executor: blocking) }
         shared.metrics.registerProviders(providers.map(\.name))

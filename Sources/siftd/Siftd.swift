@@ -2,6 +2,9 @@
 import Glibc
 #endif
 import ArgumentParser
+#if SIFT_SYNC_MAIN
+import Dispatch
+#endif
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -38,8 +41,27 @@ struct Siftd: AsyncParsableCommand {
     @Flag(name: .customLong("check-config"), help: "Resolve the configuration, print it, and exit (2 when it is bad).")
     var checkConfig = false
 
-    /// `siftd keys …` manages API keys; anything else is the daemon's flags, as before keys existed.
+    #if SIFT_SYNC_MAIN
+    /// The entry `make profile` builds (`-DSIFT_SYNC_MAIN`): valgrind 3.19 dies when an async main
+    /// hands the main thread to `dispatch_main` (which ends it with `pthread_exit`), so this main
+    /// runs the same entry on a task and parks the main thread until it returns. Nothing in siftd
+    /// runs on the main actor, so nothing waits for that thread.
+    static func main() {
+        let finished = DispatchSemaphore(value: 0)
+        Task {
+            await entry()
+            finished.signal()
+        }
+        finished.wait()
+    }
+    #else
     static func main() async {
+        await entry()
+    }
+    #endif
+
+    /// `siftd keys …` manages API keys; anything else is the daemon's flags, as before keys existed.
+    static func entry() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "keys" {
             await KeysCommand.main(Array(arguments.dropFirst()))
@@ -159,6 +181,9 @@ struct Siftd: AsyncParsableCommand {
             debugDeltaDelay = .milliseconds(delay)
             logger.warning("SIFT_DEBUG_DELTA_DELAY_MS=\(delay): answers are slowed down on purpose (tests and demos only)")
         }
+        // Index searches and cache reads and writes block their thread: they get threads of their own.
+        let blockingPool = NIOThreadPool(numberOfThreads: settings.blockingThreads)
+        blockingPool.start()
         let shared = SharedParts(
             knowledgeBase: knowledgeBase, metrics: metrics,
             web: try WebTransport(
@@ -167,7 +192,8 @@ struct Siftd: AsyncParsableCommand {
                 maxStreams: settings.server.maxStreams, caFile: settings.web.caFile, metrics: metrics, logger: logger),
             sessions: database
                 ?? SessionStore(limits: .init(maxSessions: settings.sessionsMax, idleTimeout: settings.sessionTTL)),
-            analyzer: QueryAnalyzer(), debugDeltaDelay: debugDeltaDelay, logger: logger)
+            analyzer: QueryAnalyzer(), blocking: BlockingWorkExecutor(pool: blockingPool), debugDeltaDelay: debugDeltaDelay,
+            logger: logger)
         // API keys (SIFT_AUTH=required): from the database when there is one, else the state directory.
         var keyGate: KeyGate?
         // Under socket activation the address is the socket's, not `listen`'s.
@@ -215,8 +241,11 @@ struct Siftd: AsyncParsableCommand {
 
         let registry = StreamRegistry(capacity: settings.server.maxStreams, metrics: metrics, logger: logger)
         let serving = ServingAddress("\(settings.listenHost):\(settings.listenPort)")
+        let admission = AdmissionQueue(
+            concurrency: settings.server.queryConcurrency, queueLimit: settings.server.queryQueue, metrics: metrics)
         let statusLine: @Sendable () -> String = {
-            "serving on \(serving.value); \(registry.activeCount) streams open; \(registry.startedCount) queries"
+            "serving on \(serving.value); \(registry.activeCount) streams open; \(registry.startedCount) queries; "
+                + "\(admission.running) computing, \(admission.waiting) waiting"
         }
         let flags = try ConfigFlags.parse(settingFlags)  // parsed once already in run(): this cannot fail here
         let reloader = Reloader(
@@ -251,7 +280,7 @@ struct Siftd: AsyncParsableCommand {
                 components["replica"] = database.replica
                 return Readiness(ready: open && health.healthy, components: components)
             },
-            chatModels: { ChatModelCatalog(reloader.settings.server) }, keyGate: keyGate)
+            chatModels: { ChatModelCatalog(reloader.settings.server) }, keyGate: keyGate, admission: admission)
         // The MCP tool sift_fetch reads pages with the pipeline's client and guard, more of each page than a query keeps.
         routes.pageReader = WebPageFetcher(
             configuration: .init(timeout: .seconds(10), idleTimeout: .seconds(5), cacheTTL: settings.web.cacheTTL, maxPassages: 400),
@@ -321,6 +350,7 @@ struct Siftd: AsyncParsableCommand {
         groupConfiguration.maximumGracefulShutdownDuration = settings.shutdownTimeout
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
+        try? await blockingPool.shutdownGracefully()
         knowledgeBase.close()
         logger.notice("stopped")
     }
@@ -340,7 +370,7 @@ struct Siftd: AsyncParsableCommand {
             }
         }
         guard named == 0 else { return nil }
-        return String(cString: text)
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     func describe(_ settings: SiftdConfiguration) -> String {
@@ -353,6 +383,8 @@ struct Siftd: AsyncParsableCommand {
         kb sources:    \(settings.kbSources.joined(separator: ","))
         log:           \(settings.logFormat) (\(settings.logLevel.rawValue))
         max streams:   \(settings.server.maxStreams)
+        computing:     \(settings.server.queryConcurrency) queries at once, \(settings.server.queryQueue) may wait
+        blocking pool: \(settings.blockingThreads) threads
         stream buffer: \(settings.server.streamBuffer) events
         heartbeat:     \(settings.server.heartbeat)
         sources/query: \(settings.maxSources), passages: \(settings.maxPassages)

@@ -13,7 +13,7 @@ import Testing
 @Suite("Admission into the query machine")
 struct AdmissionTests {
     @Test(arguments: [false, true])
-    func aBurstAboveTheLimitGets429sAndNeverACutStream(eventSource: Bool) async throws {
+    func aBurstAboveTheLimitGets503sAndNeverACutStream(eventSource: Bool) async throws {
         let capacity = 4
         let burst = 24
         let gate = Gate()
@@ -46,7 +46,7 @@ struct AdmissionTests {
             #expect(streams.count == capacity)
             #expect(refusals.count == burst - capacity)
             for response in refusals {
-                #expect(response.status == 429)
+                #expect(response.status == 503)
                 #expect(response.headers["retry-after"] == "2")
                 #expect(response.body.contains(#""code":"overloaded""#))
             }
@@ -61,7 +61,7 @@ struct AdmissionTests {
     }
 
     /// The handler itself admits: with no response body run at all (nothing written, no task
-    /// scheduled), requests beyond the limit are already 429. Were the slot taken in the body,
+    /// scheduled), requests beyond the limit are already 503. Were the slot taken in the body,
     /// as before, every one of these would be a 200 whose body then fails.
     @Test func theHandlerAdmitsBeforeAnyResponseBodyRuns() async throws {
         let (routes, registry, _) = makeRoutes(
@@ -75,7 +75,7 @@ struct AdmissionTests {
                 body: RequestBody(buffer: ByteBuffer()))
             statuses.append(await routes.stream(request, context: context).status)
         }
-        #expect(statuses == [.ok, .ok, .tooManyRequests, .tooManyRequests, .tooManyRequests, .tooManyRequests])
+        #expect(statuses == [.ok, .ok, .serviceUnavailable, .serviceUnavailable, .serviceUnavailable, .serviceUnavailable])
         #expect(registry.activeCount == 2)
     }
 
@@ -92,7 +92,7 @@ struct AdmissionTests {
                 port: port, "POST", "/v1/answer", headers: [("Content-Type", "application/json")], body: #"{"q":"b"}"#)
             await gate.open()  // whatever happened, so that a failure cannot hang the test
             #expect(admitted)
-            #expect(second?.status == 429)
+            #expect(second?.status == 503)
             let answered = try await first
             #expect(answered.status == 200)
             #expect(answered.body.contains(#""answer":"w0 w1 ""#), "\(answered.body)")

@@ -388,7 +388,7 @@ struct ChatCompletionTests {
         }
     }
 
-    @Test func overloadedIs429WithRetryAfter() async throws {
+    @Test func overloadedIs503WithRetryAfter() async throws {
         let metrics = SiftMetrics(version: "test")
         let registry = StreamRegistry(capacity: 1, metrics: metrics, logger: testLogger())
         try registry.register(QueryID()) { _ in }
@@ -400,10 +400,11 @@ struct ChatCompletionTests {
             let request = Self.post(#"{"model":"sift","stream":true,"messages":[{"role":"user","content":"q"}]}"#)
             try await client.execute(uri: request.uri, method: request.method, headers: request.headers, body: request.body) {
                 response in
-                #expect(response.status == .tooManyRequests)
+                #expect(response.status == .serviceUnavailable)
                 #expect(response.headers[.retryAfter] == "2")
                 let error = try Self.json(response.body)["error"]
-                #expect(error?["type"]?.string == "rate_limit_error")
+                #expect(error?["type"]?.string == "server_error")
+                #expect(error?["code"]?.string == "overloaded")
             }
         }
     }

@@ -7,7 +7,8 @@ import Testing
 struct HTTPStatusMappingTests {
     @Test func errorsMapToTheirHTTPStatus() {
         #expect(QueryError.emptyQuery.httpStatus == 400)
-        #expect(QueryError.overloaded(limit: 3).httpStatus == 429)
+        #expect(QueryError.overloaded(limit: 3).httpStatus == 503)
+        #expect(QueryError.queueFull(waiting: 3, retryAfter: 1).httpStatus == 503)
         #expect(QueryError.shuttingDown.httpStatus == 503)
         #expect(QueryError.noSources("x").httpStatus == 404)
         #expect(QueryError.queryExpired("x", detail: "y").httpStatus == 410)

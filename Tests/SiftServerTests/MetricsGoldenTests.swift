@@ -64,6 +64,10 @@ struct MetricsGoldenTests {
         metrics.llmFellBack(reason: "connection")
         metrics.recordConnectionWait(pool: "brave", waited: .milliseconds(1))
         metrics.recordQueueTimeout(pool: "brave")
+        metrics.recordAdmissionLimits(concurrency: 2, queue: 256)
+        metrics.recordAdmission(running: 1, waiting: 3)
+        metrics.recordAdmissionWait(.milliseconds(3))
+        metrics.recordAdmissionRefused()
         let shape = Self.shape(of: String(decoding: metrics.render(), as: UTF8.self))
 
         if getenv("SIFT_UPDATE_GOLDEN") != nil {

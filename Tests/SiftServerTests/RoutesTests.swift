@@ -218,13 +218,13 @@ struct RoutesTests {
         #expect(Set(BrowserAssets.files.map(\.name)).count == BrowserAssets.files.count)
     }
 
-    @Test func overCapacityGets429WithRetryAfter() async throws {
+    @Test func overCapacityGets503WithRetryAfter() async throws {
         let (routes, registry, _) = makeRoutes(runner: ScriptedRunner.answering(), configuration: .init(maxStreams: 1))
         try registry.register(QueryID()) { _ in }
         let app = Application(router: routes.router(), services: [routes.queries], logger: testLogger())
         try await app.test(.live) { client in
             try await client.execute(uri: "/v1/answer/stream?q=hello", method: .get) { response in
-                #expect(response.status == .tooManyRequests)
+                #expect(response.status == .serviceUnavailable)
                 #expect(response.headers[.retryAfter] == "2")
                 #expect(String(buffer: response.body).contains(#""code":"overloaded""#))
             }

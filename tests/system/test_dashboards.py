@@ -83,7 +83,7 @@ def refuse_one(daemon, question):
         assert held.status == 200
         assert next(held.events())["event"] != "done"
         status, _, body = daemon.get(stream_path("what is a black hole"))
-        assert status == 429 and json.loads(body)["error"]["code"] == "overloaded", (status, body)
+        assert status == 503 and json.loads(body)["error"]["code"] == "overloaded", (status, body)
         assert list(held.events())[-1]["event"] == "done"
     finally:
         held.close()
@@ -117,7 +117,7 @@ def stack(tmp_path_factory):
         events = ask(daemon, "photosynthesis in leaves")
         assert "provider_quota_exhausted" in [w["code"] for w in warnings(events)], warnings(events)
         # One stream open (SIFT_MAX_STREAMS=1, the model takes a second): another query is refused. Twice,
-        # with a scrape between, so the 429 counter is seen to grow (its series is born at 1).
+        # with a scrape between, so the refusal counter is seen to grow (its series is born at 1).
         for question in ("how do tides work", "why is the sky blue"):
             refuse_one(daemon, question)
             prom.settle(since=time.time(), scrapes=1)

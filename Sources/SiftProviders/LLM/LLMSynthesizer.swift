@@ -55,6 +55,8 @@ public struct LLMSynthesizer: Synthesizer {
     }
 
     public let name = "llm"
+    /// It waits on the model's stream; its extractive fallback is rare enough to run outside a CPU slot.
+    public var isRemote: Bool { true }
     let chat: any ChatStreaming
     let configuration: Configuration
     let fallback: ExtractiveSynthesizer

@@ -14,6 +14,8 @@ import SiftHTTPClient
 /// spent monthly quota and an invalid key are clear errors that are never retried.
 /// Responses are cached (without the key) so a repeated query makes no call.
 public struct BraveSearchProvider: SearchProvider {
+    /// A web search: it waits on its upstream.
+    public var isRemote: Bool { true }
     /// Which Brave endpoint answers (`SIFT_BRAVE_MODE`).
     public enum Mode: String, Sendable, Equatable, CaseIterable {
         /// Web search: results with a description and extra snippets; Sift reads their pages.

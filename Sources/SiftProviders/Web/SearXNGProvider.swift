@@ -10,6 +10,8 @@ import SiftHTTPClient
 /// change: 403 (the `json` format is not enabled) and 429 (the limiter). Engines that
 /// did not answer become warnings.
 public struct SearXNGProvider: SearchProvider {
+    /// A web search: it waits on its upstream.
+    public var isRemote: Bool { true }
     /// What to ask SearXNG.
     public struct Configuration: Sendable {
         /// The instance's base URL (`SIFT_SEARXNG_URL`).
