@@ -80,12 +80,7 @@ public final class AdmissionQueue: Sendable {
     /// `queueLimit` queries are already waiting.
     public func admit() throws(QueryError) -> Ticket {
         let admitted: Result<Int, QueryError> = state.withLock { state in
-            if state.waiting >= queueLimit {
-                // The line ahead, spread over the slots, at the recent pace of a slot.
-                let ahead = Double(state.waiting) / Double(concurrency)
-                let seconds = (ahead * (state.meanHold / .seconds(1))).rounded(.up)
-                return .failure(QueryError.queueFull(waiting: state.waiting, retryAfter: Int(min(30, max(1, seconds)))))
-            }
+            if let refusal = refusal(state) { return .failure(refusal) }
             state.nextNumber += 1
             state.places[state.nextNumber] = .reserved
             state.reserved += 1
@@ -99,6 +94,24 @@ public final class AdmissionQueue: Sendable {
             metrics?.recordAdmissionRefused()
             throw error
         }
+    }
+
+    /// Refuses (`overloaded`) when the queue is full, as ``admit()`` would, without taking a place:
+    /// the handlers' early check, made before a question is analyzed.
+    public func checkRoom() throws(QueryError) {
+        if let refusal = state.withLock({ refusal($0) }) {
+            metrics?.recordAdmissionRefused()
+            throw refusal
+        }
+    }
+
+    /// `overloaded` when `queueLimit` queries already wait, with the seconds the line ahead should take:
+    /// its length over the slots, at the recent pace of a slot.
+    private func refusal(_ state: State) -> QueryError? {
+        guard state.waiting >= queueLimit else { return nil }
+        let ahead = Double(state.waiting) / Double(concurrency)
+        let seconds = (ahead * (state.meanHold / .seconds(1))).rounded(.up)
+        return QueryError.queueFull(waiting: state.waiting, retryAfter: Int(min(30, max(1, seconds))))
     }
 
     private func enter(_ number: Int, resuming: Bool) async throws {

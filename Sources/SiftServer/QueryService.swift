@@ -157,6 +157,14 @@ public final class QueryService: Service, Sendable {
         return log
     }
 
+    /// The handlers' cheap check before a question is analyzed, so that a full siftd answers 503
+    /// `overloaded` before a 400 about what was asked: every stream slot taken, or the CPU queue full.
+    /// ``admit(id:prepared:resumable:owner:caller:)`` is the one that decides.
+    func checkCapacity() throws(QueryError) {
+        try registry.checkCapacity()
+        try admission?.checkRoom()
+    }
+
     /// Whether `caller` may see query `log`: always with keys off; else when it asked it, or is `admin`.
     /// A query of another key is `query_not_found`, as an unknown id is, so ids are not confirmed.
     private func check(_ log: QueryLog, caller: APIKeyRecord?) throws(QueryError) {

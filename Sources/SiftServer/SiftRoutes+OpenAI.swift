@@ -46,7 +46,7 @@ extension SiftRoutes {
         let log: QueryLog
         do throws(QueryError) {
             // A cheap early refusal (a full registry is heard before a refused model); `admit` decides.
-            if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) }
+            try queries.checkCapacity()
             let prepared = try await runner.prepare(asked.queryRequest)
             log = try await queries.admit(id: id, prepared: prepared, resumable: false, owner: context.client, caller: context.apiKey)
         } catch {

@@ -38,7 +38,7 @@ extension SiftRoutes {
         let log: QueryLog
         do throws(QueryError) {
             let asked = try await readQueryRequest(request, acceptsForm: true)
-            if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) }
+            try queries.checkCapacity()
             let prepared = try await runner.prepare(asked)
             log = try await queries.admit(id: id, prepared: prepared, resumable: true, owner: context.client, caller: context.apiKey)
         } catch {

@@ -114,7 +114,7 @@ public struct SiftRoutes: Sendable {
         do throws(QueryError) {
             let options = try QueryOptions.parse(query: request.uri.query)
             // A cheap early refusal (a full registry is heard before a refused model); `admit` decides.
-            if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) as QueryError }
+            try queries.checkCapacity()
             let prepared = try await runner.prepare(
                 QueryRequest(
                     bytes: bytes, session: options.session, models: options.models, merge: options.merge,
@@ -279,7 +279,7 @@ public struct SiftRoutes: Sendable {
         }
         let log: QueryLog
         do throws(QueryError) {
-            if registry.activeCount >= registry.capacity { throw QueryError.overloaded(limit: registry.capacity) }
+            try queries.checkCapacity()
             log = try await queries.admit(id: id, prepared: try await runner.prepare(asked), resumable: false, owner: context.client, caller: context.apiKey)
         } catch {
             return .error(error, id: id)

@@ -43,6 +43,14 @@ public final class StreamRegistry: Service, Sendable {
     /// Streams opened since start.
     public var startedCount: Int { state.withLock { $0.started } }
 
+    /// Refuses (`overloaded`, counted) when every slot is taken: the handlers' cheap check before a
+    /// question is analyzed; ``register(_:duringShutdown:stop:)`` is the one that decides.
+    func checkCapacity() throws(QueryError) {
+        guard activeCount >= capacity else { return }
+        metrics?.recordStreamsRefused()
+        throw QueryError.overloaded(limit: capacity)
+    }
+
     /// Admits a stream, or throws `overloaded` / `shuttingDown` (not for a reader, `duringShutdown`: the
     /// ending of a query is still read while siftd stops).
     func register(

@@ -48,7 +48,8 @@ struct Siftd: AsyncParsableCommand {
     /// runs on the main actor, so nothing waits for that thread.
     static func main() {
         let finished = DispatchSemaphore(value: 0)
-        Task {
+        // Detached: a task started here would inherit the main actor, whose thread waits below.
+        Task.detached {
             await entry()
             finished.signal()
         }

@@ -79,6 +79,37 @@ struct AdmissionTests {
         #expect(registry.activeCount == 2)
     }
 
+    /// A full CPU queue refuses with 503 `overloaded` and a Retry-After on every route, before any stream,
+    /// and counts it apart from the stream cap. (A scripted runner never asks for its turn, so the query
+    /// it runs keeps its place in line until it ends.)
+    @Test func aFullCPUQueueRefusesWith503BeforeAnyStream() async throws {
+        let gate = Gate()
+        var configuration = SiftServerConfiguration(maxStreams: 8, heartbeat: .seconds(60))
+        configuration.queryQueue = 1
+        let harness = ResumableQueryTests().harness(
+            ScriptedRunner.paused(deltas: 2, pauseAfter: 1, gate: gate), configuration: configuration)
+        try await harness.serve { port in
+            async let first = Loopback.exchange(port: port, "GET", "/v1/answer/stream?q=a")
+            let admitted = (try? await ResumableQueryTests.poll { harness.registry.activeCount == 1 }) != nil
+            let stream = try? await Loopback.exchange(port: port, "GET", "/v1/answer/stream?q=b")
+            let answer = try? await Loopback.exchange(
+                port: port, "POST", "/v1/answer", headers: [("Content-Type", "application/json")], body: #"{"q":"b"}"#)
+            await gate.open()
+            #expect(admitted)
+            for refused in [stream, answer] {
+                #expect(refused?.status == 503)
+                #expect(refused?.body.contains(#""code":"overloaded""#) == true, "\(refused?.body ?? "")")
+                #expect(refused?.body.contains("SIFT_QUERY_QUEUE") == true)
+                #expect(Int(refused?.headers["retry-after"] ?? "") ?? 0 >= 1)
+            }
+            let answered = try await first
+            #expect(answered.status == 200)
+            let metrics = String(decoding: harness.metrics.render(), as: UTF8.self)
+            #expect(metrics.contains(#"sift_queries_refused_total{reason="queue_full"} 2"#), "\(metrics)")
+            #expect(metrics.contains(#"sift_queries_refused_total{reason="max_streams"} 0"#))
+        }
+    }
+
     @Test func theOneShotAnswerTakesASlotToo() async throws {
         let gate = Gate()
         let harness = ResumableQueryTests().harness(
