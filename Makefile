@@ -11,7 +11,7 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= $(SYSCONFDIR)/systemd/system
 DESTDIR ?=
 
-.PHONY: help deps kb-sources llm build build-debug run run-llm check test system-test fuzz fuzz-short sanitize bench eval install install-files clean
+.PHONY: help deps kb-sources llm build build-debug run run-llm check test system-test fuzz fuzz-short sanitize bench profile eval install install-files clean
 
 help:
 	@echo "make run     install what is missing, build (release), serve http://127.0.0.1:8080"
@@ -21,6 +21,7 @@ help:
 	@echo "make fuzz    each libFuzzer target (fuzz/) for FUZZ_SECONDS (60); findings go to .build-fuzz/crashes"
 	@echo "make sanitize the Swift suite under AddressSanitizer+LeakSanitizer, then ThreadSanitizer (not yet in CI)"
 	@echo "make bench   benchmarks; results go to docs/benchmarks.md"
+	@echo "make profile instructions per answer by stage, under valgrind's callgrind; results go to docs/benchmarks.md"
 	@echo "make eval    the quality benchmark (EVAL_LLM=1, EVAL_WEB=1 add paths); results go to docs/quality-results/"
 	@echo "make install install siftd, its systemd unit and config samples (PREFIX, DESTDIR, SYSCONFDIR, UNITDIR)"
 
@@ -68,6 +69,11 @@ fuzz-short: deps
 # The Swift suite under ASan (with LSan) and TSan, into .build-asan and .build-tsan.
 sanitize: deps
 	scripts/sanitize.sh
+
+# Instructions per answer by stage (scripts/profile.sh): a release siftd under callgrind, 1,000 questions.
+profile: kb-sources
+	@scripts/install-deps.sh profile
+	scripts/profile.sh
 
 bench: kb-sources
 	@scripts/install-deps.sh test

@@ -125,6 +125,57 @@ if [[ ${BENCH_ONLY:-} == soak ]]; then
   exit 0
 fi
 
+# BENCH_ONLY=local: the local path beside the floor after issue 16 (answers per second, first status
+# with 200 streams open and with 200 clients asking back to back, RSS idle and with 2,000 streams open),
+# written as its own section of docs/benchmarks.md with the figures from before (scripts/bench_local.py).
+if [[ ${BENCH_ONLY:-} == local ]]; then
+  FLOOR_PORT=18090
+  PORT=18080
+  open200() {  # name port hold-pid hold-path latency-paths...: 1,000 new queries while 200 streams stay open
+    local name=$1 port=$2 target=$3 hold=$4; shift 4
+    $BIN/sift-bench hold --port "$port" --path "$hold" --concurrency 200 --pid "$target" --hold-seconds 120 >"$out/$name.hold" &
+    local holder=$!
+    for _ in $(seq 1 600); do grep -q streams_open "$out/$name.hold" 2>/dev/null && break; sleep 0.1; done
+    record "$name" "$($BIN/sift-bench latency --port "$port" "$@" --concurrency 1 --requests 1000 --stop-after source)"
+    kill $holder 2>/dev/null; wait $holder 2>/dev/null || true
+  }
+  $BIN/sift-floor $FLOOR_PORT >/dev/null 2>&1 &
+  floor_pid=$!
+  wait_http "http://127.0.0.1:$FLOOR_PORT/hello/stream"
+  record floor_latency_c200 "$($BIN/sift-bench latency --port $FLOOR_PORT --path /hello/stream --concurrency 200 --requests 10000)"
+  open200 floor_open200 $FLOOR_PORT $floor_pid '/hello/stream?hold' --path /hello/stream
+  kill $floor_pid; wait $floor_pid 2>/dev/null || true
+
+  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$PORT" SIFT_LOG=text SIFT_LOG_LEVEL=warning $BIN/siftd >"$out/siftd.log" 2>&1 &
+  siftd_pid=$!
+  wait_http "http://127.0.0.1:$PORT/readyz"
+  sleep 1
+  record siftd_idle "$(memory $siftd_pid)"
+  record siftd_latency_c1 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 1 --requests 2000)"
+  record siftd_latency_c200 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 200 --requests 10000)"
+  record siftd_throughput_c4 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 4 --requests 4000)"
+  record siftd_refusals "{\"queue_full\": $(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^sift_queries_refused_total\{reason="queue_full"\}/ {print $2}')}"
+  kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
+
+  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$PORT" SIFT_LOG=text SIFT_LOG_LEVEL=warning SIFT_MAX_STREAMS=4096 \
+    SIFT_DEBUG_DELTA_DELAY_MS=600000 $BIN/siftd >"$out/siftd-hold.log" 2>&1 &
+  siftd_pid=$!
+  wait_http "http://127.0.0.1:$PORT/readyz"
+  sleep 1
+  open200 siftd_open200 $PORT $siftd_pid "${paths[1]}" "${paths[@]}"
+  kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
+  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$PORT" SIFT_LOG=text SIFT_LOG_LEVEL=warning SIFT_MAX_STREAMS=4096 \
+    SIFT_DEBUG_DELTA_DELAY_MS=600000 $BIN/siftd >"$out/siftd-hold.log" 2>&1 &
+  siftd_pid=$!
+  wait_http "http://127.0.0.1:$PORT/readyz"
+  sleep 1
+  record siftd_hold_2000 "$($BIN/sift-bench hold --port $PORT "${paths[@]}" --concurrency 2000 --pid $siftd_pid)"
+  kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
+  python3 scripts/bench_local.py "$results" docs/benchmarks.md
+  echo "bench: wrote the local-path section of docs/benchmarks.md" >&2
+  exit 0
+fi
+
 # 1. Index build time, from nothing (release build, this machine's cores).
 rm -rf "$out/index"
 start=$(date +%s.%N)

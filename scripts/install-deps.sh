@@ -7,6 +7,7 @@
 #                                    the official MCP client `mcp` from PyPI for tests/system/test_mcp.py,
 #                                    the openai SDK from PyPI for tests/system/test_openai.py)
 #   scripts/install-deps.sh llm      what building llama-server needs (cmake)
+#   scripts/install-deps.sh profile  valgrind, whose callgrind counts make profile's instructions
 #   scripts/install-deps.sh eval     the structured data the quality benchmark's questions are built from
 #                                    (WordNet's own database files; scripts/eval/build_set.py)
 set -euo pipefail
@@ -16,6 +17,7 @@ declare -A groups=(
   [kb]="dict-wn dict-gcide dict-foldoc linux-doc-6.1 python3.11-doc manpages"
   [test]="prometheus systemd-container chromium chromium-driver nodejs"
   [llm]="cmake g++ make"
+  [profile]="valgrind"
   [eval]="wordnet-base linux-libc-dev"
 )
 

@@ -199,8 +199,9 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         try Task.checkCancellation()
         stageStart = clock.now
         await run.send(.status(.init(stage: .synthesizing, message: "Writing the answer")))
-        // A model's stream is a wait on the network: the slot goes to the next query.
-        if synthesizer.isRemote { Admission.ticket?.leave() }
+        // A model's stream is a wait on the network: the slot goes to the next query. So is an answer slowed
+        // down on purpose (SIFT_DEBUG_DELTA_DELAY_MS), which stands in for a slow model in tests and demos.
+        if synthesizer.isRemote || configuration.debugDeltaDelay != nil { Admission.ticket?.leave() }
         let request = SynthesisRequest(
             question: context.question ?? analyzed.original, query: analyzed, sources: sources, passages: passages,
             history: context.history, models: context.models, merge: context.merge)

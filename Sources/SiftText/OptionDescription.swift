@@ -27,19 +27,32 @@ enum OptionDescription {
     /// `blocks` with headers joined to the description that follows them.
     static func joiningHeaders(_ blocks: [String]) -> [String] {
         var result: [String] = []
-        var index = 0
-        while index < blocks.count {
-            let block = blocks[index]
-            if let name = headerName(block), index + 1 < blocks.count, headerName(blocks[index + 1]) == nil {
-                let description = blocks[index + 1]
-                result.append(sentence(name: name, description: description) ?? description)
-                index += 2
-                continue
-            }
-            result.append(inline(block) ?? block)
-            index += 1
+        forEachJoined(blocks) { block in
+            result.append(block)
+            return true
         }
         return result
+    }
+
+    /// ``joiningHeaders(_:)``'s blocks one at a time, as long as `body` returns true: a reader that
+    /// needs only the first few does not read the rest (each block's header is looked for once).
+    static func forEachJoined(_ blocks: [String], _ body: (String) -> Bool) {
+        var index = 0
+        var header = blocks.first.flatMap(headerName)
+        while index < blocks.count {
+            let block = blocks[index]
+            let nextHeader = index + 1 < blocks.count ? headerName(blocks[index + 1]) : nil
+            if let name = header, index + 1 < blocks.count, nextHeader == nil {
+                let description = blocks[index + 1]
+                guard body(sentence(name: name, description: description) ?? description) else { return }
+                index += 2
+                header = index < blocks.count ? headerName(blocks[index]) : nil
+                continue
+            }
+            guard body(inline(block) ?? block) else { return }
+            index += 1
+            header = nextHeader
+        }
     }
 
     /// The option named by a header block ("tcp_ecn - INTEGER", "rmem_max"), or the API element

@@ -46,7 +46,7 @@ enum SentenceForm {
         if text.hasPrefix("("), let close = text.firstIndex(of: ")") {
             text = TextNormalization.trim(text[text.index(after: close)...])
         }
-        let first = SentenceSplitter().sentences(in: text).first ?? ""
+        let first = SentenceSplitter().sentences(in: text, limit: 1).first ?? ""
         let tokens = Tokenizer().tokens(in: first)
         guard let first = tokens.first else { return false }
         if continuationOpeners.contains(first) { return false }
@@ -110,7 +110,7 @@ enum SentenceForm {
     /// ...", "which is ...", "and then ..."), starts in lowercase prose, or breaks off.
     static func isFragment(_ sentence: String) -> Bool {
         let trimmed = TextNormalization.trim(sentence)
-        guard let firstWord = trimmed.split(separator: " ").first else { return true }
+        guard let firstWord = trimmed.split(separator: " ", maxSplits: 1).first else { return true }
         // A code comment, a prompt or a continuation line: "# ImportError, so try ...", ">>> f(x)", "$ make".
         if ["#", "//", ">>>", "...", "$", "%"].contains(where: { firstWord.hasPrefix($0) }) { return true }
         // A traceback's lines: "Traceback (most recent call last):", "File "<stdin>", line 6, in f".
@@ -132,10 +132,13 @@ enum SentenceForm {
     /// Whether a sentence has at least three words of prose outside addresses and parentheses;
     /// "(ftp://nic.stolaf.edu/pub/mutex/MuTeX.tar.Z)." has none.
     static func isProse(_ sentence: some StringProtocol) -> Bool {
-        let prose = withoutParentheticals(sentence).split(separator: " ").filter { word in
-            !word.contains("://") && !word.hasPrefix("www.") && word.contains(where: \.isLetter)
+        var prose = 0
+        for word in withoutParentheticals(sentence).split(separator: " ")
+        where !word.contains("://") && !word.hasPrefix("www.") && word.contains(where: \.isLetter) {
+            prose += 1
+            if prose == 3 { return true }
         }
-        return prose.count >= 3
+        return false
     }
 
     /// Brackets or quotes that do not pair up.
@@ -267,7 +270,7 @@ enum SentenceForm {
         var result: [String] = []
         result.reserveCapacity(tokens.count)
         for token in tokens {
-            if token.contains("_") {
+            if token.utf8.contains(UInt8(ascii: "_")) {
                 let parts = token.split(separator: "_").map(String.init)
                 if let whole, parts != whole {
                     result.append(token)
@@ -431,6 +434,8 @@ enum SentenceForm {
     /// `text` without its parenthetical asides ("Canberra (KAN-bər-ə) is ..."), for reading its structure.
     /// An acronym in parentheses ("(GIL)", "(UDP)") stays: it names the subject.
     static func withoutParentheticals(_ text: some StringProtocol) -> String {
+        // Without an opening parenthesis every character is kept: the text as it is, without walking it.
+        guard text.utf8.contains(UInt8(ascii: "(")) else { return String(text) }
         var out = ""
         var aside = ""
         var depth = 0
@@ -486,7 +491,7 @@ enum SentenceForm {
         if let entry = entry(in: text, title: title) {
             // An entry's continuation paragraph: its prose, without the "Headword:" label. Dictionary
             // lines are wrapped, so newlines do not separate anything here.
-            return splitter.sentences(in: entry.body).prefix(limit).map {
+            return splitter.sentences(in: entry.body, limit: limit).map {
                 PassageSentence(
                     text: DictionaryEntry.clip(stripBullet($0), maxWords: 60), dictionary: false, entry: true)
             }
@@ -494,14 +499,15 @@ enum SentenceForm {
         let blocks = text.split(whereSeparator: \.isNewline).map { String(TextNormalization.trim($0)) }
             .filter { !$0.isEmpty }
         var result: [PassageSentence] = []
-        for block in OptionDescription.joiningHeaders(blocks) {
-            for sentence in splitter.sentences(in: block) {
+        OptionDescription.forEachJoined(blocks) { block in
+            for sentence in splitter.sentences(in: block, limit: limit - result.count) {
                 result.append(
                     PassageSentence(
                         text: DictionaryEntry.clip(stripBullet(sentence), maxWords: 60), dictionary: false,
                         entry: false))
-                if result.count == limit { return result }
+                if result.count == limit { return false }
             }
+            return true
         }
         return result
     }

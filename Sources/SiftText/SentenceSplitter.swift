@@ -28,8 +28,10 @@ public struct SentenceSplitter: Sendable {
         self.abbreviations = abbreviations
     }
 
-    /// The sentences of `text`, in order, without empty ones.
-    public func sentences(in text: some StringProtocol) -> [String] {
+    /// The sentences of `text`, in order, without empty ones; at most `limit` of them, the first
+    /// (the same as the first `limit` of all of them, found without reading on).
+    public func sentences(in text: some StringProtocol, limit: Int = .max) -> [String] {
+        guard limit > 0 else { return [] }
         let chars = Array(text)
         var sentences: [String] = []
         var start = 0
@@ -41,7 +43,7 @@ public struct SentenceSplitter: Sendable {
             }
             start = end
         }
-        while i < chars.count {
+        while i < chars.count, sentences.count < limit {
             let c = chars[i]
             if c.isNewline, isBlankLine(chars, after: i) {
                 emit(i)
@@ -76,7 +78,7 @@ public struct SentenceSplitter: Sendable {
             }
             i = end
         }
-        emit(chars.count)
+        if sentences.count < limit { emit(chars.count) }
         return sentences
     }
 

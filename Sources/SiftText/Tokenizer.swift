@@ -9,20 +9,36 @@ public struct Tokenizer: Sendable {
     public init() {}
 
     /// The lowercased tokens of `text`, in order, repeats included.
+    ///
+    /// Tokens are gathered as UTF-8 bytes; an ASCII token (most of them) is lowercased byte by byte,
+    /// any other with `String.lowercased()`, which is what the two do alike for ASCII.
     public func tokens(in text: some StringProtocol) -> [String] {
         var result: [String] = []
-        var current = String.UnicodeScalarView()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        var ascii = true
+        func flush() {
+            guard !bytes.isEmpty else { return }
+            result.append(ascii ? String(decoding: bytes, as: UTF8.self) : String(decoding: bytes, as: UTF8.self).lowercased())
+            bytes.removeAll(keepingCapacity: true)
+            ascii = true
+        }
         for scalar in text.unicodeScalars {
-            if Self.isWordScalar(scalar) {
-                current.append(scalar)
-            } else if !current.isEmpty {
-                result.append(String(current).lowercased())
-                current = String.UnicodeScalarView()
+            if scalar.isASCII {
+                let v = UInt8(truncatingIfNeeded: scalar.value)
+                switch v {
+                case 0x30...0x39, 0x61...0x7A, 0x5F: bytes.append(v)
+                case 0x41...0x5A: bytes.append(v | 0x20)
+                default: flush()
+                }
+            } else if Self.isWordScalar(scalar) {
+                ascii = false
+                UTF8.encode(scalar) { bytes.append($0) }
+            } else {
+                flush()
             }
         }
-        if !current.isEmpty {
-            result.append(String(current).lowercased())
-        }
+        flush()
         return result
     }
 

@@ -173,4 +173,26 @@ struct AdmissionQueueTests {
         #expect(await firstOutcome == .complete)
         #expect(queue.running == 0 && queue.waiting == 0)
     }
+
+    /// An answer slowed down on purpose (SIFT_DEBUG_DELTA_DELAY_MS) stands in for a slow model: it holds no turn,
+    /// so tests and benchmarks can hold many streams open.
+    @Test func anAnswerSlowedOnPurposeHoldsNoTurn() async throws {
+        let queue = AdmissionQueue(concurrency: 1, queueLimit: 10, metrics: nil)
+        let open = Gate()
+        await open.open()
+        var configuration = PipelineConfiguration()
+        configuration.debugDeltaDelay = .seconds(600)
+        let slowed = Pipeline(
+            analyzer: QueryAnalyzer(), providers: [GatedProvider(name: "kb", isRemote: false, gate: open)], ranker: BM25Ranker(),
+            synthesizer: ExtractiveSynthesizer(), configuration: configuration, logger: testLogger())
+        let slowEvents = Order(), quickEvents = Order()
+        let slow = try queue.admit(), quick = try queue.admit()
+        let slowTask = Task { await run(slowed, ticket: slow, into: slowEvents) }
+        try await ResumableQueryTests.poll { slowEvents.all.contains("ranked") && queue.running == 0 }
+        let outcome = await run(pipeline(GatedProvider(name: "kb", isRemote: false, gate: open)), ticket: quick, into: quickEvents)
+        #expect(outcome == .complete)
+        slowTask.cancel()
+        #expect(await slowTask.value == .cancelled)
+        #expect(queue.running == 0 && queue.waiting == 0)
+    }
 }

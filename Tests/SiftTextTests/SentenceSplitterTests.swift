@@ -47,4 +47,20 @@ struct SentenceSplitterTests {
         #expect(splitter.sentences(in: "It is approx. Ten metres. Done.") == ["It is approx. Ten metres.", "Done."])
         #expect(splitter.sentences(in: "Dr. Who. Done.") == ["Dr.", "Who.", "Done."])
     }
+
+    /// A limit gives the first sentences of all of them, whatever the text: blank lines, a last sentence
+    /// without its period, abbreviations, runs of terminators, nothing at all.
+    @Test func aLimitGivesTheFirstSentencesOfAll() {
+        let texts = [
+            "Canberra is the capital. It was founded in 1913. Its lake is Burley Griffin",
+            "Is it? Yes!! Good...\n\nA new block. And e.g. more. Dr. Who. J. R. R. Tolkien wrote it.",
+            "", "   ", "One sentence without a stop", "。Two。Three。", "No. 5 is here. Then \"quoted.\" Next (bracket.) End.",
+        ]
+        for text in texts {
+            let all = splitter.sentences(in: text)
+            for limit in 0...(all.count + 1) {
+                #expect(splitter.sentences(in: text, limit: limit) == Array(all.prefix(limit)), "\(text) limit \(limit)")
+            }
+        }
+    }
 }

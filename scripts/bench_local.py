@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Writes the "Local path: throughput and tails" section of docs/benchmarks.md from the results of
+`BENCH_ONLY=local make bench` (scripts/bench.sh), beside the figures from before issue 16.
+
+    python3 scripts/bench_local.py RESULTS DOC
+
+The section sits between `<!-- local:begin -->` and `<!-- local:end -->` (inserted before the
+"Web search" section when missing); the rest of the page is left as it is.
+"""
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+
+# Before issue 16: `make bench` at f5a779a on 2026-11-25, the same machine (the page's sections
+# "Latency to the first events", "Throughput", "Memory" as they were then), and the 2,000-stream
+# hold of `BENCH_ONLY=soak make bench` at b736e7f on 2026-12-06.
+BEFORE = {
+    "commit": "f5a779a / b736e7f",
+    "answers_c200": 204.362, "answers_c4": 181.84, "floor_answers_c200": 4592.166,
+    "open200_status_p99": 7.313, "floor_open200_status_p99": 0.832,
+    "c200_status_p50": 273.713, "c200_status_p99": 402.675,
+    "c1_status_p99": 5.698, "failed_c200": "0 of 10000",
+    "idle_rss": 35.6, "hold_2000_rss": 284.9,
+}
+
+
+def commit():
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "?"
+
+
+def section(r):
+    f200, s1, s200, c4 = r["floor_latency_c200"], r["siftd_latency_c1"], r["siftd_latency_c200"], r["siftd_throughput_c4"]
+    fo, so, idle, hold = r["floor_open200"], r["siftd_open200"], r["siftd_idle"], r["siftd_hold_2000"]
+    refused = r.get("siftd_refusals", {}).get("queue_full", "?")
+    b = BEFORE
+    load = open("/proc/loadavg").read().split()[:3]
+    lines = ["<!-- local:begin -->", "## Local path: throughput and tails (issue 16)", ""]
+    w = lines.append
+    w(f"Measured {datetime.date.today().isoformat()} at commit `{commit()}` on {os.cpu_count()} cores ({cpu_model()}), load average")
+    w(f"{' '.join(load)} when it ended. Command: `BENCH_ONLY=local make bench`: the release `siftd` on the embedded default")
+    w("knowledge base, the eight questions of the latency runs in rotation, beside `sift-floor` in the same run; `before`")
+    w(f"is `make bench` at {b['commit']} on this machine. The client shares the 2 cores.")
+    w("")
+    w("| figure | floor | before | after | goal |")
+    w("|---|---|---|---|---|")
+    w(f"| full answers per second, 200 clients back to back | {f200['answers_per_second']} | {b['answers_c200']} | **{s200['answers_per_second']}** | ≥ 1,000 |")
+    w(f"| full answers per second, 4 clients | | {b['answers_c4']} | {c4['answers_per_second']} | |")
+    w(f"| first status p99, a new query while 200 streams are open | {fo['first_status_p99_ms']} ms | {b['open200_status_p99']} ms | **{so['first_status_p99_ms']} ms** | < 2 ms, within 2× of the floor |")
+    w(f"| first status p50 / p99, 200 clients back to back | {f200['first_status_p50_ms']} / {f200['first_status_p99_ms']} ms | {b['c200_status_p50']} / {b['c200_status_p99']} ms | {s200['first_status_p50_ms']} / **{s200['first_status_p99_ms']} ms** | p99 < 10 ms |")
+    w(f"| failed streams, 200 clients back to back | {f200['failures']} of {f200['requests']} | {b['failed_c200']} | {s200['failures']} of {s200['requests']} ({refused} refused `overloaded`) | none untyped |")
+    w(f"| first status p99, 1 stream | | {b['c1_status_p99']} ms | {s1['first_status_p99_ms']} ms | |")
+    w(f"| whole answer p50 / p99, 200 clients back to back | {f200['total_p50_ms']} / {f200['total_p99_ms']} ms | | {s200['total_p50_ms']} / {s200['total_p99_ms']} ms | |")
+    w(f"| RSS idle, index open | | {b['idle_rss']} MB | {idle['rss_mb']} MB (anonymous {idle['anon_mb']} MB) | < 40 MB |")
+    w(f"| RSS with 2,000 streams open | | {b['hold_2000_rss']} MB | **{hold['rss_open_mb']} MB** ({hold['per_stream_kb']} KB a stream, {hold['failures']} failed) | < 100 MB |")
+    w("")
+    w("With the CPU queue (`SIFT_QUERY_CONCURRENCY`, one per core), a query's first `status` is written before it")
+    w("waits for its turn, so under 200 clients the first status no longer queues behind other queries' ranking and")
+    w("synthesis; the whole answer still waits its turn, which is what the answers-per-second row pays for.")
+    w("<!-- local:end -->")
+    return "\n".join(lines)
+
+
+def main():
+    results = {}
+    with open(sys.argv[1]) as f:
+        for line in f:
+            entry = json.loads(line)
+            results[entry["name"]] = entry["result"]
+    doc = sys.argv[2]
+    page = open(doc).read()
+    text = section(results)
+    if "<!-- local:begin -->" in page:
+        page = re.sub(r"<!-- local:begin -->.*?<!-- local:end -->", lambda _: text, page, flags=re.S)
+    else:
+        at = page.find("\n## Web search")
+        page = page[:at + 1] + text + "\n\n" + page[at + 1:] if at != -1 else page.rstrip("\n") + "\n\n" + text + "\n"
+    open(doc, "w").write(page)
+
+
+if __name__ == "__main__":
+    main()
