@@ -30,17 +30,12 @@ public struct SiftRequestContext: RequestContext {
 /// Before routing, the ``RequestGuard`` refuses a Host not allowed (421), a foreign browser origin (403),
 /// a form or text body on a JSON route (415) and a declared body over the cap (413). HEAD is answered
 /// wherever GET is: by the router, as GET without the body (`RouterOptions.autoGenerateHeadEndpoints`),
-/// and here on the event-stream routes with the stream's head alone (no query is started or read).
+/// and by ``StreamHeadMiddleware`` on the event-stream routes with the stream's head alone.
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = SiftRequestContext
     let metrics: SiftMetrics
     let routes: RouteTable
     var requestGuard: RequestGuard
-
-    /// Whether GET `route` answers with an event stream: HEAD gets its head without a query.
-    static func isStreamRoute(_ route: String) -> Bool {
-        route == "/v1/answer/stream" || (route.hasPrefix("/v1/queries/") && route.hasSuffix("/events"))
-    }
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -55,17 +50,6 @@ struct RequestMiddleware: RouterMiddleware {
             if error.status == .contentTooLarge { response.headers[.connection] = "close" }
             metrics.recordHTTPRequest(route: "refused", status: Int(error.status.code))
             return response
-        }
-        // HEAD: the router answers it from GET (`autoGenerateHeadEndpoints`), except on the event-stream
-        // routes, whose head is answered here without starting or reading a query.
-        if request.method == .head, let route = context.endpointPath, Self.isStreamRoute(route) {
-            metrics.recordHTTPRequest(route: route, status: 200)
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache",
-                    .requestID: context.requestID.rawValue,
-                ])
         }
         do {
             var response = try await next(request, context)
@@ -92,5 +76,31 @@ struct RequestMiddleware: RouterMiddleware {
         let length = response.body.contentLength
         response.body = ResponseBody()
         if let length { response.headers[.contentLength] = "\(length)" }
+    }
+}
+
+/// HEAD on the event-stream routes: the stream's head alone, without starting or reading a query (the
+/// router would run GET's handler for it). It sits after the key check, so that a HEAD needs the same
+/// key its GET does.
+struct StreamHeadMiddleware: RouterMiddleware {
+    typealias Context = SiftRequestContext
+
+    /// Whether GET `route` answers with an event stream: HEAD gets its head without a query.
+    static func isStreamRoute(_ route: String) -> Bool {
+        route == "/v1/answer/stream" || (route.hasPrefix("/v1/queries/") && route.hasSuffix("/events"))
+    }
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard request.method == .head, let route = context.endpointPath, Self.isStreamRoute(route) else {
+            return try await next(request, context)
+        }
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache",
+                .requestID: context.requestID.rawValue,
+            ])
     }
 }

@@ -72,6 +72,7 @@ public struct SiftRoutes: Sendable {
         router.middlewares.add(
             RequestMiddleware(metrics: metrics, routes: table, requestGuard: RequestGuard(configuration: configuration)))
         if let keyGate { router.middlewares.add(KeyAuthMiddleware(gate: keyGate)) }
+        router.middlewares.add(StreamHeadMiddleware())
         BrowserClient.addRoutes(to: router)
         router.get("/healthz") { _, context in
             Response.json(["status": "ok", "version": configuration.version], status: .ok, id: context.requestID)

@@ -16,8 +16,8 @@
 /// - percent-encoding is made uniform: hex digits uppercase; escapes of characters that
 ///   need none decoded (in the path everything but `/`, `?`, `#` and `%`; in the query
 ///   everything but `&`, `=`, `+`, `;`, `#` and `%`), so `Python_%28language%29` and
-///   `Python_(language)` meet; and spaces, controls, non-ASCII and ``"<>\^`{|}``
-///   encoded, so `Café` and `Caf%C3%A9` meet.
+///   `Python_(language)` meet; and spaces, controls, non-ASCII, ``"<>\^`{|}`` and a `%`
+///   that starts no escape encoded, so `Café` and `Caf%C3%A9` meet.
 ///
 /// Dropping `www.` merges the rare sites that serve different pages on both names; the
 /// path stays case-sensitive, and `index.html` is not dropped. Nothing here fails: input
@@ -255,7 +255,9 @@ private func normalizedEscapes(_ component: ArraySlice<UInt8>, keep: Set<UInt8>)
             i += 3
             continue
         }
-        if b != UInt8(ascii: "%"), mustEscape(b) { escape(b) } else { out.append(b) }
+        // A `%` that starts no escape is escaped itself (`%25`): left bare, it could form an escape with
+        // what a decoded escape after it becomes (`%%2%39` → `%%29`), and the key would change when read again.
+        if b == UInt8(ascii: "%") || mustEscape(b) { escape(b) } else { out.append(b) }
         i += 1
     }
     return out

@@ -76,6 +76,7 @@ struct ConnectionLevelTests {
         let table = RouteTable()
         router.middlewares.add(
             RequestMiddleware(metrics: metrics, routes: table, requestGuard: RequestGuard(configuration: configuration)))
+        router.middlewares.add(StreamHeadMiddleware())
         router.get("/hello") { _, _ in "hello" }
         router.post("/v1/answer") { request, _ in
             let body = try await request.body.collect(upTo: 1024)

@@ -242,6 +242,15 @@ struct KeyTests {
                     #expect(response.headers[HTTPField.Name("X-Request-Id")!] != nil)
                     #expect(String(buffer: response.body).contains(#""code":"unauthorized""#))
                 }
+                // HEAD on an event stream needs the key its GET does, and with it gets the stream's head.
+                try await client.execute(uri: "/v1/answer/stream?q=hello", method: .head) { #expect($0.status == .unauthorized) }
+                try await client.execute(uri: "/v1/answer/stream?q=hello", method: .head, headers: bearer(watcher)) {
+                    #expect($0.status == .forbidden)
+                }
+                try await client.execute(uri: "/v1/answer/stream?q=hello", method: .head, headers: bearer(bob)) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.contentType]?.hasPrefix("text/event-stream") == true)
+                }
                 try await client.execute(uri: "/v1/answer?q=hello&api_key=\(alice)", method: .post) { response in
                     #expect(response.status == .badRequest)
                     #expect(String(buffer: response.body).contains(#""code":"key_in_url""#))
