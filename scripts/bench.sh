@@ -171,6 +171,26 @@ if [[ ${BENCH_ONLY:-} == local ]]; then
   sleep 1
   record siftd_hold_2000 "$($BIN/sift-bench hold --port $PORT "${paths[@]}" --concurrency 2000 --pid $siftd_pid)"
   kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
+  # The blocking pool (SIFT_BLOCKING_THREADS) while the index is cold: the page cache is dropped before
+  # each run (root only; skipped otherwise), then 400 different questions, 50 at a time.
+  if sync && { echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then
+    python3 scripts/profile_questions.py --index "$STATE/kb.sqlite" --count 400 >"$out/cold-questions.txt"
+    cold_paths=()
+    while IFS= read -r q; do
+      cold_paths+=(--path "/v1/answer/stream?q=$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote_plus(sys.argv[1]))' "$q")")
+    done <"$out/cold-questions.txt"
+    for threads in 1 2 8; do
+      sync; echo 3 >/proc/sys/vm/drop_caches
+      SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$PORT" SIFT_LOG=text SIFT_LOG_LEVEL=warning SIFT_BLOCKING_THREADS=$threads \
+        $BIN/siftd >"$out/siftd-cold.log" 2>&1 &
+      siftd_pid=$!
+      wait_http "http://127.0.0.1:$PORT/readyz"
+      record "cold_threads_$threads" "$($BIN/sift-bench latency --port $PORT "${cold_paths[@]}" --concurrency 50 --requests 400 --warmup 0)"
+      kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
+    done
+  else
+    echo "bench: the page cache cannot be dropped here (not root): the cold-index runs are skipped" >&2
+  fi
   python3 scripts/bench_local.py "$results" docs/benchmarks.md
   echo "bench: wrote the local-path section of docs/benchmarks.md" >&2
   exit 0

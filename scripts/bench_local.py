@@ -67,6 +67,16 @@ def section(r):
     w(f"| RSS idle, index open | | {b['idle_rss']} MB | {idle['rss_mb']} MB (anonymous {idle['anon_mb']} MB) | < 40 MB |")
     w(f"| RSS with 2,000 streams open | | {b['hold_2000_rss']} MB | **{hold['rss_open_mb']} MB** ({hold['per_stream_kb']} KB a stream, {hold['failures']} failed) | < 100 MB |")
     w("")
+    cold = [(n, r[f"cold_threads_{n}"]) for n in (1, 2, 8) if f"cold_threads_{n}" in r]
+    if cold:
+        w("**The blocking pool while the index is cold** (`SIFT_BLOCKING_THREADS`; the page cache dropped before each run,")
+        w("then 400 different questions about the index's own documents, 50 at a time, each asked once):")
+        w("")
+        w("| blocking threads | first status p99 | first source p50 / p99 | whole answer p99 | answers per second | failed |")
+        w("|---|---|---|---|---|---|")
+        for n, c in cold:
+            w(f"| {n} | {c['first_status_p99_ms']} ms | {c['first_source_p50_ms']} / {c['first_source_p99_ms']} ms | {c['total_p99_ms']} ms | {c['answers_per_second']} | {c['failures']} |")
+        w("")
     w("With the CPU queue (`SIFT_QUERY_CONCURRENCY`, one per core), a query's first `status` is written before it")
     w("waits for its turn, so under 200 clients the first status no longer queues behind other queries' ranking and")
     w("synthesis; the whole answer still waits its turn, which is what the answers-per-second row pays for.")

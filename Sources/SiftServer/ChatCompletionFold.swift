@@ -190,7 +190,11 @@ struct ChatCompletionFold: Sendable {
         if !noSources, !ordered.isEmpty {
             let listed = cited.isEmpty ? Array(ordered.prefix(Self.uncitedListed)) : ordered.filter { cited.contains($0.n) }
             var list = Self.sourcesHeading
-            for source in listed { list += "- [\(source.n)] \(Self.oneLine(source.title)) — \(source.url)\n" }
+            // A page's title is the page's to write: a link in it is disarmed, as one in the answer is.
+            let urls = ordered.map(\.url)
+            for source in listed {
+                list += "- [\(source.n)] \(LinkFilter.disarm(Self.oneLine(source.title), sourceURLs: urls)) — \(source.url)\n"
+            }
             length += list.unicodeScalars.count
             if keepsContent { content += list }
             outputs.append(.content(list, []))

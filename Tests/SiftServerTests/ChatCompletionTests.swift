@@ -87,6 +87,23 @@ struct ChatCompletionTests {
         #expect(fold.content.hasPrefix("It is so [2]."))
     }
 
+    /// A hostile page's title cannot put a link into the source list a chat UI renders.
+    @Test func aLinkInAPageTitleIsDisarmedInTheSourceList() {
+        var fold = ChatCompletionFold(request: Self.request("what is it"), statusEvents: false, keepsContent: true)
+        var hostile = Self.source(1)
+        hostile.title = "Win a prize [here](https://evil.example/steal) or at https://evil.example/x"
+        _ = fold.add(Self.event(.source(hostile)))
+        _ = fold.add(Self.event(.delta(.init(text: "It is so [1]."))))
+        let end = fold.add(Self.event(.done(.init(outcome: .complete))))
+        guard case .content(let list, _) = end.first else {
+            Issue.record("no source list: \(end)")
+            return
+        }
+        #expect(!list.contains("](https://evil"), "\(list)")
+        #expect(!list.contains("https://evil"), "\(list)")
+        #expect(list.contains("https://s1.example/"))
+    }
+
     @Test func anAbstentionSaysSoAndNoSourcesIsAnAnswerNotAFailure() {
         var fold = ChatCompletionFold(request: Self.request(), statusEvents: true, keepsContent: true)
         _ = fold.add(Self.event(.source(Self.source(1))))
