@@ -18,6 +18,8 @@ PORT=${PROFILE_PORT:-18095}
 STATE=${SIFT_PROFILE_STATE_DIR:-$PWD/.build/bench-state}
 OUT=${PROFILE_OUT:-$PWD/.build/profile}
 mkdir -p "$STATE" "$OUT"
+# The commit profiled: this checkout's, marked when it has uncommitted changes.
+commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources Package.swift || echo "+dirty")
 command -v valgrind >/dev/null || { echo "profile: valgrind is missing (apt install valgrind)" >&2; exit 1; }
 
 swift build -c release --product siftd --scratch-path .build-profile \
@@ -58,6 +60,6 @@ kill $pid; wait $pid 2>/dev/null || true
 trap - EXIT
 
 files=$(ls -t "$OUT"/callgrind.out.* | head -n 2)
-args=(--answers "$QUESTIONS" --run "$OUT/run.json" --commit "$(git rev-parse --short HEAD)")
+args=(--answers "$QUESTIONS" --run "$OUT/run.json" --commit "$commit")
 [[ ${PROFILE_WRITE:-1} == 1 ]] && args+=(--doc docs/benchmarks.md)
 python3 scripts/profile_report.py "${args[@]}" $files
