@@ -108,7 +108,7 @@ print(json.dumps({"load": sys.argv[6], "warmup_answers": int(sys.argv[7]), "answ
     "peak_rss_mb": round(max(samples + [end["rss_mb"], warm["rss_mb"]]), 1)}))
 ' "$idle" "$warm" "$end" "$(cat "$out/soak-run.json")" "$( [[ -s $out/soak-rss.txt ]] && echo "$out/soak-rss.txt")" "$load" "$warmup" "$answers" "$concurrency")"
 
-  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$port" SIFT_LOG=text SIFT_LOG_LEVEL=warning SIFT_MAX_STREAMS=4096 \
+  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$port" SIFT_LOG=text SIFT_LOG_LEVEL=warning SIFT_MAX_STREAMS=4096 SIFT_QUERY_QUEUE=4096 \
     SIFT_DEBUG_DELTA_DELAY_MS=600000 $BIN/siftd >"$out/hold-siftd.log" 2>&1 &
   pid=$!
   wait_http "http://127.0.0.1:$port/readyz"
@@ -157,14 +157,14 @@ if [[ ${BENCH_ONLY:-} == local ]]; then
   record siftd_refusals "{\"queue_full\": $(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^sift_queries_refused_total\{reason="queue_full"\}/ {print $2}')}"
   kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
 
-  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$PORT" SIFT_LOG=text SIFT_LOG_LEVEL=warning SIFT_MAX_STREAMS=4096 \
+  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$PORT" SIFT_LOG=text SIFT_LOG_LEVEL=warning SIFT_MAX_STREAMS=4096 SIFT_QUERY_QUEUE=4096 \
     SIFT_DEBUG_DELTA_DELAY_MS=600000 $BIN/siftd >"$out/siftd-hold.log" 2>&1 &
   siftd_pid=$!
   wait_http "http://127.0.0.1:$PORT/readyz"
   sleep 1
   open200 siftd_open200 $PORT $siftd_pid "${paths[1]}" "${paths[@]}"
   kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
-  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$PORT" SIFT_LOG=text SIFT_LOG_LEVEL=warning SIFT_MAX_STREAMS=4096 \
+  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$PORT" SIFT_LOG=text SIFT_LOG_LEVEL=warning SIFT_MAX_STREAMS=4096 SIFT_QUERY_QUEUE=4096 \
     SIFT_DEBUG_DELTA_DELAY_MS=600000 $BIN/siftd >"$out/siftd-hold.log" 2>&1 &
   siftd_pid=$!
   wait_http "http://127.0.0.1:$PORT/readyz"
@@ -249,8 +249,10 @@ record siftd_after_load "$(memory $siftd_pid)"
 record chat_first_content "$(python3 scripts/bench_chat.py --port $PORT)"
 kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
 
-# 4. RSS with streams held open (answers paused after their first word).
-start_siftd env SIFT_DEBUG_DELTA_DELAY_MS=600000
+# 4. RSS with streams held open (answers paused after their first word). Streams are opened 100 at a
+# time, faster than 2 cores analyze and search them, so the CPU queue may hold more than its 256
+# default while they start: SIFT_QUERY_QUEUE is raised, as an operator holding this many would.
+start_siftd env SIFT_DEBUG_DELTA_DELAY_MS=600000 SIFT_QUERY_QUEUE=4096
 for n in 1 100 1000; do
   record "siftd_hold_$n" "$($BIN/sift-bench hold --port $PORT "${paths[@]}" --concurrency $n --pid $siftd_pid)"
 done

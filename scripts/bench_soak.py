@@ -47,7 +47,7 @@ def section(soak, hold):
     w(f"| whole answer p50 / p99 | {r['total_p50_ms']} / {r['total_p99_ms']} ms | |")
     w("")
     w(f"**Hold.** {hold['streams']:,} SSE streams open at once (`sift-bench hold --concurrency 2000`, opened 100 at a")
-    w("time), siftd run with `SIFT_MAX_STREAMS=4096`, `ulimit -n 65536` and `SIFT_DEBUG_DELTA_DELAY_MS=600000`, so that")
+    w("time), siftd run with `SIFT_MAX_STREAMS=4096`, `SIFT_QUERY_QUEUE=4096`, `ulimit -n 65536` and `SIFT_DEBUG_DELTA_DELAY_MS=600000`, so that")
     w("every answer stays open after its first events, with the query analyzed, searched and ranked.")
     w("")
     w("| figure | value | goal |")
