@@ -11,8 +11,9 @@ import datetime
 import json
 import os
 import re
-import subprocess
 import sys
+
+from bench_soak import commit, cpu_model  # scripts/bench_soak.py
 
 # Before issue 16: `make bench` at f5a779a on 2026-11-25, the same machine (the page's sections
 # "Latency to the first events", "Throughput", "Memory" as they were then), and the 2,000-stream
@@ -25,21 +26,6 @@ BEFORE = {
     "c1_status_p99": 5.698, "failed_c200": "0 of 10000",
     "idle_rss": 35.6, "hold_2000_rss": 284.9,
 }
-
-
-def commit():
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return "?"
-
-
-def cpu_model():
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return "?"
 
 
 def section(r):
