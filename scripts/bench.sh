@@ -154,7 +154,8 @@ if [[ ${BENCH_ONLY:-} == local ]]; then
   record siftd_latency_c1 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 1 --requests 2000)"
   record siftd_latency_c200 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 200 --requests 10000)"
   record siftd_throughput_c4 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 4 --requests 4000)"
-  record siftd_refusals "{\"queue_full\": $(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^sift_queries_refused_total\{reason="queue_full"\}/ {print $2}')}"
+  refused=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^sift_queries_refused_total\{reason="queue_full"\}/ {print $2}')
+  record siftd_refusals "{\"queue_full\": ${refused:-null}}"
   kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
 
   # Answers paused after their first events, so streams stay open; each run on a fresh siftd.

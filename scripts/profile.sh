@@ -47,19 +47,20 @@ for _ in $(seq 1 1200); do
   sleep 0.5
 done
 curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null || { echo "profile: siftd under valgrind never became ready" >&2; exit 1; }
-vgpid=$(pgrep -f -n "callgrind.*$PROFILED" || echo $pid)
 
 .build/release/sift-bench latency --port "$PORT" "${paths[@]}" --concurrency 1 --requests "$WARMUP" --warmup 0 >/dev/null
-callgrind_control -i on "$vgpid" >/dev/null
+callgrind_control -i on "$pid" >/dev/null
 start=$(date +%s)
 .build/release/sift-bench latency --port "$PORT" "${paths[@]}" --concurrency 1 --requests "$QUESTIONS" --warmup 0 >"$OUT/run.json"
-callgrind_control -i off "$vgpid" >/dev/null
-callgrind_control -d "$vgpid" >/dev/null
+callgrind_control -i off "$pid" >/dev/null
+callgrind_control -d "$pid" >/dev/null
 echo "profile: $QUESTIONS answers counted in $(( $(date +%s) - start )) s" >&2
-kill $pid; wait $pid 2>/dev/null || true
+kill $pid 2>/dev/null || true
+wait $pid 2>/dev/null || true
 trap - EXIT
 
-files=$(ls -t "$OUT"/callgrind.out.* | head -n 2)
+# The dump made above, and the one valgrind writes at exit (nothing counted after the dump).
+files=("$OUT"/callgrind.out.$pid*)
 args=(--answers "$QUESTIONS" --run "$OUT/run.json" --commit "$commit")
 [[ ${PROFILE_WRITE:-1} == 1 ]] && args+=(--doc docs/benchmarks.md)
-python3 scripts/profile_report.py "${args[@]}" $files
+python3 scripts/profile_report.py "${args[@]}" "${files[@]}"

@@ -78,7 +78,7 @@ def measure(files, answers):
         best = functions_max(rows)
         for name, _, roots in STAGES:
             for root in roots:
-                if root.startswith("+"):  # every function of a type: their inclusive counts, outermost only
+                if root.startswith("+"):  # every function of a type: their inclusive counts (a call of one by another counts twice: an upper bound)
                     prefix = root[1:]
                     stages[name] += sum(c for f, c in best.items() if prefix in f and not f.startswith(("closure", "partial apply")))
                 else:  # alternatives: the outermost one found
@@ -123,10 +123,13 @@ def render(result, baseline, commit, run):
         label = "**total**" if name == "total" else f"{name}: {describe[name]}"
         if baseline:
             before = baseline["total"] if name == "total" else baseline["stages"].get(name, 0)
-            change = f"{before / now:.1f}× fewer" if now and before >= now else (f"{now / before:.1f}× more" if before else "")
+            if not now or not before:
+                change = ""
+            else:
+                change = f"{before / now:.2f}× fewer" if before >= now else f"{now / before:.2f}× more"
             lines.append(f"| {label} | {m(before)} | {m(now)} | {change} |")
         else:
-            lines.append(f"| {label} | {m(now)} | {100 * now / result['total']:.0f}% |")
+            lines.append(f"| {label} | {m(now)} | {100 * now / max(1, result['total']):.0f}% |")
     lines.append("")
     lines.append(f"Answers per second under callgrind (for scale only): {run.get('answers_per_second', 0)}; failed streams: {run.get('failures', 0)}.")
     lines.append("")

@@ -114,6 +114,9 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         } catch {
             outcome = .cancelled
         }
+        // The answer is written: the turn goes to the next query before the last events, whose recording may
+        // wait on a shared store (a session's turn is stored with `done`).
+        Admission.ticket?.leave()
         if outcome != .cancelled {
             await run.send(.metrics(run.metrics()))
         }
@@ -164,9 +167,12 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             providers.append(EarlierTurnProvider(turn: previous))
         }
         let gathered: [GatheredSource]
-        if let ticket = Admission.ticket, providers.contains(where: \.isRemote) {
-            // Web searches and page reads wait on the network: out of the slot meanwhile, then back
-            // ahead of new queries. A failure ends the query without taking a slot again.
+        let waitsOnNetwork =
+            providers.contains(where: \.isRemote) || (fetcher != nil && providers.contains { $0 is EarlierTurnProvider })
+        if let ticket = Admission.ticket, waitsOnNetwork {
+            // Web searches and page reads (a follow-up's earlier web sources included) wait on the network: out
+            // of the slot meanwhile, then back ahead of new queries. A failure ends the query without taking a
+            // slot again.
             ticket.leave()
             gathered = try await gather(analyzed, providers: providers, run: &run, logger: logger)
             try await ticket.enter(resuming: true)

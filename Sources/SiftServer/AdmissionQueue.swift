@@ -50,7 +50,9 @@ public final class AdmissionQueue: Sendable {
         var reserved = 0
         var running = 0
         var nextNumber = 0
-        /// A moving average of how long a slot is held, for `Retry-After`.
+        /// How long each ticket has held a slot so far (a web query holds one twice).
+        var held: [Int: Duration] = [:]
+        /// A moving average of how long a query holds a slot in all, for `Retry-After`.
         var meanHold: Duration = .milliseconds(5)
 
         var waiting: Int { reserved + resuming.count + new.count }
@@ -66,7 +68,7 @@ public final class AdmissionQueue: Sendable {
 
     public init(concurrency: Int, queueLimit: Int, metrics: SiftMetrics?) {
         self.concurrency = max(1, concurrency)
-        self.queueLimit = max(0, queueLimit)
+        self.queueLimit = max(1, queueLimit)
         self.metrics = metrics
         metrics?.recordAdmissionLimits(concurrency: self.concurrency, queue: self.queueLimit)
     }
@@ -75,6 +77,8 @@ public final class AdmissionQueue: Sendable {
     public var running: Int { state.withLock { $0.running } }
     /// Queries admitted and waiting for a slot now.
     public var waiting: Int { state.withLock { $0.waiting } }
+    /// Queries that asked for a slot and wait in line for it now (``waiting`` less those that have not asked yet).
+    var inLine: Int { state.withLock { $0.resuming.count + $0.new.count } }
 
     /// Admits a query into the queue, or refuses it (`overloaded`, with the seconds to wait) when
     /// `queueLimit` queries are already waiting.
@@ -109,7 +113,7 @@ public final class AdmissionQueue: Sendable {
     /// its length over the slots, at the recent pace of a slot.
     private func refusal(_ state: State) -> QueryError? {
         guard state.waiting >= queueLimit else { return nil }
-        let ahead = Double(state.waiting) / Double(concurrency)
+        let ahead = Double(state.waiting) / Double(max(1, concurrency))
         let seconds = (ahead * (state.meanHold / .seconds(1))).rounded(.up)
         return QueryError.queueFull(waiting: state.waiting, retryAfter: Int(min(30, max(1, seconds))))
     }
@@ -123,7 +127,12 @@ public final class AdmissionQueue: Sendable {
             case .reserved:
                 state.reserved -= 1
             case .outside: break
-            case .waiting, nil: return nil
+            case .waiting:
+                // One task per ticket: it cannot ask while it already waits.
+                assertionFailure("a ticket asked for a slot while waiting for one")
+                return nil
+            case nil:
+                return nil  // finished: the query is over
             }
             let ahead = resuming ? state.resuming.count : state.resuming.count + state.new.count
             if state.running < concurrency, ahead == 0 {
@@ -137,7 +146,8 @@ public final class AdmissionQueue: Sendable {
         }
         switch entered {
         case nil:
-            return
+            // Never a way past the limit: a ticket that cannot wait (finished) gets no slot.
+            throw CancellationError()
         case true?:
             metrics?.recordAdmissionWait(.zero)
             publish()
@@ -185,8 +195,7 @@ public final class AdmissionQueue: Sendable {
         let next = state.withLock { state -> CheckedContinuation<Void, any Error>?? in
             guard case .holding(let since) = state.places[number] else { return nil }
             state.places[number] = .outside
-            let held = since.duration(to: clock.now)
-            state.meanHold = (state.meanHold * 7 + held) / 8
+            state.held[number, default: .zero] += since.duration(to: clock.now)
             state.running -= 1
             return Self.handOver(&state, now: clock.now, concurrency: concurrency)
         }
@@ -195,8 +204,12 @@ public final class AdmissionQueue: Sendable {
     }
 
     private func finish(_ number: Int) {
-        let next = state.withLock { state -> CheckedContinuation<Void, any Error>?? in
+        let (next, cancelled) = state.withLock {
+            state -> (CheckedContinuation<Void, any Error>??, CheckedContinuation<Void, any Error>?) in
             let place = state.places.removeValue(forKey: number)
+            var held = state.held.removeValue(forKey: number) ?? .zero
+            var next: CheckedContinuation<Void, any Error>?? = nil
+            var cancelled: CheckedContinuation<Void, any Error>?
             switch place {
             case .reserved:
                 state.reserved -= 1
@@ -204,17 +217,18 @@ public final class AdmissionQueue: Sendable {
                 state.resuming.removeAll { $0 == number }
                 state.new.removeAll { $0 == number }
                 // Not reached by a pipeline (its task waits in `enter`), but a ticket is never left in line.
-                continuation?.resume(throwing: CancellationError())
+                cancelled = continuation
             case .holding(let since):
                 state.running -= 1
-                let held = since.duration(to: clock.now)
-                state.meanHold = (state.meanHold * 7 + held) / 8
-                return Self.handOver(&state, now: clock.now, concurrency: concurrency)
+                held += since.duration(to: clock.now)
+                next = Self.handOver(&state, now: clock.now, concurrency: concurrency)
             case .outside, nil:
                 break
             }
-            return nil
+            if held > .zero { state.meanHold = (state.meanHold * 7 + held) / 8 }
+            return (next, cancelled)
         }
+        cancelled?.resume(throwing: CancellationError())
         if let next { next?.resume() }
         publish()
     }
@@ -225,18 +239,21 @@ public final class AdmissionQueue: Sendable {
         _ state: inout State, now: ContinuousClock.Instant, concurrency: Int
     ) -> CheckedContinuation<Void, any Error>?? {
         guard state.running < concurrency else { return nil }
-        let number: Int
-        if !state.resuming.isEmpty {
-            number = state.resuming.removeFirst()
-        } else if !state.new.isEmpty {
-            number = state.new.removeFirst()
-        } else {
-            return nil
+        while true {
+            let number: Int
+            if !state.resuming.isEmpty {
+                number = state.resuming.removeFirst()
+            } else if !state.new.isEmpty {
+                number = state.new.removeFirst()
+            } else {
+                return nil
+            }
+            // Every number in line is waiting; were one not, the next is tried, so no slot is left free.
+            guard case .waiting(_, _, let continuation) = state.places[number] else { continue }
+            state.running += 1
+            state.places[number] = .holding(since: now)
+            return .some(continuation)
         }
-        guard case .waiting(_, _, let continuation) = state.places[number] else { return nil }
-        state.running += 1
-        state.places[number] = .holding(since: now)
-        return .some(continuation)
     }
 
     private func publish() {

@@ -54,6 +54,8 @@ struct RequestMiddleware: RouterMiddleware {
         do {
             var response = try await next(request, context)
             if response.headers[.requestID] == nil { response.headers[.requestID] = context.requestID.rawValue }
+            // A refusal on the way (a key's 401, 403 or 429) has a JSON body; a HEAD answer has none.
+            if request.method == .head, response.body.contentLength != 0 { Self.dropBody(&response) }
             if response.status == .contentTooLarge { response.headers[.connection] = "close" }
             metrics.recordHTTPRequest(route: context.endpointPath ?? "unmatched", status: Int(response.status.code))
             return response

@@ -143,6 +143,9 @@ enum SentenceForm {
 
     /// Brackets or quotes that do not pair up.
     static func isUnbalanced(_ text: some StringProtocol) -> Bool {
+        // No bracket or quote byte (curly quotes start with 0xE2): nothing to count, so nothing unbalanced.
+        let marks: [UInt8] = [0x28, 0x29, 0x5B, 0x5D, 0x22, 0xE2]
+        guard text.utf8.contains(where: marks.contains) else { return false }
         var round = 0
         var square = 0
         var straightQuotes = 0

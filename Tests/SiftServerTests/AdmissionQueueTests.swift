@@ -31,15 +31,15 @@ struct AdmissionQueueTests {
                     try await c.enter(resuming: false)
                     order.append("c")
                 }
-                try? await ResumableQueryTests.poll { queue.waiting == 1 }  // c is in line before d
+                try? await ResumableQueryTests.poll { queue.inLine == 1 }  // c is in line before d asks
                 group.addTask {
                     try await d.enter(resuming: false)
                     order.append("d")
                 }
             }
         }
-        try await ResumableQueryTests.poll { queue.waiting == 2 }
-        #expect(order.all.isEmpty)
+        try await ResumableQueryTests.poll { queue.inLine == 2 }
+        #expect(order.all.isEmpty && queue.waiting == 2)
         a.finish()
         try await ResumableQueryTests.poll { order.all == ["c"] }
         #expect(queue.running == 2)
@@ -58,9 +58,9 @@ struct AdmissionQueueTests {
         try await holder.enter(resuming: false)
         let order = Order()
         async let newEntered: Void = { try await new.enter(resuming: false); order.append("new") }()
-        try await ResumableQueryTests.poll { queue.waiting == 1 }
+        try await ResumableQueryTests.poll { queue.inLine == 1 }
         async let backEntered: Void = { try await back.enter(resuming: true); order.append("back") }()
-        try await ResumableQueryTests.poll { queue.waiting == 2 }
+        try await ResumableQueryTests.poll { queue.inLine == 2 }
         holder.finish()
         try await backEntered
         #expect(order.all == ["back"])
@@ -89,12 +89,20 @@ struct AdmissionQueueTests {
         #expect(queue.waiting == 0)
     }
 
+    @Test func aFinishedTicketGetsNoSlot() async throws {
+        let queue = AdmissionQueue(concurrency: 1, queueLimit: 10, metrics: nil)
+        let ticket = try queue.admit()
+        ticket.finish()
+        await #expect(throws: CancellationError.self) { try await ticket.enter(resuming: false) }
+        #expect(queue.running == 0 && queue.waiting == 0)
+    }
+
     @Test func aCancelledWaiterLeavesTheLineAndHoldsNothing() async throws {
         let queue = AdmissionQueue(concurrency: 1, queueLimit: 10, metrics: nil)
         let holder = try queue.admit(), waiter = try queue.admit()
         try await holder.enter(resuming: false)
         let waiting = Task { try await waiter.enter(resuming: false) }
-        try await ResumableQueryTests.poll { queue.waiting == 1 }
+        try await ResumableQueryTests.poll { queue.inLine == 1 }
         waiting.cancel()
         await #expect(throws: CancellationError.self) { try await waiting.value }
         #expect(queue.waiting == 0)
@@ -188,7 +196,9 @@ struct AdmissionQueueTests {
         let slowEvents = Order(), quickEvents = Order()
         let slow = try queue.admit(), quick = try queue.admit()
         let slowTask = Task { await run(slowed, ticket: slow, into: slowEvents) }
-        try await ResumableQueryTests.poll { slowEvents.all.contains("ranked") && queue.running == 0 }
+        // A real pipeline under the whole suite's load (the knowledge-base suites hold the cooperative threads
+        // for seconds at a time): a generous limit, which a passing run never comes near.
+        try await ResumableQueryTests.poll(within: .seconds(60)) { slowEvents.all.contains("ranked") && queue.running == 0 }
         let outcome = await run(pipeline(GatedProvider(name: "kb", isRemote: false, gate: open)), ticket: quick, into: quickEvents)
         #expect(outcome == .complete)
         slowTask.cancel()

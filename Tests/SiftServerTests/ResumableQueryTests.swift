@@ -70,10 +70,10 @@ struct ResumableQueryTests {
     struct DeltaText: Decodable { var text: String }
 
     /// Waits (yielding) until `condition` holds; the tests' only way of waiting for another task.
-    static func poll(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
+    static func poll(within limit: Duration = .seconds(10), _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + limit
         while !condition() {
-            try #require(ContinuousClock.now < deadline, "condition not reached in 10 s")
+            try #require(ContinuousClock.now < deadline, "condition not reached in \(limit)")
             try await Task.sleep(for: .milliseconds(1))
         }
     }

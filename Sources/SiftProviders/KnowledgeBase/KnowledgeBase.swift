@@ -303,15 +303,28 @@ public final class KnowledgeBase: Sendable {
         }
         let focusKey = focus.map { normalizedTitle($0) }
         let singleTerm = terms.count == 1 ? terms[0] : nil
-        var matches: [Match] = []
+        // Every document is scored; only the `limit` best are made into matches (their passages and snippet).
+        struct Scored {
+            var rows: [ReaderConnection.Row]
+            var score: Double
+            var title: String
+            var asked: Bool
+        }
+        var scored: [Scored] = []
         for document in order {
             guard let rows = grouped[document], let best = rows.first else { continue }
-            let bestScore = -best.bm25
-            var score = bestScore
+            var score = -best.bm25
             for row in rows.dropFirst() { score += -row.bm25 * 0.05 }
             let title = normalizedTitle(best.title)
             let asked = (focusKey.map { !$0.isEmpty && title == $0 } ?? false) || title == singleTerm
             if asked { score *= 1.6 }
+            scored.append(Scored(rows: rows, score: score, title: title, asked: asked))
+        }
+        scored.sort { $0.score > $1.score }
+        return scored.prefix(limit).map { document in
+            let rows = document.rows
+            let best = rows[0]
+            let bestScore = -best.bm25
             var passages = rows
             if best.isEntry {
                 let near = rows.filter { -$0.bm25 >= bestScore * 0.8 }.sorted { $0.passage < $1.passage }
@@ -321,17 +334,14 @@ public final class KnowledgeBase: Sendable {
             let texts = passages.prefix(5).map { row in
                 Self.unlabelingContinuation(row.text, previousStart: row.previousStart, url: row.url)
             }
-            matches.append(
-                Match(
-                    url: best.url, title: best.title, collection: best.collection, score: score,
-                    passages: texts,
-                    snippet: KnowledgeBaseDocument.shorten(texts[0], to: 300),
-                    opening: asked && best.isEntry ? (best.firstPassage, best.passageCount) : nil,
-                    introduction: !best.isEntry && Self.titleNames(title, focusKey)
-                        ? (best.firstPassage, best.passageCount) : nil))
+            return Match(
+                url: best.url, title: best.title, collection: best.collection, score: document.score,
+                passages: texts,
+                snippet: KnowledgeBaseDocument.shorten(texts[0], to: 300),
+                opening: document.asked && best.isEntry ? (best.firstPassage, best.passageCount) : nil,
+                introduction: !best.isEntry && Self.titleNames(document.title, focusKey)
+                    ? (best.firstPassage, best.passageCount) : nil)
         }
-        matches.sort { $0.score > $1.score }
-        return Array(matches.prefix(limit))
     }
 
     /// URL prefix of FOLDOC entries, whose later paragraphs continue the definition rather than
