@@ -2,6 +2,22 @@
 enum TextNormalization {
     /// `text` trimmed, with every run of white space (including newlines) folded to one space.
     static func foldWhitespace(_ text: some StringProtocol) -> String {
+        // ASCII without a carriage return: byte by byte, each byte being the character it is.
+        if text.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(text.utf8.count)
+            var pendingSpace = false
+            for byte in text.utf8 {
+                if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
+                    pendingSpace = !bytes.isEmpty
+                } else {
+                    if pendingSpace { bytes.append(0x20) }
+                    pendingSpace = false
+                    bytes.append(byte)
+                }
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
         var result = ""
         result.reserveCapacity(text.utf8.count)
         var pendingSpace = false

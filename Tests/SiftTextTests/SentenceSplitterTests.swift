@@ -63,4 +63,68 @@ struct SentenceSplitterTests {
             }
         }
     }
+
+    /// ASCII bytes read as the characters they are: every property the splitter asks, for every ASCII value.
+    @Test func anASCIIByteHasItsCharactersProperties() {
+        for value in UInt8(0)..<0x80 {
+            let character = Character(Unicode.Scalar(value))
+            #expect(value.isNewline == character.isNewline, "\(value)")
+            #expect(value.isWhitespace == character.isWhitespace, "\(value)")
+            #expect(value.isLowercase == character.isLowercase, "\(value)")
+            #expect(value.isUppercase == character.isUppercase, "\(value)")
+            #expect(value.isNumber == character.isNumber, "\(value)")
+            #expect(value.isLetter == character.isLetter, "\(value)")
+            #expect(value.isPunctuation == character.isPunctuation, "\(value)")
+            #expect(value.isSentenceEnd == character.isSentenceEnd, "\(value)")
+            #expect(value.isTerminator == character.isTerminator, "\(value)")
+            #expect(value.isCloser == character.isCloser, "\(value)")
+            #expect(value.isOpener == character.isOpener, "\(value)")
+            #expect(value.isWordFence == character.isWordFence, "\(value)")
+            #expect(value.isPeriod == character.isPeriod, "\(value)")
+        }
+    }
+
+    /// The byte-wise split of ASCII text is the character-wise one, on random text made of what matters to it.
+    @Test func bytesAndCharactersSplitAlike() {
+        let pieces = [
+            "Dr.", "e.g.", "No.", "5", "J.", "R.", "Tolkien", "it", "The", "end.", "?", "!", "...", ".", "\"", "'", ")", "(",
+            "[", "]", "3.14", "node.js", "A.B.", "approx.", " ", "  ", "\n", "\n\n", "\t", "\n \n", "etc.", "U.S.", "Yes!", "x",
+            "$", "+", "~", "_", "--", "#", "@", ":", ";", "Mr", "ph.d.", "jan.", "12",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let text = (0..<Int.random(in: 0...30, using: &generator))
+                .map { _ in pieces.randomElement(using: &generator)! }
+                .joined(separator: Bool.random(using: &generator) ? " " : "")
+            for limit in [1, 2, 3, Int.max] {
+                #expect(
+                    splitter.split(Array(text.utf8), limit: limit) == splitter.split(Array(text), limit: limit),
+                    "\(text.debugDescription) limit \(limit)")
+            }
+        }
+    }
+
+    /// Whitespace folding, byte-wise for ASCII, against the character-wise way on random ASCII text.
+    @Test func asciiWhitespaceFoldsAsCharactersDo() {
+        func reference(_ text: String) -> String {
+            var result = ""
+            var pendingSpace = false
+            for c in text {
+                if c.isWhitespace {
+                    pendingSpace = !result.isEmpty
+                } else {
+                    if pendingSpace { result.append(" ") }
+                    pendingSpace = false
+                    result.append(c)
+                }
+            }
+            return result
+        }
+        let alphabet = Array("ab. \t\n\u{0B}\u{0C}\r\r\nZ9é")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let text = String((0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+            #expect(TextNormalization.foldWhitespace(text) == reference(text), "\(text.debugDescription)")
+        }
+    }
 }
