@@ -132,11 +132,33 @@ enum SentenceForm {
     /// Whether a sentence has at least three words of prose outside addresses and parentheses;
     /// "(ftp://nic.stolaf.edu/pub/mutex/MuTeX.tar.Z)." has none.
     static func isProse(_ sentence: some StringProtocol) -> Bool {
+        let plain = withoutParentheticals(sentence)
+        if TextNormalization.isPlainASCII(plain) {
+            // Byte by byte, each byte the character it is: words between spaces, a letter among them.
+            var prose = 0
+            for word in plain.utf8.split(separator: 0x20) {
+                let letters = word.contains { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }
+                guard letters, !word.starts(with: "www.".utf8), !Self.holdsScheme(word) else { continue }
+                prose += 1
+                if prose == 3 { return true }
+            }
+            return false
+        }
         var prose = 0
-        for word in withoutParentheticals(sentence).split(separator: " ")
+        for word in plain.split(separator: " ")
         where !word.contains("://") && !word.hasPrefix("www.") && word.contains(where: \.isLetter) {
             prose += 1
             if prose == 3 { return true }
+        }
+        return false
+    }
+
+    /// Whether ASCII `word` holds `://`.
+    private static func holdsScheme(_ word: Substring.UTF8View.SubSequence) -> Bool {
+        var index = word.startIndex
+        while index < word.endIndex {
+            if word[index] == UInt8(ascii: ":"), word[index...].starts(with: "://".utf8) { return true }
+            index = word.index(after: index)
         }
         return false
     }
@@ -499,8 +521,7 @@ enum SentenceForm {
                     text: DictionaryEntry.clip(stripBullet($0), maxWords: 60), dictionary: false, entry: true)
             }
         }
-        let blocks = text.split(whereSeparator: \.isNewline).map { String(TextNormalization.trim($0)) }
-            .filter { !$0.isEmpty }
+        let blocks = TextNormalization.lines(text)
         var result: [PassageSentence] = []
         OptionDescription.forEachJoined(blocks) { block in
             for sentence in splitter.sentences(in: block, limit: limit - result.count) {

@@ -35,7 +35,7 @@ public struct SentenceSplitter: Sendable {
     /// split byte by byte, which gives the same sentences without segmenting it into characters.
     public func sentences(in text: some StringProtocol, limit: Int = .max) -> [String] {
         guard limit > 0 else { return [] }
-        if text.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) {
+        if TextNormalization.isPlainASCII(text) {
             return split(Array(text.utf8), limit: limit)
         }
         return split(Array(text), limit: limit)

@@ -3,7 +3,7 @@ enum TextNormalization {
     /// `text` trimmed, with every run of white space (including newlines) folded to one space.
     static func foldWhitespace(_ text: some StringProtocol) -> String {
         // ASCII without a carriage return: byte by byte, each byte being the character it is.
-        if text.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) {
+        if isPlainASCII(text) {
             var bytes: [UInt8] = []
             bytes.reserveCapacity(text.utf8.count)
             var pendingSpace = false
@@ -31,6 +31,27 @@ enum TextNormalization {
             }
         }
         return result
+    }
+
+    /// Whether `text` is ASCII without a carriage return: then each byte is one `Character`, the one it
+    /// spells (a carriage return pairs with a following newline into one), and byte-wise work is exact.
+    static func isPlainASCII(_ text: some StringProtocol) -> Bool {
+        text.utf8.allSatisfy { $0 < 0x80 && $0 != 0x0D }
+    }
+
+    /// The lines of `text`, trimmed, without empty ones.
+    static func lines(_ text: String) -> [String] {
+        guard isPlainASCII(text) else {
+            return text.split(whereSeparator: \.isNewline).map { String(trim($0)) }.filter { !$0.isEmpty }
+        }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
+        var lines: [String] = []
+        for line in text.utf8.split(whereSeparator: { $0 >= 0x0A && $0 <= 0x0D }) {
+            guard let first = line.firstIndex(where: { !isSpace($0) }), let last = line.lastIndex(where: { !isSpace($0) })
+            else { continue }
+            lines.append(String(decoding: line[first...last], as: UTF8.self))
+        }
+        return lines
     }
 
     /// `text` without leading and trailing white space.

@@ -127,4 +127,24 @@ struct SentenceSplitterTests {
             #expect(TextNormalization.foldWhitespace(text) == reference(text), "\(text.debugDescription)")
         }
     }
+
+    /// Lines and prose words, byte-wise for ASCII, against the character-wise way on random ASCII text.
+    @Test func asciiLinesAndProseReadAsCharactersDo() {
+        func referenceLines(_ text: String) -> [String] {
+            text.split(whereSeparator: \.isNewline).map { String(TextNormalization.trim($0)) }.filter { !$0.isEmpty }
+        }
+        func referenceProse(_ sentence: String) -> Bool {
+            SentenceForm.withoutParentheticals(sentence).split(separator: " ").filter { word in
+                !word.contains("://") && !word.hasPrefix("www.") && word.contains(where: \.isLetter)
+            }.count >= 3
+        }
+        let pieces = ["a", "word", "www.x", "http://a", "a:/b", ":// ", "(AB)", "(note)", "9", "_", " ", "  ", "\n", "\t", "\u{0B}", "é", "\r\n", "x.y", "@"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let text = (0..<Int.random(in: 0...14, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }
+                .joined(separator: Bool.random(using: &generator) ? " " : "")
+            #expect(TextNormalization.lines(text) == referenceLines(text), "\(text.debugDescription)")
+            #expect(SentenceForm.isProse(text) == referenceProse(text), "\(text.debugDescription)")
+        }
+    }
 }
