@@ -18,6 +18,11 @@ enum TextNormalization {
             }
             return String(decoding: bytes, as: UTF8.self)
         }
+        return foldWhitespaceByCharacter(text)
+    }
+
+    /// ``foldWhitespace(_:)`` character by character, for any text.
+    static func foldWhitespaceByCharacter(_ text: some StringProtocol) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count)
         var pendingSpace = false

@@ -17,6 +17,12 @@ struct AdmissionQueueTests {
         var all: [String] { names.withLock { $0 } }
     }
 
+    /// Waits for `condition`, up to a minute: the whole suite runs beside this one, and its knowledge-base
+    /// suites hold the cooperative threads for seconds at a time. A passing run never comes near the limit.
+    static func poll(_ condition: () -> Bool) async throws {
+        try await ResumableQueryTests.poll(within: .seconds(60), condition)
+    }
+
     @Test func freeSlotsAreTakenWithoutWaitingAndTheRestWaitInOrder() async throws {
         let queue = AdmissionQueue(concurrency: 2, queueLimit: 10, metrics: nil)
         let a = try queue.admit(), b = try queue.admit(), c = try queue.admit(), d = try queue.admit()
@@ -31,20 +37,20 @@ struct AdmissionQueueTests {
                     try await c.enter(resuming: false)
                     order.append("c")
                 }
-                try? await ResumableQueryTests.poll { queue.inLine == 1 }  // c is in line before d asks
+                try? await Self.poll { queue.inLine == 1 }  // c is in line before d asks
                 group.addTask {
                     try await d.enter(resuming: false)
                     order.append("d")
                 }
             }
         }
-        try await ResumableQueryTests.poll { queue.inLine == 2 }
+        try await Self.poll { queue.inLine == 2 }
         #expect(order.all.isEmpty && queue.waiting == 2)
         a.finish()
-        try await ResumableQueryTests.poll { order.all == ["c"] }
+        try await Self.poll { order.all == ["c"] }
         #expect(queue.running == 2)
         b.leave()
-        try await ResumableQueryTests.poll { order.all == ["c", "d"] }
+        try await Self.poll { order.all == ["c", "d"] }
         await waiters.value
         for ticket in [b, c, d] { ticket.finish() }
         #expect(queue.running == 0 && queue.waiting == 0)
@@ -58,9 +64,9 @@ struct AdmissionQueueTests {
         try await holder.enter(resuming: false)
         let order = Order()
         async let newEntered: Void = { try await new.enter(resuming: false); order.append("new") }()
-        try await ResumableQueryTests.poll { queue.inLine == 1 }
+        try await Self.poll { queue.inLine == 1 }
         async let backEntered: Void = { try await back.enter(resuming: true); order.append("back") }()
-        try await ResumableQueryTests.poll { queue.inLine == 2 }
+        try await Self.poll { queue.inLine == 2 }
         holder.finish()
         try await backEntered
         #expect(order.all == ["back"])
@@ -102,7 +108,7 @@ struct AdmissionQueueTests {
         let holder = try queue.admit(), waiter = try queue.admit()
         try await holder.enter(resuming: false)
         let waiting = Task { try await waiter.enter(resuming: false) }
-        try await ResumableQueryTests.poll { queue.inLine == 1 }
+        try await Self.poll { queue.inLine == 1 }
         waiting.cancel()
         await #expect(throws: CancellationError.self) { try await waiting.value }
         #expect(queue.waiting == 0)
@@ -153,9 +159,9 @@ struct AdmissionQueueTests {
         let firstEvents = Order(), secondEvents = Order()
         let first = try queue.admit(), second = try queue.admit()
         async let firstOutcome = run(busy, ticket: first, into: firstEvents)
-        try await ResumableQueryTests.poll { firstEvents.all.contains("status") && firstEvents.all.count >= 3 }
+        try await Self.poll { firstEvents.all.contains("status") && firstEvents.all.count >= 3 }
         async let secondOutcome = run(busy, ticket: second, into: secondEvents)
-        try await ResumableQueryTests.poll { secondEvents.all == ["status"] && queue.waiting == 1 }
+        try await Self.poll { secondEvents.all == ["status"] && queue.waiting == 1 }
         try await Task.sleep(for: .milliseconds(50))
         #expect(secondEvents.all == ["status"], "the second query computes only once the first gives up its slot")
         await gate.open()
@@ -172,7 +178,7 @@ struct AdmissionQueueTests {
         let firstEvents = Order(), secondEvents = Order()
         let first = try queue.admit(), second = try queue.admit()
         async let firstOutcome = run(pipeline(GatedProvider(name: "web", isRemote: true, gate: slowWeb)), ticket: first, into: firstEvents)
-        try await ResumableQueryTests.poll { firstEvents.all.contains("query") && queue.running == 0 }
+        try await Self.poll { firstEvents.all.contains("query") && queue.running == 0 }
         // The first query waits on its web search: the second one computes meanwhile and finishes.
         let secondOutcome = await run(pipeline(GatedProvider(name: "kb", isRemote: false, gate: open)), ticket: second, into: secondEvents)
         #expect(secondOutcome == .complete)
@@ -196,9 +202,7 @@ struct AdmissionQueueTests {
         let slowEvents = Order(), quickEvents = Order()
         let slow = try queue.admit(), quick = try queue.admit()
         let slowTask = Task { await run(slowed, ticket: slow, into: slowEvents) }
-        // A real pipeline under the whole suite's load (the knowledge-base suites hold the cooperative threads
-        // for seconds at a time): a generous limit, which a passing run never comes near.
-        try await ResumableQueryTests.poll(within: .seconds(60)) { slowEvents.all.contains("ranked") && queue.running == 0 }
+        try await Self.poll { slowEvents.all.contains("ranked") && queue.running == 0 }
         let outcome = await run(pipeline(GatedProvider(name: "kb", isRemote: false, gate: open)), ticket: quick, into: quickEvents)
         #expect(outcome == .complete)
         slowTask.cancel()
