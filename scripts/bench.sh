@@ -45,6 +45,31 @@ bench_store() {
   fi
 }
 
+FLOOR_PORT=18090
+PORT=18080
+# The floor, as floor_pid.
+start_floor() {
+  $BIN/sift-floor $FLOOR_PORT >/dev/null 2>&1 &
+  floor_pid=$!
+  wait_http "http://127.0.0.1:$FLOOR_PORT/hello/stream"
+}
+# siftd on PORT, as siftd_pid; the arguments (`env VAR=value...`) go before it.
+start_siftd() {
+  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$PORT" SIFT_LOG=text SIFT_LOG_LEVEL=warning "$@" $BIN/siftd >"$out/siftd.log" 2>&1 &
+  siftd_pid=$!
+  wait_http "http://127.0.0.1:$PORT/readyz"
+}
+# 1,000 new queries one at a time, each until its first source, while 200 streams of target_pid stay open.
+with_open_streams() {  # name port hold-path... -- latency args...
+  local name=$1 port=$2; shift 2
+  local hold_args=() ; while [[ $1 != -- ]]; do hold_args+=("$1"); shift; done; shift
+  $BIN/sift-bench hold --port "$port" "${hold_args[@]}" --concurrency 200 --pid "$target_pid" --hold-seconds 120 > "$out/$name.hold" &
+  local holder=$!
+  for _ in $(seq 1 600); do grep -q streams_open "$out/$name.hold" 2>/dev/null && break; sleep 0.1; done
+  record "$name" "$($BIN/sift-bench latency --port "$port" "$@" --concurrency 1 --requests 1000 --stop-after source)"
+  kill $holder 2>/dev/null; wait $holder 2>/dev/null || true
+}
+
 # BENCH_ONLY=store runs section 9 alone.
 if [[ ${BENCH_ONLY:-} == store ]]; then
   bench_store
@@ -129,26 +154,13 @@ fi
 # with 200 streams open and with 200 clients asking back to back, RSS idle and with 2,000 streams open),
 # written as its own section of docs/benchmarks.md with the figures from before (scripts/bench_local.py).
 if [[ ${BENCH_ONLY:-} == local ]]; then
-  FLOOR_PORT=18090
-  PORT=18080
-  open200() {  # name port hold-pid hold-path latency-paths...: 1,000 new queries while 200 streams stay open
-    local name=$1 port=$2 target=$3 hold=$4; shift 4
-    $BIN/sift-bench hold --port "$port" --path "$hold" --concurrency 200 --pid "$target" --hold-seconds 120 >"$out/$name.hold" &
-    local holder=$!
-    for _ in $(seq 1 600); do grep -q streams_open "$out/$name.hold" 2>/dev/null && break; sleep 0.1; done
-    record "$name" "$($BIN/sift-bench latency --port "$port" "$@" --concurrency 1 --requests 1000 --stop-after source)"
-    kill $holder 2>/dev/null; wait $holder 2>/dev/null || true
-  }
-  $BIN/sift-floor $FLOOR_PORT >/dev/null 2>&1 &
-  floor_pid=$!
-  wait_http "http://127.0.0.1:$FLOOR_PORT/hello/stream"
+  start_floor
   record floor_latency_c200 "$($BIN/sift-bench latency --port $FLOOR_PORT --path /hello/stream --concurrency 200 --requests 10000)"
-  open200 floor_open200 $FLOOR_PORT $floor_pid '/hello/stream?hold' --path /hello/stream
+  target_pid=$floor_pid
+  with_open_streams floor_open200 $FLOOR_PORT --path '/hello/stream?hold' -- --path /hello/stream
   kill $floor_pid; wait $floor_pid 2>/dev/null || true
 
-  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$PORT" SIFT_LOG=text SIFT_LOG_LEVEL=warning $BIN/siftd >"$out/siftd.log" 2>&1 &
-  siftd_pid=$!
-  wait_http "http://127.0.0.1:$PORT/readyz"
+  start_siftd env
   sleep 1
   record siftd_idle "$(memory $siftd_pid)"
   record siftd_latency_c1 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 1 --requests 2000)"
@@ -158,20 +170,17 @@ if [[ ${BENCH_ONLY:-} == local ]]; then
   record siftd_refusals "{\"queue_full\": ${refused:-null}}"
   kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
 
-  # Answers paused after their first events, so streams stay open; each run on a fresh siftd.
-  for run in open200 hold2000; do
-    SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$PORT" SIFT_LOG=text SIFT_LOG_LEVEL=warning SIFT_MAX_STREAMS=4096 \
-      SIFT_QUERY_QUEUE=4096 SIFT_DEBUG_DELTA_DELAY_MS=600000 $BIN/siftd >"$out/siftd-hold.log" 2>&1 &
-    siftd_pid=$!
-    wait_http "http://127.0.0.1:$PORT/readyz"
-    sleep 1
-    if [[ $run == open200 ]]; then
-      open200 siftd_open200 $PORT $siftd_pid "${paths[1]}" "${paths[@]}"
-    else
-      record siftd_hold_2000 "$($BIN/sift-bench hold --port $PORT "${paths[@]}" --concurrency 2000 --pid $siftd_pid)"
-    fi
-    kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
-  done
+  # Answers paused after their first events, so streams stay open (SIFT_QUERY_QUEUE raised: section 4 says
+  # why); each run on a fresh siftd.
+  start_siftd env SIFT_MAX_STREAMS=4096 SIFT_QUERY_QUEUE=4096 SIFT_DEBUG_DELTA_DELAY_MS=600000
+  sleep 1
+  target_pid=$siftd_pid
+  with_open_streams siftd_open200 $PORT "${paths[@]}" -- "${paths[@]}"
+  kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
+  start_siftd env SIFT_MAX_STREAMS=4096 SIFT_QUERY_QUEUE=4096 SIFT_DEBUG_DELTA_DELAY_MS=600000
+  sleep 1
+  record siftd_hold_2000 "$($BIN/sift-bench hold --port $PORT "${paths[@]}" --concurrency 2000 --pid $siftd_pid)"
+  kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
   # The blocking pool (SIFT_BLOCKING_THREADS) while the index is cold: the page cache is dropped before
   # each run (root only; skipped otherwise), then 400 different questions, 50 at a time.
   if sync && { echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then
@@ -182,10 +191,7 @@ if [[ ${BENCH_ONLY:-} == local ]]; then
     done <"$out/cold-questions.txt"
     for threads in 1 2 8; do
       sync; echo 3 >/proc/sys/vm/drop_caches
-      SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$PORT" SIFT_LOG=text SIFT_LOG_LEVEL=warning SIFT_BLOCKING_THREADS=$threads \
-        $BIN/siftd >"$out/siftd-cold.log" 2>&1 &
-      siftd_pid=$!
-      wait_http "http://127.0.0.1:$PORT/readyz"
+      start_siftd env SIFT_BLOCKING_THREADS=$threads
       record "cold_threads_$threads" "$($BIN/sift-bench latency --port $PORT "${cold_paths[@]}" --concurrency 50 --requests 400 --warmup 0)"
       kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
     done
@@ -208,10 +214,7 @@ cp "$out/index/kb.sqlite" "$STATE/kb.sqlite" 2>/dev/null || true
 rm -rf "$out/index"
 
 # 2. The floor.
-FLOOR_PORT=18090
-$BIN/sift-floor $FLOOR_PORT >/dev/null 2>&1 &
-floor_pid=$!
-wait_http "http://127.0.0.1:$FLOOR_PORT/hello/stream"
+start_floor
 record floor_idle "{\"rss_mb\": $(python3 -c "print(round($(rss_kb $floor_pid)/1024,1))")}"
 record floor_latency_c1 "$($BIN/sift-bench latency --port $FLOOR_PORT --path /hello/stream --concurrency 1 --requests 2000)"
 record floor_latency_c200 "$($BIN/sift-bench latency --port $FLOOR_PORT --path /hello/stream --concurrency 200 --requests 10000)"
@@ -219,26 +222,11 @@ for n in 1 100 1000; do
   record "floor_hold_$n" "$($BIN/sift-bench hold --port $FLOOR_PORT --path '/hello/stream?hold' --concurrency $n --pid $floor_pid)"
 done
 # A new stream's first events while 200 others stay open.
-with_open_streams() {  # name port hold-path... -- latency args...
-  local name=$1 port=$2; shift 2
-  local hold_args=() ; while [[ $1 != -- ]]; do hold_args+=("$1"); shift; done; shift
-  $BIN/sift-bench hold --port "$port" "${hold_args[@]}" --concurrency 200 --pid "$target_pid" --hold-seconds 120 > "$out/$name.hold" &
-  local holder=$!
-  for _ in $(seq 1 600); do grep -q streams_open "$out/$name.hold" 2>/dev/null && break; sleep 0.1; done
-  record "$name" "$($BIN/sift-bench latency --port "$port" "$@" --concurrency 1 --requests 1000 --stop-after source)"
-  kill $holder 2>/dev/null; wait $holder 2>/dev/null || true
-}
 target_pid=$floor_pid
 with_open_streams floor_open200 $FLOOR_PORT --path '/hello/stream?hold' -- --path /hello/stream
 kill $floor_pid; wait $floor_pid 2>/dev/null || true
 
 # 3. siftd on the embedded default.
-PORT=18080
-start_siftd() {
-  SIFT_STATE_DIR="$STATE" SIFT_LISTEN="127.0.0.1:$PORT" SIFT_LOG=text SIFT_LOG_LEVEL=warning "$@" $BIN/siftd >"$out/siftd.log" 2>&1 &
-  siftd_pid=$!
-  wait_http "http://127.0.0.1:$PORT/readyz"
-}
 start_siftd env
 sleep 1
 record siftd_idle "$(memory $siftd_pid)"

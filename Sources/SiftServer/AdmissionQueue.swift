@@ -34,8 +34,8 @@ public final class AdmissionQueue: Sendable {
     private enum Place {
         /// Admitted; it has not asked for a slot yet, and counts as waiting.
         case reserved
-        /// Waiting for a slot, since `since`.
-        case waiting(since: ContinuousClock.Instant, resuming: Bool, continuation: CheckedContinuation<Void, any Error>?)
+        /// Waiting for a slot (in ``State/resuming`` or ``State/new``); its continuation once its task has suspended.
+        case waiting(continuation: CheckedContinuation<Void, any Error>?)
         /// Holding a slot since `since`.
         case holding(since: ContinuousClock.Instant)
         /// Out of the slot, waiting on the network.
@@ -140,7 +140,7 @@ public final class AdmissionQueue: Sendable {
                 state.places[number] = .holding(since: now)
                 return true
             }
-            state.places[number] = .waiting(since: now, resuming: resuming, continuation: nil)
+            state.places[number] = .waiting(continuation: nil)
             if resuming { state.resuming.append(number) } else { state.new.append(number) }
             return false
         }
@@ -159,8 +159,8 @@ public final class AdmissionQueue: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let resumeNow: Result<Void, any Error>? = state.withLock { state in
                     switch state.places[number] {
-                    case .waiting(let since, let resuming, nil):
-                        state.places[number] = .waiting(since: since, resuming: resuming, continuation: continuation)
+                    case .waiting(nil):
+                        state.places[number] = .waiting(continuation: continuation)
                         return nil
                     case .holding:
                         // A slot came while this task was on its way here.
@@ -181,7 +181,7 @@ public final class AdmissionQueue: Sendable {
     /// A waiting ticket whose task was cancelled leaves the line (its query ends as cancelled).
     private func stopWaiting(_ number: Int) {
         let continuation: CheckedContinuation<Void, any Error>? = state.withLock { state in
-            guard case .waiting(_, _, let continuation) = state.places[number] else { return nil }
+            guard case .waiting(let continuation) = state.places[number] else { return nil }
             state.resuming.removeAll { $0 == number }
             state.new.removeAll { $0 == number }
             state.places[number] = .outside
@@ -213,7 +213,7 @@ public final class AdmissionQueue: Sendable {
             switch place {
             case .reserved:
                 state.reserved -= 1
-            case .waiting(_, _, let continuation):
+            case .waiting(let continuation):
                 state.resuming.removeAll { $0 == number }
                 state.new.removeAll { $0 == number }
                 // Not reached by a pipeline (its task waits in `enter`), but a ticket is never left in line.
@@ -249,7 +249,7 @@ public final class AdmissionQueue: Sendable {
                 return nil
             }
             // Every number in line is waiting; were one not, the next is tried, so no slot is left free.
-            guard case .waiting(_, _, let continuation) = state.places[number] else { continue }
+            guard case .waiting(let continuation) = state.places[number] else { continue }
             state.running += 1
             state.places[number] = .holding(since: now)
             return .some(continuation)

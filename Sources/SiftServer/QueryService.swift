@@ -96,27 +96,16 @@ public final class QueryService: Service, Sendable {
             let capacity = store.limits.rememberedEndings + store.limits.maxQueries
             owners.withLock { $0.remember(caller.name, for: id, capacity: capacity) }
         }
+        var ticket: AdmissionQueue.Ticket?
         do {
+            // A place in the CPU queue, or 503 overloaded while the response head is not yet written.
+            ticket = try admission?.admit()
             return try await admit(
-                id: id, prepared: prepared, resumable: resumable, owner: owner, apiKey: caller?.name, hold: hold, meter: meter)
-        } catch {
-            hold?.end()
-            throw error
-        }
-    }
-
-    private func admit(
-        id: QueryID, prepared: PreparedQuery, resumable: Bool, owner: String, apiKey: String?, hold: KeyGate.StreamHold?,
-        meter: (any SpendingMeter)?
-    ) async throws(QueryError) -> QueryLog {
-        // A place in the CPU queue, or 503 overloaded while the response head is not yet written.
-        let ticket = try admission?.admit()
-        do {
-            return try await admit(
-                id: id, prepared: prepared, resumable: resumable, owner: owner, apiKey: apiKey, hold: hold, meter: meter,
+                id: id, prepared: prepared, resumable: resumable, owner: owner, apiKey: caller?.name, hold: hold, meter: meter,
                 ticket: ticket)
         } catch {
             ticket?.finish()
+            hold?.end()
             throw error
         }
     }

@@ -171,16 +171,10 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
 
     /// Publishes the queue's limits (`sift_query_queue_concurrency`, `sift_query_queue_capacity`).
     public func recordAdmissionLimits(concurrency: Int, queue: Int) {
-        registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                namespace: "sift", metricName: "query_queue_concurrency", unitName: "",
-                helpText: "Queries that may compute at once (SIFT_QUERY_CONCURRENCY).")
-        ).set(Double(concurrency))
-        registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                namespace: "sift", metricName: "query_queue_capacity", unitName: "",
-                helpText: "Queries that may wait for a CPU slot before new ones are refused (SIFT_QUERY_QUEUE).")
-        ).set(Double(queue))
+        publishSetting("query_queue_concurrency", concurrency, help: "Queries that may compute at once (SIFT_QUERY_CONCURRENCY).")
+        publishSetting(
+            "query_queue_capacity", queue,
+            help: "Queries that may wait for a CPU slot before new ones are refused (SIFT_QUERY_QUEUE).")
     }
 
     /// The queries computing and waiting now.
@@ -389,11 +383,15 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
     /// Publishes the most streams that may be open at once (`SIFT_MAX_STREAMS`), so that
     /// dashboards and alerts can compare `sift_streams_active` with it.
     public func recordStreamCapacity(_ capacity: Int) {
+        publishSetting(
+            "streams_max", capacity, help: "Most event streams open at once (SIFT_MAX_STREAMS); more get HTTP 503 overloaded.")
+    }
+
+    /// Publishes a configured bound as the gauge `sift_<name>`, so that dashboards and alerts can compare with it.
+    private func publishSetting(_ name: String, _ value: Int, help: String) {
         registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                namespace: "sift", metricName: "streams_max", unitName: "",
-                helpText: "Most event streams open at once (SIFT_MAX_STREAMS); more get HTTP 503 overloaded.")
-        ).set(Double(capacity))
+            descriptor: MetricNameDescriptor(namespace: "sift", metricName: name, unitName: "", helpText: help)
+        ).set(Double(value))
     }
 
     /// A stream opened (+1) or closed (-1).
@@ -437,11 +435,9 @@ public final class SiftMetrics: PipelineObserver, CacheObserver, LLMObserver, Se
 
     /// Publishes the most connections open at once (`SIFT_MAX_CONNECTIONS`, as lowered to the open-file limit).
     public func recordConnectionCapacity(_ capacity: Int) {
-        registry.makeGauge(
-            descriptor: MetricNameDescriptor(
-                namespace: "sift", metricName: "http_connections_max", unitName: "",
-                helpText: "Most HTTP connections open at once (SIFT_MAX_CONNECTIONS, lowered to fit the open-file limit); more get 503.")
-        ).set(Double(capacity))
+        publishSetting(
+            "http_connections_max", capacity,
+            help: "Most HTTP connections open at once (SIFT_MAX_CONNECTIONS, lowered to fit the open-file limit); more get 503.")
     }
 
     /// A connection opened (+1) or closed (-1).

@@ -138,7 +138,7 @@ enum SentenceForm {
             var prose = 0
             for word in plain.utf8.split(separator: 0x20) {
                 let letters = word.contains { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }
-                guard letters, !word.starts(with: "www.".utf8), !Self.holdsScheme(word) else { continue }
+                guard letters, !word.starts(with: "www.".utf8), !word.contains("://".utf8) else { continue }
                 prose += 1
                 if prose == 3 { return true }
             }
@@ -149,16 +149,6 @@ enum SentenceForm {
         where !word.contains("://") && !word.hasPrefix("www.") && word.contains(where: \.isLetter) {
             prose += 1
             if prose == 3 { return true }
-        }
-        return false
-    }
-
-    /// Whether ASCII `word` holds `://`.
-    private static func holdsScheme(_ word: Substring.UTF8View.SubSequence) -> Bool {
-        var index = word.startIndex
-        while index < word.endIndex {
-            if word[index] == UInt8(ascii: ":"), word[index...].starts(with: "://".utf8) { return true }
-            index = word.index(after: index)
         }
         return false
     }
