@@ -22,7 +22,7 @@ struct DriverSettings: Sendable {
     var name = "http"
     var observer: (any HTTPClientObserver)?
     var caFile: String?
-    var receiveBufferBytes = 64 * 1024
+    var receiveBufferBytes = 256 * 1024
 }
 
 /// The thread-safe face of the driver thread: a command queue it drains, and the

@@ -33,11 +33,14 @@ public final class HTTPClient: Sendable {
         /// (tests use it to make a name resolve to 127.0.0.1).
         public var resolve: [String] = []
         /// Body bytes held per transfer before it is paused until the consumer catches up.
-        public var bodyBufferBytes: Int = 256 * 1024
+        /// Room for a few receive buffers: the consumer takes a moment to be scheduled, and a
+        /// smaller buffer paused a fast sender every time it did (one 1 GiB body: 256 KiB paused
+        /// it 4,000 times).
+        public var bodyBufferBytes: Int = 1024 * 1024
         /// libcurl's receive buffer per transfer (CURLOPT_BUFFERSIZE): the largest piece of body
         /// one write callback hands over. Larger pieces mean fewer hand-offs to the consuming
         /// task on big bodies; the buffer is allocated per transfer while it runs.
-        public var receiveBufferBytes: Int = 64 * 1024
+        public var receiveBufferBytes: Int = 256 * 1024
         /// The pool's name in metrics and messages (`brave`, `searxng`, `pages`, `llm`).
         public var name: String = "http"
         /// Told how long each request waited for a connection.

@@ -18,7 +18,8 @@ struct ResponseHead: Sendable, Equatable {
 /// body chunks and the end) and the consuming task (waiting for the head, then for
 /// chunks), with no I/O: every method returns what its caller must do.
 ///
-/// Pieces are buffered, joined into chunks of up to a quarter of `highWater`; a waiting
+/// Pieces are buffered, small ones joined into chunks of up to 64 KiB (a quarter of `highWater`
+/// when that is less; a larger piece is a chunk of its own); a waiting
 /// consumer is handed the first chunk when the driver's round ends (`flush()`) and takes
 /// the rest without waiting, so a fast sender costs about one hand-off per round, not per piece.
 ///
@@ -59,7 +60,7 @@ struct TransferStateMachine<HeadWaiter, ChunkWaiter> {
 
     init(highWater: Int) {
         self.highWater = max(1, highWater)
-        self.joinLimit = max(1, highWater / 4)
+        self.joinLimit = max(1, min(highWater / 4, 64 * 1024))
     }
 
     /// Whether the transfer completed, failed or was cancelled.
@@ -128,7 +129,7 @@ struct TransferStateMachine<HeadWaiter, ChunkWaiter> {
             chunks[last].append(contentsOf: bytes)
         } else {
             var chunk: [UInt8] = []
-            chunk.reserveCapacity(min(joinLimit, max(bytes.count, 4 * bytes.count)))
+            chunk.reserveCapacity(max(bytes.count, min(joinLimit, 4 * bytes.count)))
             chunk.append(contentsOf: bytes)
             chunks.append(chunk)
         }

@@ -13,12 +13,16 @@ struct HTTPThroughput: AsyncParsableCommand {
     @Option(help: "The URL to GET.") var url: String
     @Option(help: "Requests in all.") var requests = 1
     @Option(help: "Requests in flight at once.") var concurrency = 1
+    @Option(help: "libcurl's receive buffer in KiB (default: the client's).") var receiveBufferKib: Int?
+    @Option(help: "Body bytes buffered per transfer in KiB (default: the client's).") var bodyBufferKib: Int?
 
     func run() async throws {
         var logger = Logger(label: "sift-bench.http")
         logger.logLevel = .critical
         var configuration = HTTPClient.Configuration()
         configuration.maxConnectionsPerHost = max(1, concurrency)
+        if let receiveBufferKib { configuration.receiveBufferBytes = receiveBufferKib * 1024 }
+        if let bodyBufferKib { configuration.bodyBufferBytes = bodyBufferKib * 1024 }
         let client = try HTTPClient(configuration: configuration, logger: logger)
         defer { client.shutdown() }
         let url = self.url
