@@ -6,6 +6,7 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import SiftCore
+import SiftText
 
 /// What ``ConnectionBytesHandler`` and ``ConnectionDeadlineHandler`` of one connection share (both run
 /// on its event loop): the raw bytes handler tells the deadline handler that a request head has begun.
@@ -144,7 +145,7 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
         case .head(let head):
             if head.status.kind != .informational {
                 responseStarted = true
-                if head.headerFields[.connection]?.lowercased().contains("close") == true { closeAfterResponse = true }
+                if head.headerFields[.connection]?.lowercased().contains(text: "close") == true { closeAfterResponse = true }
             }
         case .body:
             break

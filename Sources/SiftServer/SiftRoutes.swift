@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import SiftCore
+import SiftText
 
 /// Builds Sift's HTTP router: the browser client, the query API, health and metrics.
 public struct SiftRoutes: Sendable {
@@ -110,7 +111,7 @@ public struct SiftRoutes: Sendable {
     func stream(_ request: Request, context: SiftRequestContext) async -> Response {
         let id = context.requestID
         let bytes = QueryString.parameter("q", in: request.uri.query) ?? []
-        let wantsEvents = request.headers[.accept]?.contains("text/event-stream") ?? false
+        let wantsEvents = request.headers[.accept]?.contains(text: "text/event-stream") ?? false
         let log: QueryLog
         do throws(QueryError) {
             let options = try QueryOptions.parse(query: request.uri.query)

@@ -39,7 +39,7 @@ extension ExtractiveSynthesizer {
         }
         // A terse statement ("Symbol Na (Natrium)") is introduced by its source's name.
         var lead = best.match.sentence
-        let labelled = lead.prefix(40).contains(": ")
+        let labelled = lead.prefix(40).contains(text: ": ")
         if !labelled, SentenceForm.isVerbless(lead) || lead.split(separator: " ").count < 5
             || (best.match.answer != nil && !Self.speaksOf(frame.subject, sentence: lead, title: "")
                 && !frame.relation.isReverse),

@@ -10,7 +10,7 @@ extension QueryAnalyzer {
         guard kind == .question, var focus = Self.questionFocus(normalized) else { return nil }
         // "the word 'toxin'", "the term X": the subject is the word itself.
         for ending in [" among ", " in linux", " in python", " in unix", " in c "] {
-            if let range = focus.firstRange(of: ending), range.lowerBound > focus.startIndex {
+            if let range = focus.firstRange(ofText: ending), range.lowerBound > focus.startIndex {
                 focus = String(focus[..<range.lowerBound])
             }
         }

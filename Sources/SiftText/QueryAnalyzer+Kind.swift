@@ -75,11 +75,11 @@ extension QueryAnalyzer {
 
     static func errorSignals(_ raw: String) -> (strong: Bool, weak: Bool) {
         let lower = raw.lowercased()
-        if strongErrorPhrases.contains(where: { lower.contains($0) }) {
+        if lower.contains(anyOf: strongErrorPhrases) {
             return (true, true)
         }
         // Frames: Python `File "x.py", line 3`, Java/JS `at pkg.Type.method(File.java:12)`, gdb `#0 0x...`.
-        if lower.contains("file \""), lower.contains("\", line ") { return (true, true) }
+        if lower.contains(text: "file \""), lower.contains(text: "\", line ") { return (true, true) }
         for line in raw.split(whereSeparator: \.isNewline) {
             let t = TextNormalization.trim(line)
             if t.hasPrefix("at "), t.contains("("), t.contains(":") { return (true, true) }
@@ -110,7 +110,7 @@ extension QueryAnalyzer {
             }
             if bare == "ERROR" || bare == "FATAL" || bare == "CRITICAL" { weak = true }
         }
-        if !weak { weak = weakErrorPhrases.contains(where: { lower.contains($0) }) }
+        if !weak { weak = lower.contains(anyOf: weakErrorPhrases) }
         return (false, weak)
     }
 
@@ -121,8 +121,8 @@ extension QueryAnalyzer {
         let words = raw.split(whereSeparator: { $0.isWhitespace })
         let lowerWords = words.map { $0.lowercased() }
 
-        if raw.contains("```") || lower.contains("#include") || lower.contains("#define") || raw.hasPrefix("#!/")
-            || lower.contains("<?php")
+        if raw.contains(text: "```") || lower.contains(text: "#include") || lower.contains(text: "#define") || raw.hasPrefix("#!/")
+            || lower.contains(text: "<?php")
         {
             strong += 1
         }
@@ -148,11 +148,11 @@ extension QueryAnalyzer {
             }
         }
         if let open = raw.firstIndex(of: "{"), let close = raw.lastIndex(of: "}"), open < close { strong += 1 }
-        if raw.contains(");") || (raw.contains(";") && (raw.contains("=") || raw.contains("("))) { strong += 1 }
+        if raw.contains(text: ");") || (raw.contains(";") && (raw.contains("=") || raw.contains("("))) { strong += 1 }
         if hasMemberCall(raw) { strong += 1 }
         strong += shellStrength(words: lowerWords, raw: raw)
 
-        for op in ["==", "!=", "=>", "->", "::", "+=", "-=", ":=", "&&", "||"] where raw.contains(op) {
+        for op in ["==", "!=", "=>", "->", "::", "+=", "-=", ":=", "&&", "||"] where raw.contains(text: op) {
             medium += 1
             break
         }
@@ -168,7 +168,7 @@ extension QueryAnalyzer {
             if declares || imports || fromImport || statement { medium += 1 }
         }
         if raw.hasSuffix(";") { medium += 1 }
-        if raw.contains("\n    ") || raw.contains("\n\t") { medium += 1 }
+        if raw.contains(text: "\n    ") || raw.contains(text: "\n\t") { medium += 1 }
         return (strong, medium)
     }
 
@@ -183,7 +183,7 @@ extension QueryAnalyzer {
             return lowerWords[start...].firstIndex(of: word)
         }
         if let s = index(of: "select"), let f = index(of: "from", after: s + 1), f + 1 < lowerWords.count {
-            if raw.contains("SELECT") && raw.contains("FROM") { return true }
+            if raw.contains(text: "SELECT") && raw.contains(text: "FROM") { return true }
             let clauses = ["where", "join", "group", "order", "limit", "having", "union"]
             if raw.contains("*") || raw.contains(",") || raw.contains(";") || raw.contains("=")
                 || lowerWords.contains(where: { clauses.contains($0) })
@@ -193,10 +193,10 @@ extension QueryAnalyzer {
         }
         let joined = lowerWords.joined(separator: " ")
         for phrase in ["insert into", "create table", "create index", "alter table", "drop table", "create view"]
-        where joined.contains(phrase) {
+        where joined.contains(text: phrase) {
             return true
         }
-        if joined.contains("delete from"), joined.contains(" where ") { return true }
+        if joined.contains(text: "delete from"), joined.contains(text: " where ") { return true }
         if lowerWords.first == "update", lowerWords.contains("set"), raw.contains("=") { return true }
         return false
     }
@@ -263,7 +263,7 @@ extension QueryAnalyzer {
                 break
             }
         }
-        if raw.hasPrefix("$ ") || raw.hasPrefix("sudo ") || raw.contains("2>&1") { strength += 1 }
+        if raw.hasPrefix("$ ") || raw.hasPrefix("sudo ") || raw.contains(text: "2>&1") { strength += 1 }
         if let first = words.first, shellCommands.contains(first), words.count >= 2,
             words.dropFirst().contains(where: isCommandOption),
             !isQuestionForm(raw)

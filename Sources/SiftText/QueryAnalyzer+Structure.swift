@@ -156,7 +156,7 @@ extension QueryAnalyzer {
             return Self.split(text, on: separator)
         }
         for opener in ["difference between ", "differences between ", "compare "] {
-            guard let range = lower.firstRange(of: opener) else { continue }
+            guard let range = lower.firstRange(ofText: opener) else { continue }
             let offset = lower.distance(from: lower.startIndex, to: range.upperBound)
             let rest = text.dropFirst(offset)
             for separator in [" and ", " with ", " to "] where rest.lowercased().contains(separator) {
@@ -177,7 +177,7 @@ extension QueryAnalyzer {
         // "X or Y: what sets them apart?", "X and Y: how do they differ?".
         if let colon = text.firstIndex(of: ":") {
             let tail = text[text.index(after: colon)...].lowercased()
-            if ["apart", "differ", "difference", "distinguish", "compare"].contains(where: { tail.contains($0) }) {
+            if tail.contains(anyOf: ["apart", "differ", "difference", "distinguish", "compare"]) {
                 let head = text[..<colon]
                 for separator in [" or ", " and ", " vs ", " versus "] where head.lowercased().contains(separator) {
                     let parts = Self.split(head, on: separator)
@@ -228,7 +228,7 @@ extension QueryAnalyzer {
         // Case-insensitive split on `separator`, keeping the original case of the parts.
         var parts: [String] = []
         var rest = text
-        while let range = rest.lowercased().firstRange(of: separator) {
+        while let range = rest.lowercased().firstRange(ofText: separator) {
             let lowered = rest.lowercased()
             let start = lowered.distance(from: lowered.startIndex, to: range.lowerBound)
             let length = separator.count
@@ -258,7 +258,7 @@ extension QueryAnalyzer {
         let quantity = ["how many", "how much", "how old", "how far", "how long", "how tall", "how big"]
         let explains = first == "why" || (first == "how" && !quantity.contains(where: { lower.hasPrefix($0) }))
         let compares = ["explain", "compare", "difference", "pros and cons", "advantages", " vs ", " versus "]
-        if explains || compares.contains(where: { lower.contains($0) }) { c += 1 }
+        if explains || lower.contains(anyOf: compares) { c += 1 }
         if let focus, subQueries.isEmpty, ["what", "what's", "whats", "who", "where", "define"].contains(first),
             focus.split(separator: " ").count <= 4, terms.count <= 3
         {

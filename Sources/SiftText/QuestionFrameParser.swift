@@ -217,10 +217,10 @@ public enum QuestionFrameParser {
             ("who came after ", .successor), ("who preceded ", .predecessor), ("who came before ", .predecessor),
         ] where text.hasPrefix(opener) {
             let rest = text.dropFirst(opener.count)
-            if let range = rest.firstRange(of: " as ") {
+            if let range = rest.firstRange(ofText: " as ") {
                 return frame(relation, subject: String(rest[..<range.lowerBound]))
             }
-            if let range = rest.firstRange(of: " in office") {
+            if let range = rest.firstRange(ofText: " in office") {
                 return frame(relation, subject: String(rest[..<range.lowerBound]))
             }
         }
@@ -233,7 +233,7 @@ public enum QuestionFrameParser {
                 (" came just before ", .predecessor), (" came right before ", .predecessor),
                 (" came before ", .predecessor), (" before ", .predecessor),
             ] {
-                guard let range = text.firstRange(of: marker) else { continue }
+                guard let range = text.firstRange(ofText: marker) else { continue }
                 let head = text[..<range.lowerBound].split(separator: " ").map(String.init)
                 // The office must be named before the marker ("which president", "who was president"), not a
                 // clause with a verb of its own ("what did people eat before the war").
@@ -246,7 +246,7 @@ public enum QuestionFrameParser {
                     continue
                 }
                 // An office must be named ("which president came after …"), not "what to do after …".
-                guard head.contains(where: offices.contains) || marker.contains("came") else { continue }
+                guard head.contains(where: offices.contains) || marker.contains(text: "came") else { continue }
                 return frame(relation, subject: String(text[range.upperBound...]))
             }
         }
@@ -280,8 +280,8 @@ public enum QuestionFrameParser {
         // A quoted message and a question for its name.
         if let open = text.firstIndex(where: { $0 == "\"" || $0 == "“" }),
             let close = text[text.index(after: open)...].firstIndex(where: { $0 == "\"" || $0 == "”" }),
-            ["errno", "error code", "exception", "signal"].contains(where: { text.contains($0) }),
-            text.contains("which") || text.contains("what")
+            text.contains(anyOf: ["errno", "error code", "exception", "signal"]),
+            text.contains(text: "which") || text.contains(text: "what")
         {
             let quoted = String(text[text.index(after: open)..<close])
             if quoted.split(separator: " ").count >= 2 {
@@ -300,7 +300,7 @@ public enum QuestionFrameParser {
                 guard rest.hasSuffix(ending) else { continue }
                 rest = rest.dropLast(ending.count)
             }
-            if let range = rest.firstRange(of: " in python") { rest = rest[..<range.lowerBound] }
+            if let range = rest.firstRange(ofText: " in python") { rest = rest[..<range.lowerBound] }
             return frame(.definition, subject: String(rest))
         }
         // "what does the linux man page futex(7) describe", "what is xattr(7) about in the linux manual".
@@ -319,7 +319,7 @@ public enum QuestionFrameParser {
                 return frame(.definition, subject: String(rest.dropLast(ending.count)))
             }
         }
-        if text.hasPrefix("what exception does python raise when"), let range = text.firstRange(of: " fails with ") {
+        if text.hasPrefix("what exception does python raise when"), let range = text.firstRange(ofText: " fails with ") {
             return frame(.definition, subject: String(text[range.upperBound...]))
         }
         // "which python module provides X", "what standard-library module would you use in python for X".
@@ -338,7 +338,7 @@ public enum QuestionFrameParser {
             "is used for ", "lets you ", "contains ", "defines ", "describes ", "documents ", "covers ", "explains ",
             "is about ", "deals with ", "for ", "means "]
         {
-            guard let range = rest.firstRange(of: marker) else { continue }
+            guard let range = rest.firstRange(ofText: marker) else { continue }
             let description = String(rest[range.upperBound...])
             guard description.split(separator: " ").count >= 1 else { return nil }
             return QuestionFrame(
@@ -381,7 +381,7 @@ public enum QuestionFrameParser {
         for opener in ["whom did ", "who did "] where text.hasPrefix(opener) {
             let rest = text.dropFirst(opener.count)
             for verb in [" succeed", " replace", " follow"] {
-                if let range = rest.firstRange(of: verb) {
+                if let range = rest.firstRange(ofText: verb) {
                     return frame(.predecessor, subject: String(rest[..<range.lowerBound]))
                 }
             }
@@ -390,7 +390,7 @@ public enum QuestionFrameParser {
         for opener in ["in which ", "in what "] where text.hasPrefix(opener) {
             let rest = text.dropFirst(opener.count)
             for copula in [" is ", " are ", " was "] {
-                guard let range = rest.firstRange(of: copula) else { continue }
+                guard let range = rest.firstRange(ofText: copula) else { continue }
                 let place = rest[..<range.lowerBound]
                 let places = ["country", "region", "state", "province", "city", "continent", "territory", "part",
                     "area", "county", "island", "ocean", "sea", "nation"]
@@ -454,7 +454,7 @@ public enum QuestionFrameParser {
         where text.hasPrefix(opener) {
             let rest = text.dropFirst(opener.count)
             for ending in [" stand for", " represent", " denote"] where rest.hasSuffix(ending) {
-                return opener.contains("element") ? elementBearer(String(rest.dropLast(ending.count)))
+                return opener.contains(text: "element") ? elementBearer(String(rest.dropLast(ending.count)))
                     : frame(.bearer, subject: String(rest.dropLast(ending.count)))
             }
         }
@@ -524,7 +524,7 @@ public enum QuestionFrameParser {
         ] where rest.hasPrefix(opener) {
             rest = rest.dropFirst(opener.count)
             // The collective-noun wrappers ask for a group by themselves.
-            if opener.contains("collective") { return "group of " + rest }
+            if opener.contains(text: "collective") { return "group of " + rest }
             peeled = true
             break
         }
@@ -573,7 +573,7 @@ public enum QuestionFrameParser {
         }
         // "<relation noun> of/for <subject>".
         for connector in [" of ", " for ", " to "] {
-            guard let range = phrase.firstRange(of: connector) else { continue }
+            guard let range = phrase.firstRange(ofText: connector) else { continue }
             let head = String(phrase[..<range.lowerBound])
             let subject = phrase[range.upperBound...]
             if let relation = nounRelation(head) {
@@ -622,7 +622,7 @@ public enum QuestionFrameParser {
     /// "peru's capital" → ("peru", "capital"); "the ancient greeks' word" → ("the ancient greeks", "word").
     static func possessive(_ phrase: Substring) -> (owner: String, noun: String)? {
         for marker in ["'s ", "s' "] {
-            guard let range = phrase.firstRange(of: marker) else { continue }
+            guard let range = phrase.firstRange(ofText: marker) else { continue }
             let owner = marker == "s' " ? phrase[..<phrase.index(after: range.lowerBound)] : phrase[..<range.lowerBound]
             let noun = phrase[range.upperBound...]
             guard !owner.isEmpty, !noun.isEmpty else { return nil }

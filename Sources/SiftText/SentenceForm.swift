@@ -146,7 +146,7 @@ enum SentenceForm {
         }
         var prose = 0
         for word in plain.split(separator: " ")
-        where !word.contains("://") && !word.hasPrefix("www.") && word.contains(where: \.isLetter) {
+        where !word.contains(text: "://") && !word.hasPrefix("www.") && word.contains(where: \.isLetter) {
             prose += 1
             if prose == 3 { return true }
         }

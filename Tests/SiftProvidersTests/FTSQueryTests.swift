@@ -5,6 +5,20 @@ import Testing
 
 @Suite("FTS query safety")
 struct FTSQueryTests {
+    @Test("ASCII words, read byte by byte, are the words read scalar by scalar")
+    func asciiWords() {
+        let every = String(decoding: (0..<128).map { UInt8($0) }, as: UTF8.self)
+        #expect(FTSQuery.asciiWords(every) == FTSQuery.scalarWords(every))
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("aZq09_ -.,:()'\"\t\n\r\u{0}")
+        for _ in 0..<300 {
+            let text = String((0..<Int.random(in: 0...30, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+            #expect(FTSQuery.asciiWords(text) == FTSQuery.scalarWords(text), "\(text.debugDescription)")
+            #expect(FTSQuery.words(text) == FTSQuery.scalarWords(text))
+        }
+        #expect(FTSQuery.words("Café Crème 2nd") == ["café", "crème", "2nd"])
+    }
+
     @Test("quotes terms and doubles embedded quotes")
     func quoting() {
         #expect(FTSQuery.quoted("tcp") == "\"tcp\"")

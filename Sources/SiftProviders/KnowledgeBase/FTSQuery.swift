@@ -21,6 +21,11 @@ enum FTSQuery {
 
     /// The words of `text` (runs of letters and digits), lowercased.
     static func words(_ text: String) -> [String] {
+        text.utf8.allSatisfy({ $0 < 0x80 }) ? asciiWords(text) : scalarWords(text)
+    }
+
+    /// ``words(_:)`` for any text, scalar by scalar.
+    static func scalarWords(_ text: String) -> [String] {
         var words: [String] = []
         var current = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
@@ -32,6 +37,26 @@ enum FTSQuery {
             }
         }
         if !current.isEmpty { words.append(String(current).lowercased()) }
+        return words
+    }
+
+    /// ``words(_:)`` for ASCII text, byte by byte: an ASCII scalar is alphabetic when it is a
+    /// letter and numeric when it is a digit, and lowercases to its lowercase letter.
+    static func asciiWords(_ text: String) -> [String] {
+        var words: [String] = []
+        var current: [UInt8] = []
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): current.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): current.append(byte + 0x20)
+            default:
+                if !current.isEmpty {
+                    words.append(String(decoding: current, as: UTF8.self))
+                    current.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+        if !current.isEmpty { words.append(String(decoding: current, as: UTF8.self)) }
         return words
     }
 

@@ -228,14 +228,14 @@ public final class KnowledgeBase: Sendable {
         var seen = Set<String>()
         for entry in subjectEntries where entry.url.hasPrefix(KnowledgeBaseDocument.uri(DictionaryFormat.wordNet.rawValue, "")) {
             for passage in entry.passages.prefix(3) {
-                guard let colon = passage.firstRange(of: ": ") else { continue }
+                guard let colon = passage.firstRange(ofText: ": ") else { continue }
                 let body = FrameReader.splitSynonyms(String(passage[colon.upperBound...])).body
                 let words = FTSQuery.words(String(body)).prefix(10)
                 guard words.count >= 3, let phrase = FTSQuery.quoted(words.joined(separator: " ")) else { continue }
                 let matches = try search(expression: "{text} : \(phrase)", terms: Array(words), focus: nil, limit: limit)
                 for match in matches where match.url != entry.url && !seen.contains(match.url) {
                     let same = match.passages.contains { text in
-                        text.firstRange(of: ": ").map { FrameReader.splitSynonyms(String(text[$0.upperBound...])).body == body }
+                        text.firstRange(ofText: ": ").map { FrameReader.splitSynonyms(String(text[$0.upperBound...])).body == body }
                             ?? false
                     }
                     if same {
@@ -354,7 +354,7 @@ public final class KnowledgeBase: Sendable {
     /// previous one (two entries filed under one headword, "MuTeX" then "mutex") keeps it.
     static func unlabelingContinuation(_ text: String, previousStart: String, url: String) -> String {
         guard url.hasPrefix(continuingPrefix), !previousStart.isEmpty,
-            let label = text.firstRange(of: ": "), let previousLabel = previousStart.firstRange(of: ": "),
+            let label = text.firstRange(ofText: ": "), let previousLabel = previousStart.firstRange(ofText: ": "),
             text[..<label.lowerBound] == previousStart[..<previousLabel.lowerBound]
         else { return text }
         return String(text[label.upperBound...])
@@ -363,13 +363,14 @@ public final class KnowledgeBase: Sendable {
     /// Whether a normalized title holds the normalized focus as a run of whole words.
     static func titleNames(_ title: String, _ focus: String?) -> Bool {
         guard let focus, !focus.isEmpty else { return false }
-        return " \(title) ".contains(" \(focus) ")
+        return " \(title) ".contains(text: " \(focus) ")
     }
 
     /// A title reduced for comparison with a query focus: lowercased words, man-page section dropped.
     static func normalizedTitle(_ title: String) -> String {
         var base = Substring(title)
-        if let dash = base.firstRange(of: " — ") { base = base[..<dash.lowerBound] }
+        // An ASCII title holds no em dash (no ASCII character is canonically equivalent to one).
+        if !base.utf8.allSatisfy({ $0 < 0x80 }), let dash = base.firstRange(of: " — ") { base = base[..<dash.lowerBound] }
         if let paren = base.firstIndex(of: "("), base.hasSuffix(")") { base = base[..<paren] }
         return FTSQuery.words(String(base)).joined(separator: " ")
     }

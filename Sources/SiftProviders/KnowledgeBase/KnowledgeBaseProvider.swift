@@ -170,7 +170,7 @@ public struct KnowledgeBaseProvider: SearchProvider {
     func usualNames(_ matches: [KnowledgeBase.Match], asked: String) throws(KnowledgeBaseError) -> [KnowledgeBase.Match] {
         let askedWords = FTSQuery.words(asked)
         func body(_ match: KnowledgeBase.Match) -> String? {
-            guard let text = match.passages.first, let colon = text.firstRange(of: ": "),
+            guard let text = match.passages.first, let colon = text.firstRange(ofText: ": "),
                 text[..<colon.lowerBound] == Substring(match.title)
             else { return nil }
             return FrameReader.splitSynonyms(String(text[colon.upperBound...])).body
