@@ -163,19 +163,11 @@ struct DictionaryEntry: Sendable, Equatable {
 
     /// Removes bracketed notes, braces, pronunciations, tags and dates; folds white space.
     static func clean(_ text: Substring) -> String {
-        var out = ""
-        var squareDepth = 0
-        var inPronunciation = false
-        for c in text {
-            switch c {
-            case "[": squareDepth += 1
-            case "]" where squareDepth > 0: squareDepth -= 1
-            case "\\": inPronunciation.toggle()
-            case "{", "}": continue
-            default:
-                if squareDepth == 0 && !inPronunciation { out.append(c) }
-            }
-        }
+        // Plain ASCII byte by byte (each byte is the Character it spells), the rest Character by Character.
+        var out =
+            TextNormalization.isPlainASCII(text)
+            ? String(decoding: outsideMarkup(text.utf8, { $0.asciiValue! }), as: UTF8.self)
+            : String(outsideMarkup(text, { $0 }))
         // FOLDOC: "<programming>", "<operating system>" category tags, wherever a sense starts.
         out = removingCategoryTags(out)
         var s = Substring(TextNormalization.foldWhitespace(out))
@@ -190,6 +182,29 @@ struct DictionaryEntry: Sendable, Equatable {
             s = TextNormalization.trim(s[..<open])
         }
         return TextNormalization.foldWhitespace(s)
+    }
+
+    /// The units of `text` outside `[...]` (etymologies, nested) and `\…\` (pronunciations),
+    /// without `{` and `}`; `symbol` spells those marks as units.
+    static func outsideMarkup<Unit: Equatable>(_ text: some Sequence<Unit>, _ symbol: (Character) -> Unit) -> [Unit] {
+        let (open, close, pronunciation, braceOpen, braceClose) = (symbol("["), symbol("]"), symbol("\\"), symbol("{"), symbol("}"))
+        var out: [Unit] = []
+        var squareDepth = 0
+        var inPronunciation = false
+        for unit in text {
+            if unit == open {
+                squareDepth += 1
+            } else if unit == close && squareDepth > 0 {
+                squareDepth -= 1
+            } else if unit == pronunciation {
+                inPronunciation.toggle()
+            } else if unit == braceOpen || unit == braceClose {
+                continue
+            } else if squareDepth == 0 && !inPronunciation {
+                out.append(unit)
+            }
+        }
+        return out
     }
 
     /// `text` without `<category, tags>` made of lowercase words (not `<module>`-like code or addresses).

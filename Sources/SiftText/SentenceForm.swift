@@ -87,6 +87,37 @@ enum SentenceForm {
 
     /// How `query` writes `phrase` (compared case-insensitively, on word boundaries), if it does.
     static func spelling(of phrase: String, in query: String) -> Substring? {
+        if TextNormalization.isPlainASCII(phrase), TextNormalization.isPlainASCII(query) {
+            return asciiSpelling(of: phrase, in: query)
+        }
+        return characterSpelling(of: phrase, in: query)
+    }
+
+    /// ``spelling(of:in:)`` for plain ASCII (each byte the Character it spells): bytes lowercased
+    /// and compared, letters and digits the word characters.
+    static func asciiSpelling(of phrase: String, in query: String) -> Substring? {
+        func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte + 0x20 : byte }
+        func isWordByte(_ byte: UInt8) -> Bool {
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+        }
+        let needle = phrase.utf8.map(lower)
+        let bytes = Array(query.utf8)
+        guard !needle.isEmpty, needle.count <= bytes.count else { return nil }
+        for start in 0...(bytes.count - needle.count) {
+            var matched = 0
+            while matched < needle.count && lower(bytes[start + matched]) == needle[matched] { matched += 1 }
+            guard matched == needle.count else { continue }
+            let end = start + needle.count
+            if (start == 0 || !isWordByte(bytes[start - 1])) && (end == bytes.count || !isWordByte(bytes[end])) {
+                let from = query.utf8.index(query.utf8.startIndex, offsetBy: start)
+                return query[from..<query.utf8.index(from, offsetBy: needle.count)]
+            }
+        }
+        return nil
+    }
+
+    /// ``spelling(of:in:)`` for any text, Character by Character.
+    static func characterSpelling(of phrase: String, in query: String) -> Substring? {
         let needle = Array(phrase.lowercased())
         guard !needle.isEmpty else { return nil }
         let characters = Array(query)

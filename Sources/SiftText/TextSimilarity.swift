@@ -13,16 +13,25 @@ enum TextSimilarity {
 
     /// |a ∩ b| / |a ∪ b|; 0 when both are empty.
     static func jaccard(_ a: Set<String>, _ b: Set<String>) -> Double {
-        let union = a.union(b).count
+        let common = commonCount(a, b)
+        let union = a.count + b.count - common
         guard union > 0 else { return 0 }
-        return Double(a.intersection(b).count) / Double(union)
+        return Double(common) / Double(union)
     }
 
     /// |a ∩ b| / min(|a|, |b|): how much of the smaller set the larger one covers.
     static func overlapCoefficient(_ a: Set<String>, _ b: Set<String>) -> Double {
         let smaller = min(a.count, b.count)
         guard smaller > 0 else { return 0 }
-        return Double(a.intersection(b).count) / Double(smaller)
+        return Double(commonCount(a, b)) / Double(smaller)
+    }
+
+    /// |a ∩ b|, counted without building either the intersection or the union.
+    static func commonCount(_ a: Set<String>, _ b: Set<String>) -> Int {
+        let (smaller, larger) = a.count <= b.count ? (a, b) : (b, a)
+        var count = 0
+        for element in smaller where larger.contains(element) { count += 1 }
+        return count
     }
 
     /// Whether one token sequence occurs inside the other.

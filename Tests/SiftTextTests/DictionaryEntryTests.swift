@@ -4,6 +4,18 @@ import Testing
 
 @Suite("DictionaryEntry")
 struct DictionaryEntryTests {
+    @Test("Markup is dropped the same byte by byte as Character by Character")
+    func markupPaths() {
+        #expect(String(DictionaryEntry.outsideMarkup("fire \\fir\\ [AS. f[=y]r] {n.} heat", { $0 })) == "fire   n. heat")
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ab []{}\\<>.")
+        for _ in 0..<400 {
+            let text = String((0..<Int.random(in: 0...30, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+            let bytes = String(decoding: DictionaryEntry.outsideMarkup(text.utf8, { $0.asciiValue! }), as: UTF8.self)
+            #expect(bytes == String(DictionaryEntry.outsideMarkup(text, { $0 })), "\(text.debugDescription)")
+        }
+    }
+
     @Test(
         "turns dictd entries into readable sentences",
         arguments: [

@@ -7,6 +7,26 @@ import Testing
 struct SentenceFormTests {
     let tokenizer = Tokenizer()
 
+    @Test("How a question spells a phrase: the ASCII path gives the Character path's answer")
+    func spellingPaths() {
+        #expect(SentenceForm.spelling(of: "rcu", in: "what is RCU?") == "RCU")
+        #expect(SentenceForm.spelling(of: "rcu", in: "what is rcus") == nil)
+        #expect(SentenceForm.spelling(of: "café", in: "un CAFÉ noir") == "CAFÉ")
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("aAbB1 -_.?")
+        for _ in 0..<400 {
+            func text(_ range: ClosedRange<Int>) -> String {
+                String((0..<Int.random(in: range, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+            }
+            let phrase = text(0...3)
+            let query = text(0...16)
+            let ascii = SentenceForm.asciiSpelling(of: phrase, in: query)
+            let characters = SentenceForm.characterSpelling(of: phrase, in: query)
+            #expect(ascii == characters, "\(phrase.debugDescription) in \(query.debugDescription)")
+            #expect(ascii?.startIndex.utf16Offset(in: query) == characters?.startIndex.utf16Offset(in: query))
+        }
+    }
+
     func role(_ focus: String, _ sentence: String) -> SentenceForm.FocusRole {
         SentenceForm.focusRole(
             of: tokenizer.tokens(in: focus),
