@@ -5,6 +5,21 @@ import Testing
 
 @Suite("Knowledge-base search: passage labels and technical queries")
 struct KnowledgeBaseSearchShapeTests {
+    @Test("a snippet is shortened the same byte by byte as Character by Character")
+    func shortenPaths() {
+        #expect(KnowledgeBaseDocument.shorten("one two\nthree", to: 300) == "one two three")
+        #expect(KnowledgeBaseDocument.shorten("alpha beta gamma delta", to: 14) == "alpha beta…")
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ab  .\n\u{0B}\u{0C}\t")
+        for _ in 0..<400 {
+            let text = String((0..<Int.random(in: 0...40, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+            let limit = Int.random(in: 0...30, using: &generator)
+            #expect(
+                KnowledgeBaseDocument.shortenASCII(text, to: limit) == KnowledgeBaseDocument.shortenCharacters(text, to: limit),
+                "\(text.debugDescription) to \(limit)")
+        }
+    }
+
     @Test("a FOLDOC paragraph continuing the entry before it loses its 'Headword:' label")
     func continuations() {
         let url = "kb://foldoc/MuTeX"

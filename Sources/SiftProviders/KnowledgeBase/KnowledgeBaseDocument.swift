@@ -34,6 +34,27 @@ struct KnowledgeBaseDocument: Sendable, Equatable {
 
     /// `text` cut to at most `limit` characters at a word boundary, with an ellipsis when cut.
     static func shorten(_ text: String, to limit: Int) -> String {
+        if text.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) { return shortenASCII(text, to: limit) }
+        return shortenCharacters(text, to: limit)
+    }
+
+    /// ``shorten(_:to:)`` for plain ASCII without a carriage return, byte by byte: each byte is the
+    /// Character it spells, and the newlines are line feed, vertical tab and form feed.
+    static func shortenASCII(_ text: String, to limit: Int) -> String {
+        var bytes = Array(text.utf8)
+        if bytes.contains(0x0A) {
+            bytes = Array(bytes.split(whereSeparator: { $0 >= 0x0A && $0 <= 0x0C }).joined(separator: [0x20]))
+        }
+        guard bytes.count > limit else { return String(decoding: bytes, as: UTF8.self) }
+        let cut = bytes[..<max(0, limit)]
+        if let space = cut.lastIndex(of: 0x20), space > limit / 2 {
+            return String(decoding: cut[..<space], as: UTF8.self) + "…"
+        }
+        return String(decoding: cut, as: UTF8.self) + "…"
+    }
+
+    /// ``shorten(_:to:)`` for any text, Character by Character.
+    static func shortenCharacters(_ text: String, to limit: Int) -> String {
         let flat = text.contains("\n") ? text.split(whereSeparator: \.isNewline).joined(separator: " ") : text
         guard flat.count > limit else { return flat }
         let cut = flat.prefix(limit)
