@@ -184,12 +184,13 @@ public struct BM25Ranker: PassageRanking {
             scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.document.index < $1.document.index }
         }
 
-        var kept: [(document: Document, shingles: Set<String>, score: Double)] = []
+        var kept: [(document: Document, shingles: Set<TextSimilarity.Shingle>, score: Double)] = []
         var perSource: [Int: Int] = [:]
+        var vocabulary = TextSimilarity.Vocabulary()
         for (document, score) in scored {
             if kept.count == limit { break }
             if perSource[document.candidate.sourceN, default: 0] >= maxPerSource { continue }
-            let shingles = TextSimilarity.shingles(document.words)
+            let shingles = vocabulary.shingles(document.words)
             let duplicate = kept.contains { other in
                 TextSimilarity.contains(eitherOf: other.document.words, document.words)
                     || TextSimilarity.jaccard(other.shingles, shingles) >= duplicateThreshold

@@ -12,6 +12,23 @@ struct BM25RankerTests {
         CandidatePassage(sourceN: sourceN, text: text, title: title, sourceScore: score)
     }
 
+    @Test("numbered shingles give the same overlaps as joined-string shingles")
+    func numberedShingles() {
+        var generator = SystemRandomNumberGenerator()
+        let words = ["a", "b", "c", "ab", "bc", "d"]
+        var vocabulary = TextSimilarity.Vocabulary()
+        func sequence() -> [String] {
+            (0..<Int.random(in: 0...7, using: &generator)).map { _ in words.randomElement(using: &generator)! }
+        }
+        for _ in 0..<500 {
+            let (x, y) = (sequence(), sequence())
+            let strings = TextSimilarity.jaccard(TextSimilarity.shingles(x), TextSimilarity.shingles(y))
+            let numbers = TextSimilarity.jaccard(vocabulary.shingles(x), vocabulary.shingles(y))
+            #expect(strings == numbers, "\(x) \(y)")
+            #expect(TextSimilarity.shingles(x).count == vocabulary.shingles(x).count)
+        }
+    }
+
     @Test("puts the passage with more query terms first and numbers passages from 1")
     func ordering() throws {
         let query = try analyzer.analyze("tcp congestion control")
