@@ -8,35 +8,39 @@
 /// else is handed to the standard library, so the answer is always the same as its own.
 extension StringProtocol {
     /// The first range of `pattern`, as `firstRange(of:)` finds it.
-    public func firstRange(ofText pattern: some StringProtocol) -> Range<Index>? {
-        guard let offsets = Self.asciiOffsets(of: pattern, in: self) else { return firstRange(of: pattern) }
-        guard let start = offsets.first else { return nil }
-        let lower = utf8.index(utf8.startIndex, offsetBy: start)
-        return lower..<utf8.index(lower, offsetBy: offsets.count)
+    public func firstRange(ofText pattern: some StringProtocol) -> Range<String.Index>? {
+        TextSearch.firstRange(of: Substring(pattern), in: Substring(self))
     }
 
     /// Whether `pattern` occurs in the text, as `contains(_:)` decides.
     public func contains(text pattern: some StringProtocol) -> Bool {
-        guard let offsets = Self.asciiOffsets(of: pattern, in: self) else { return contains(pattern) }
-        return offsets.first != nil
+        TextSearch.firstRange(of: Substring(pattern), in: Substring(self)) != nil
     }
 
     /// Whether any of `patterns` occurs in the text, as `contains(_:)` decides for each.
     public func contains(anyOf patterns: some Sequence<some StringProtocol>) -> Bool {
-        patterns.contains { contains(text: $0) }
+        let text = Substring(self)
+        return patterns.contains { TextSearch.firstRange(of: Substring($0), in: text) != nil }
     }
+}
 
-    /// The byte offsets of the first match of `pattern` in `text` (an empty range when there
-    /// is none, with `first` nil), or nil when the two are not both plain ASCII or not
-    /// contiguous, or the pattern is empty: then the caller asks the standard library.
-    private static func asciiOffsets(of pattern: some StringProtocol, in text: Self) -> (first: Int?, count: Int)? {
-        let found: (first: Int?, count: Int)?? = pattern.utf8.withContiguousStorageIfAvailable { needle in
-            text.utf8.withContiguousStorageIfAvailable { haystack -> (first: Int?, count: Int)? in
+enum TextSearch {
+    /// The first range of `pattern` in `text`: byte by byte when both are plain ASCII, else the
+    /// standard library's `firstRange(of:)`. (The indices of `text` are those of the string it
+    /// was made from.)
+    static func firstRange(of pattern: Substring, in text: Substring) -> Range<String.Index>? {
+        var pattern = pattern
+        var text = text
+        let offset: Int?? = pattern.withUTF8 { needle in
+            text.withUTF8 { haystack -> Int?? in
                 guard !needle.isEmpty, isPlainASCII(needle), isPlainASCII(haystack) else { return nil }
-                return (firstOffset(of: needle, in: haystack), needle.count)
-            } ?? nil
+                return .some(firstOffset(of: needle, in: haystack))
+            }
         }
-        return found ?? nil
+        guard let offset else { return text.firstRange(of: pattern) }
+        guard let start = offset else { return nil }
+        let lower = text.utf8.index(text.utf8.startIndex, offsetBy: start)
+        return lower..<text.utf8.index(lower, offsetBy: pattern.utf8.count)
     }
 
     private static func isPlainASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -46,8 +50,8 @@ extension StringProtocol {
     private static func firstOffset(of needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>) -> Int? {
         guard needle.count <= haystack.count else { return nil }
         let first = needle[0]
-        var start = 0
         let last = haystack.count - needle.count
+        var start = 0
         while start <= last {
             if haystack[start] == first {
                 var matched = 1
