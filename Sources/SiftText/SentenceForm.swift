@@ -169,7 +169,7 @@ enum SentenceForm {
             var prose = 0
             for word in plain.utf8.split(separator: 0x20) {
                 let letters = word.contains { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }
-                guard letters, !word.starts(with: "www.".utf8), !word.contains("://".utf8) else { continue }
+                guard letters, !word.starts(with: "www.".utf8), !Self.holdsScheme(word) else { continue }
                 prose += 1
                 if prose == 3 { return true }
             }
@@ -180,6 +180,17 @@ enum SentenceForm {
         where !word.contains(text: "://") && !word.hasPrefix("www.") && word.contains(where: \.isLetter) {
             prose += 1
             if prose == 3 { return true }
+        }
+        return false
+    }
+
+    /// Whether ASCII `word` holds `://`. (Written out: the standard `contains` on byte
+    /// collections is the generic searcher, which `make profile` put at 1.3 M instructions an answer here.)
+    private static func holdsScheme(_ word: Substring.UTF8View.SubSequence) -> Bool {
+        var index = word.startIndex
+        while index < word.endIndex {
+            if word[index] == UInt8(ascii: ":"), word[index...].starts(with: "://".utf8) { return true }
+            index = word.index(after: index)
         }
         return false
     }
