@@ -58,7 +58,7 @@ struct DictionaryEntry: Sendable, Equatable {
         let firstHeadWord = headword.prefix { $0 != " " }
         let head =
             firstHeadWord.contains(where: \.isUppercase) ? headword : TextNormalization.capitalizingFirst(headword)
-        let words = definition.split(separator: " ")
+        let words = TextNormalization.split(definition, on: " ")
         let first = words.first.map { $0.lowercased() } ?? ""
         let second = words.count > 1 ? words[1].lowercased() : ""
         let determiners: Set<String> = [
@@ -227,7 +227,7 @@ struct DictionaryEntry: Sendable, Equatable {
 
     /// Splits at sense markers (`1:`, `n 2:`, `2.`), remembering each sense's part of speech.
     static func senses(_ body: String) -> [(text: String, pos: String?)] {
-        let words = body.split(separator: " ")
+        let words = TextNormalization.split(body, on: " ")
         var senses: [(text: String, pos: String?)] = []
         var current: [Substring] = []
         var currentPOS: String?
@@ -290,7 +290,7 @@ struct DictionaryEntry: Sendable, Equatable {
 
     /// At most `maxWords` words, cut at the last `;` or `,` inside the limit when there is one.
     static func clip(_ text: String, maxWords: Int) -> String {
-        let words = text.split(separator: " ")
+        let words = TextNormalization.split(text, on: " ")
         guard words.count > maxWords else { return text }
         let head = Array(words.prefix(maxWords))
         if let cut = head.lastIndex(where: { $0.hasSuffix(";") || $0.hasSuffix(",") }), cut >= maxWords / 3 {

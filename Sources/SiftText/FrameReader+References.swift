@@ -57,12 +57,12 @@ extension FrameReader {
     /// The (term, definition) pairs of a reference passage: a line that is one identifier
     /// ("errno.EAGAIN", "exception ModuleNotFoundError", "EPERM"), then a line of prose.
     static func termList(in text: String) -> [(term: String, definition: String)] {
-        let lines = text.split(separator: "\n").map { TextNormalization.trim($0) }
+        let lines = TextNormalization.split(text, on: "\n").map { TextNormalization.trim($0) }
         var pairs: [(String, String)] = []
         for index in lines.indices.dropLast() {
             guard let term = identifier(in: lines[index]) else { continue }
             let next = lines[index + 1]
-            guard next.split(separator: " ").count >= 2, identifier(in: next) == nil else { continue }
+            guard TextNormalization.split(next, on: " ").count >= 2, identifier(in: next) == nil else { continue }
             pairs.append((term, String(next)))
         }
         return pairs
@@ -70,7 +70,7 @@ extension FrameReader {
 
     /// The identifier a term line names: its last dotted part, after a "exception"/"class" keyword.
     static func identifier(in line: Substring) -> String? {
-        var words = line.split(separator: " ")
+        var words = TextNormalization.split(line, on: " ")
         if words.count == 2, ["exception", "class", "errno", "signal", "constant", "data"].contains(words[0].lowercased()) {
             words.removeFirst()
         }

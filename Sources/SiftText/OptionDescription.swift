@@ -58,7 +58,7 @@ enum OptionDescription {
     /// The option named by a header block ("tcp_ecn - INTEGER", "rmem_max"), or the API element
     /// of a reference header ("exception ImportError", "class Path(*segments)", "os.path.join(path, *paths)").
     static func headerName(_ block: String) -> String? {
-        let words = block.split(separator: " ")
+        let words = TextNormalization.split(block, on: " ")
         if words.count >= 2, ["exception", "class"].contains(words[0]) {
             let name = words[1].prefix { $0 != "(" }
             return isAPIName(name) ? String(name) : nil

@@ -44,6 +44,21 @@ enum TextNormalization {
         text.utf8.allSatisfy { $0 < 0x80 && $0 != 0x0D }
     }
 
+    /// `text.split(separator: separator)`, read byte by byte when the text is plain ASCII and the
+    /// separator one ASCII byte other than a carriage return (each byte then is the Character it
+    /// spells, so the pieces are the same); the standard split otherwise.
+    static func split(_ text: Substring, on separator: Character) -> [Substring] {
+        guard separator.utf8.count == 1, let byte = separator.asciiValue, byte != 0x0D, isPlainASCII(text) else {
+            return text.split(separator: separator)
+        }
+        return text.utf8.split(separator: byte).map { Substring($0) }
+    }
+
+    /// ``split(_:on:)`` for a whole string.
+    static func split(_ text: String, on separator: Character) -> [Substring] {
+        split(Substring(text), on: separator)
+    }
+
     /// The lines of `text`, trimmed, without empty ones.
     static func lines(_ text: String) -> [String] {
         guard isPlainASCII(text) else {

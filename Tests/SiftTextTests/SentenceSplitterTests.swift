@@ -115,6 +115,22 @@ struct SentenceSplitterTests {
         }
     }
 
+    /// Splitting on one character, byte-wise for ASCII, gives the standard split's pieces.
+    @Test func asciiSplitIsTheStandardSplit() {
+        let alphabet = Array("ab  \n\n\r\r\né.")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<1000 {
+            let text = String((0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! })
+            for separator: Character in [" ", "\n", "\r\n", "."] {
+                let pieces = TextNormalization.split(text, on: separator)
+                #expect(pieces == text.split(separator: separator), "\(text.debugDescription) on \(separator.debugDescription)")
+                #expect(pieces.map { text.utf8.distance(from: text.startIndex, to: $0.startIndex) } == text.split(separator: separator).map { text.utf8.distance(from: text.startIndex, to: $0.startIndex) })
+                let tail = text.dropFirst()
+                #expect(TextNormalization.split(tail, on: separator) == tail.split(separator: separator))
+            }
+        }
+    }
+
     /// Lines and prose words, byte-wise for ASCII, against the character-wise way on random ASCII text.
     @Test func asciiLinesAndProseReadAsCharactersDo() {
         func referenceLines(_ text: String) -> [String] {
