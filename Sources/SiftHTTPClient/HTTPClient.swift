@@ -37,9 +37,10 @@ public final class HTTPClient: Sendable {
         /// smaller buffer paused a fast sender every time it did (one 1 GiB body: 256 KiB paused
         /// it 4,000 times).
         public var bodyBufferBytes: Int = 1024 * 1024
-        /// libcurl's receive buffer per transfer (CURLOPT_BUFFERSIZE): the largest piece of body
-        /// one write callback hands over. Larger pieces mean fewer hand-offs to the consuming
-        /// task on big bodies; the buffer is allocated per transfer while it runs.
+        /// libcurl's receive buffer per transfer (CURLOPT_BUFFERSIZE): the most one read from the
+        /// socket takes. (libcurl still hands the body to the write callback in pieces of at most
+        /// 16 KiB, CURL_MAX_WRITE_SIZE.) A larger buffer means fewer reads and window updates on
+        /// a big body; it is allocated per transfer while it runs.
         public var receiveBufferBytes: Int = 256 * 1024
         /// The pool's name in metrics and messages (`brave`, `searxng`, `pages`, `llm`).
         public var name: String = "http"

@@ -18,8 +18,8 @@ struct ResponseHead: Sendable, Equatable {
 /// body chunks and the end) and the consuming task (waiting for the head, then for
 /// chunks), with no I/O: every method returns what its caller must do.
 ///
-/// Pieces are buffered, small ones joined into chunks of up to 64 KiB (a quarter of `highWater`
-/// when that is less; a larger piece is a chunk of its own); a waiting
+/// Pieces (at most 16 KiB from libcurl) are buffered, joined into chunks of up to 64 KiB (a
+/// quarter of `highWater` when that is less; a larger piece is a chunk of its own); a waiting
 /// consumer is handed the first chunk when the driver's round ends (`flush()`) and takes
 /// the rest without waiting, so a fast sender costs about one hand-off per round, not per piece.
 ///

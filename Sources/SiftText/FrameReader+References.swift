@@ -12,7 +12,7 @@ extension FrameReader {
             let present = Set(roots(String(description)))
             return Double(wanted.filter(present.contains).count) / Double(wanted.count)
         }
-        if let dash = title.firstRange(ofText: " — ") {
+        if let dash = title.firstTitleDash() {
             let name = bareName(String(title[..<dash.lowerBound]))
             let description = title[dash.upperBound...]
             // The name counts too: "the epoll interface" is described by "epoll(7) — I/O event notification".
@@ -38,7 +38,7 @@ extension FrameReader {
     /// What a page titled "name — description" says of itself, when `subject` is its name
     /// ("xattr" → "xattr: Extended attributes").
     public static func titleDefinition(subject: String, title: String) -> Match? {
-        guard let dash = title.firstRange(ofText: " — ") else { return nil }
+        guard let dash = title.firstTitleDash() else { return nil }
         let name = bareName(String(title[..<dash.lowerBound]))
         guard !name.isEmpty, stems(name) == stems(bareName(subject)) else { return nil }
         return Match(answer: nil, sentence: "\(name): \(trimmedSentence(String(title[dash.upperBound...])))", strength: 1)

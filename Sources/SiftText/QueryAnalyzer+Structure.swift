@@ -151,7 +151,7 @@ extension QueryAnalyzer {
         var text = Substring(sentence).droppingSuffix { "?!. ".contains($0) }
         let lower = text.lowercased()
         // Comparisons: "X vs Y", "X versus Y", "difference between X and Y", "compare X and Y".
-        for separator in [" vs. ", " vs ", " versus "] where lower.contains(separator) {
+        for separator in [" vs. ", " vs ", " versus "] where lower.contains(text: separator) {
             if lower.hasPrefix("compare ") { text = text.dropFirst(8) }
             return Self.split(text, on: separator)
         }
@@ -159,7 +159,7 @@ extension QueryAnalyzer {
             guard let range = lower.firstRange(ofText: opener) else { continue }
             let offset = lower.distance(from: lower.startIndex, to: range.upperBound)
             let rest = text.dropFirst(offset)
-            for separator in [" and ", " with ", " to "] where rest.lowercased().contains(separator) {
+            for separator in [" and ", " with ", " to "] where rest.lowercased().contains(text: separator) {
                 let parts = Self.split(rest, on: separator)
                 if parts.count == 2 { return parts }
             }

@@ -20,7 +20,15 @@ extension StringProtocol {
     /// Whether any of `patterns` occurs in the text, as `contains(_:)` decides for each.
     public func contains(anyOf patterns: some Sequence<some StringProtocol>) -> Bool {
         let text = Substring(self)
-        return patterns.contains { TextSearch.firstRange(of: Substring($0), in: text) != nil }
+        let ascii = TextNormalization.isPlainASCII(text)
+        return patterns.contains { TextSearch.firstRange(of: Substring($0), in: text, textIsPlainASCII: ascii) != nil }
+    }
+
+    /// The first `" — "` (the separator of a title's name and description, "epoll(7) — I/O event
+    /// notification"), as `firstRange(of: " — ")` finds it. An ASCII text is not searched: no ASCII
+    /// character is canonically equivalent to an em dash, so it holds none.
+    public func firstTitleDash() -> Range<String.Index>? {
+        utf8.allSatisfy({ $0 < 0x80 }) ? nil : Substring(self).firstRange(of: " — ")
     }
 }
 
@@ -28,12 +36,12 @@ enum TextSearch {
     /// The first range of `pattern` in `text`: byte by byte when both are plain ASCII, else the
     /// standard library's `firstRange(of:)`. (The indices of `text` are those of the string it
     /// was made from.)
-    static func firstRange(of pattern: Substring, in text: Substring) -> Range<String.Index>? {
+    static func firstRange(of pattern: Substring, in text: Substring, textIsPlainASCII: Bool? = nil) -> Range<String.Index>? {
         var pattern = pattern
         var text = text
         let offset: Int?? = pattern.withUTF8 { needle in
             text.withUTF8 { haystack -> Int?? in
-                guard !needle.isEmpty, isPlainASCII(needle), isPlainASCII(haystack) else { return nil }
+                guard !needle.isEmpty, isPlainASCII(needle), textIsPlainASCII ?? isPlainASCII(haystack) else { return nil }
                 return .some(firstOffset(of: needle, in: haystack))
             }
         }

@@ -6,7 +6,20 @@ import Testing
 struct DictionaryEntryTests {
     @Test("Markup is dropped the same byte by byte as Character by Character")
     func markupPaths() {
-        #expect(String(DictionaryEntry.outsideMarkup("fire \\fir\\ [AS. f[=y]r] {n.} heat", { $0 })) == "fire   n. heat")
+        // What the markup rules keep: nested etymologies go, a stray "]" stays, pronunciations go (an
+        // unclosed one to the end), braces go but not their contents.
+        let cases = [
+            ("fire \\fir\\ [AS. f[=y]r] {n.} heat", "fire   n. heat"),
+            ("a] b [c [d] e] f", "a] b  f"),
+            ("x \\open to the end", "x "),
+            ("{{braces}} kept", "braces kept"),
+            ("", ""),
+        ]
+        for (text, kept) in cases {
+            #expect(String(DictionaryEntry.outsideMarkup(text, { $0 })) == kept)
+            #expect(String(decoding: DictionaryEntry.outsideMarkup(text.utf8, { $0.asciiValue! }), as: UTF8.self) == kept)
+        }
+        #expect(DictionaryEntry.clean("caf\u{E9} [Fr.] au lait") == DictionaryEntry.clean("caf\u{E9} au lait"))
         var generator = SystemRandomNumberGenerator()
         let alphabet = Array("ab []{}\\<>.")
         for _ in 0..<400 {

@@ -33,7 +33,15 @@ struct TextSearchTests {
         for _ in 0..<400 {
             texts.append(String((0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }))
         }
+        // Plain ASCII texts, where the byte-wise search is the one taken.
+        let ascii = Array("ab .:K-\n\t")
+        for _ in 0..<400 {
+            texts.append(String((0..<Int.random(in: 0...40, using: &generator)).map { _ in ascii.randomElement(using: &generator)! }))
+        }
+        #expect(texts.filter { TextNormalization.isPlainASCII($0) }.count >= 400)
         for text in texts {
+            #expect(text.firstTitleDash() == text.firstRange(of: " — "), "\(text.debugDescription)")
+            #expect(text.contains(anyOf: patterns) == patterns.contains { text.contains($0) })
             for pattern in patterns {
                 #expect(text.firstRange(ofText: pattern) == text.firstRange(of: pattern), "\(text.debugDescription) \(pattern.debugDescription)")
                 #expect(text.contains(text: pattern) == text.contains(pattern), "\(text.debugDescription) \(pattern.debugDescription)")

@@ -369,8 +369,7 @@ public final class KnowledgeBase: Sendable {
     /// A title reduced for comparison with a query focus: lowercased words, man-page section dropped.
     static func normalizedTitle(_ title: String) -> String {
         var base = Substring(title)
-        // An ASCII title holds no em dash (no ASCII character is canonically equivalent to one).
-        if !base.utf8.allSatisfy({ $0 < 0x80 }), let dash = base.firstRange(of: " — ") { base = base[..<dash.lowerBound] }
+        if let dash = base.firstTitleDash() { base = base[..<dash.lowerBound] }
         if let paren = base.firstIndex(of: "("), base.hasSuffix(")") { base = base[..<paren] }
         return FTSQuery.words(String(base)).joined(separator: " ")
     }
