@@ -69,6 +69,14 @@ with_open_streams() {  # name port hold-path... -- latency args...
   record "$name" "$($BIN/sift-bench latency --port "$port" "$@" --concurrency 1 --requests 1000 --stop-after source)"
   kill $holder 2>/dev/null; wait $holder 2>/dev/null || true
 }
+# On a siftd just started: its idle RSS, then the latency runs with 1, 200 and 4 clients.
+siftd_latency_runs() {
+  sleep 1
+  record siftd_idle "$(memory $siftd_pid)"
+  record siftd_latency_c1 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 1 --requests 2000)"
+  record siftd_latency_c200 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 200 --requests 10000)"
+  record siftd_throughput_c4 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 4 --requests 4000)"
+}
 
 # BENCH_ONLY=store runs section 9 alone.
 if [[ ${BENCH_ONLY:-} == store ]]; then
@@ -161,11 +169,7 @@ if [[ ${BENCH_ONLY:-} == local ]]; then
   kill $floor_pid; wait $floor_pid 2>/dev/null || true
 
   start_siftd env
-  sleep 1
-  record siftd_idle "$(memory $siftd_pid)"
-  record siftd_latency_c1 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 1 --requests 2000)"
-  record siftd_latency_c200 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 200 --requests 10000)"
-  record siftd_throughput_c4 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 4 --requests 4000)"
+  siftd_latency_runs
   refused=$(curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^sift_queries_refused_total\{reason="queue_full"\}/ {print $2}')
   record siftd_refusals "{\"queue_full\": ${refused:-null}}"
   kill $siftd_pid; wait $siftd_pid 2>/dev/null || true
@@ -228,11 +232,7 @@ kill $floor_pid; wait $floor_pid 2>/dev/null || true
 
 # 3. siftd on the embedded default.
 start_siftd env
-sleep 1
-record siftd_idle "$(memory $siftd_pid)"
-record siftd_latency_c1 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 1 --requests 2000)"
-record siftd_latency_c200 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 200 --requests 10000)"
-record siftd_throughput_c4 "$($BIN/sift-bench latency --port $PORT "${paths[@]}" --concurrency 4 --requests 4000)"
+siftd_latency_runs
 record siftd_after_load "$(memory $siftd_pid)"
 # The OpenAI-compatible endpoint beside the SSE one: time to the first answer text (scripts/bench_chat.py).
 record chat_first_content "$(python3 scripts/bench_chat.py --port $PORT)"

@@ -240,7 +240,7 @@ private struct HTMLScanner {
             }
             if keptWords < 50 && keptBytes * 4 < totalBytes { kept = candidates.map(\.block) }
         }
-        return ReadableDocument(title: collapse(title), blocks: kept)
+        return ReadableDocument(title: TextNormalization.foldSpaces(title, isSpace: isSpace), blocks: kept)
     }
 
     // MARK: Text
@@ -842,22 +842,6 @@ private struct HTMLScanner {
         case "aria-hidden": attributes.hidden = valueString().lowercased() == "true"
         default: break
         }
-    }
-
-    func collapse(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var space = false
-        for b in bytes {
-            if isSpace(b) {
-                space = !out.isEmpty
-            } else {
-                if space { out.append(0x20) }
-                space = false
-                out.append(b)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     func trimPreformatted(_ bytes: [UInt8]) -> String {

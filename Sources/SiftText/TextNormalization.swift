@@ -1,24 +1,29 @@
 /// Small whitespace helpers shared by the analyzer, the ranker and the synthesizer.
-enum TextNormalization {
+public enum TextNormalization {
     /// `text` trimmed, with every run of white space (including newlines) folded to one space.
     static func foldWhitespace(_ text: some StringProtocol) -> String {
         // ASCII without a carriage return: byte by byte, each byte being the character it is.
         if isPlainASCII(text) {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(text.utf8.count)
-            var pendingSpace = false
-            for byte in text.utf8 {
-                if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
-                    pendingSpace = !bytes.isEmpty
-                } else {
-                    if pendingSpace { bytes.append(0x20) }
-                    pendingSpace = false
-                    bytes.append(byte)
-                }
-            }
-            return String(decoding: bytes, as: UTF8.self)
+            return foldSpaces(text.utf8) { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }
         }
         return foldWhitespaceByCharacter(text)
+    }
+
+    /// UTF-8 `bytes` trimmed, with every run of the bytes `isSpace` picks folded to one space.
+    static func foldSpaces(_ bytes: some Collection<UInt8>, isSpace: (UInt8) -> Bool) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var pendingSpace = false
+        for byte in bytes {
+            if isSpace(byte) {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(0x20) }
+                pendingSpace = false
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// ``foldWhitespace(_:)`` character by character, for any text.
@@ -40,7 +45,7 @@ enum TextNormalization {
 
     /// Whether `text` is ASCII without a carriage return: then each byte is one `Character`, the one it
     /// spells (a carriage return pairs with a following newline into one), and byte-wise work is exact.
-    static func isPlainASCII(_ text: some StringProtocol) -> Bool {
+    public static func isPlainASCII(_ text: some StringProtocol) -> Bool {
         text.utf8.allSatisfy { $0 < 0x80 && $0 != 0x0D }
     }
 

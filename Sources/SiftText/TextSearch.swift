@@ -37,22 +37,15 @@ enum TextSearch {
     /// standard library's `firstRange(of:)`. (The indices of `text` are those of the string it
     /// was made from.)
     static func firstRange(of pattern: Substring, in text: Substring, textIsPlainASCII: Bool? = nil) -> Range<String.Index>? {
+        guard !pattern.isEmpty, TextNormalization.isPlainASCII(pattern),
+            textIsPlainASCII ?? TextNormalization.isPlainASCII(text)
+        else { return text.firstRange(of: pattern) }
         var pattern = pattern
         var text = text
-        let offset: Int?? = pattern.withUTF8 { needle in
-            text.withUTF8 { haystack -> Int?? in
-                guard !needle.isEmpty, isPlainASCII(needle), textIsPlainASCII ?? isPlainASCII(haystack) else { return nil }
-                return .some(firstOffset(of: needle, in: haystack))
-            }
-        }
-        guard let offset else { return text.firstRange(of: pattern) }
-        guard let start = offset else { return nil }
-        let lower = text.utf8.index(text.utf8.startIndex, offsetBy: start)
+        let offset = pattern.withUTF8 { needle in text.withUTF8 { firstOffset(of: needle, in: $0) } }
+        guard let offset else { return nil }
+        let lower = text.utf8.index(text.utf8.startIndex, offsetBy: offset)
         return lower..<text.utf8.index(lower, offsetBy: pattern.utf8.count)
-    }
-
-    private static func isPlainASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        bytes.allSatisfy { $0 < 0x80 && $0 != 0x0D }
     }
 
     private static func firstOffset(of needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>) -> Int? {

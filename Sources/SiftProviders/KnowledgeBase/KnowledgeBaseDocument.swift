@@ -34,7 +34,7 @@ struct KnowledgeBaseDocument: Sendable, Equatable {
 
     /// `text` cut to at most `limit` characters at a word boundary, with an ellipsis when cut.
     static func shorten(_ text: String, to limit: Int) -> String {
-        if text.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) { return shortenASCII(text, to: limit) }
+        if TextNormalization.isPlainASCII(text) { return shortenASCII(text, to: limit) }
         return shortenCharacters(text, to: limit)
     }
 
